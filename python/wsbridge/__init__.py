@@ -1,0 +1,4 @@
+"""wsbridge: WebSocket for Python in the browser (Pyodide, PyScript)."""
+from __future__ import annotations
+
+__version__ = "0.1.0"

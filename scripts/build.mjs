@@ -1,0 +1,61 @@
+// Builds dist/: the browser bundle, the worker bundle, the Node modules, type declarations and the Python wheel.
+import { rollup } from "rollup";
+import esbuild from "rollup-plugin-esbuild";
+import { nodeResolve } from "@rollup/plugin-node-resolve";
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { join, relative, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const PYTHON_SOURCES = "virtual:python-sources";
+
+/** Every .py file under python/wsbridge, keyed by its path relative to python/. */
+function pythonSources() {
+  const base = join(root, "python");
+  const out = {};
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== "__pycache__") walk(path);
+      else if (entry.name.endsWith(".py")) out[relative(base, path)] = readFileSync(path, "utf8");
+    }
+  };
+  walk(join(base, "wsbridge"));
+  return out;
+}
+
+/** Rollup plugin: `import sources from "virtual:python-sources"` gives the Python package as a map. */
+const embedPython = {
+  name: "embed-python",
+  resolveId: (id) => (id === PYTHON_SOURCES ? id : null),
+  load: (id) => (id === PYTHON_SOURCES ? `export default ${JSON.stringify(pythonSources())};` : null),
+};
+
+const browser = { platform: "browser", external: [] };
+const node = { platform: "node", external: [/^node:/, "ws", "playwright-core", "pyodide", /^pyodide\//] };
+
+const bundles = [
+  { input: "src/index.ts", file: "dist/wsbridge.mjs", ...browser },
+  { input: "worker/client.ts", file: "dist/worker.mjs", ...browser },
+  { input: "worker/runtime.ts", file: "dist/worker-runtime.mjs", ...browser },
+  { input: "src/playwright/index.ts", file: "dist/playwright.mjs", ...node },
+  { input: "src/cli/main.ts", file: "dist/cli.mjs", ...node },
+];
+
+rmSync(join(root, "dist"), { recursive: true, force: true });
+mkdirSync(join(root, "dist"), { recursive: true });
+for (const b of bundles) {
+  try { readFileSync(join(root, b.input)); } catch { continue; } // parts not written yet are skipped
+  const bundle = await rollup({
+    input: join(root, b.input),
+    external: b.external,
+    plugins: [embedPython, nodeResolve({ browser: b.platform === "browser", preferBuiltins: b.platform === "node" }), esbuild({ target: "es2022", tsconfig: join(root, "tsconfig.json") })],
+    onwarn(warning, warn) { if (warning.code !== "CIRCULAR_DEPENDENCY") warn(warning); },
+  });
+  await bundle.write({ file: join(root, b.file), format: "es", sourcemap: true });
+  await bundle.close();
+}
+execFileSync("tsc", ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit", env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` } });
+execFileSync("python3", ["scripts/build_wheel.py", "dist"], { cwd: root, stdio: "inherit" });
+console.log("built dist/");

@@ -1,0 +1,28 @@
+// installWsBridge: makes `import wsbridge` work in a Pyodide instance, with no network.
+import pythonSources from "virtual:python-sources";
+import type { PyodideLike } from "./types.js";
+import { bridgeModule } from "./bridge.js";
+
+/** Folder in Pyodide's file system that holds the embedded Python package. */
+export const PYTHON_HOME = "/lib/wsbridge-site";
+
+/** Name of the JS module the Python package imports its TypeScript engine from. */
+export const JS_MODULE_NAME = "_wsbridge_js";
+
+/** Writes the embedded Python sources into `pyodide.FS`, registers the JS engine, and imports wsbridge. */
+export async function installWsBridge(pyodide: PyodideLike): Promise<void> {
+  for (const [path, source] of Object.entries(pythonSources)) {
+    const full = `${PYTHON_HOME}/${path}`;
+    pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));
+    pyodide.FS.writeFile(full, source);
+  }
+  pyodide.registerJsModule(JS_MODULE_NAME, bridgeModule(pyodide));
+  await pyodide.runPythonAsync(`
+import sys
+if ${JSON.stringify(PYTHON_HOME)} not in sys.path:
+    sys.path.insert(0, ${JSON.stringify(PYTHON_HOME)})
+import importlib
+importlib.invalidate_caches()
+import wsbridge
+`);
+}
