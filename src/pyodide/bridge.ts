@@ -1,7 +1,9 @@
 // The JS module that Python imports as `_wsbridge_js`: the engine's entry points, adapted for Pyodide.
 import type { PyodideLike } from "./types.js";
+import { socketBridge } from "./socket-bridge.js";
+import { routeBridge } from "./route-bridge.js";
 
 /** Builds the object registered as `_wsbridge_js` for one Pyodide instance. */
-export function bridgeModule(_pyodide: PyodideLike): Record<string, unknown> {
-  return {};
+export function bridgeModule(pyodide: PyodideLike): Record<string, unknown> {
+  return { ...socketBridge(pyodide), ...routeBridge(pyodide) };
 }
