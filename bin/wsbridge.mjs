@@ -1,0 +1,21 @@
+#!/usr/bin/env node
+// The `wsbridge` command: a thin launcher for the built dist/cli.mjs.
+let cli;
+try {
+  cli = await import("../dist/cli.mjs");
+} catch (error) {
+  if (error?.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("cli.mjs")) {
+    process.stderr.write("wsbridge: dist/cli.mjs is missing; run `npm run build` in the wsbridge folder first.\n");
+    process.exit(2);
+  }
+  throw error;
+}
+let stopping = false;
+process.on("SIGINT", () => {
+  if (stopping) process.exit(130);
+  stopping = true;
+  process.stderr.write("\nwsbridge: interrupted\n");
+  process.exit(130);
+});
+const code = await cli.main(process.argv.slice(2));
+process.exit(code);

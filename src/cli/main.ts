@@ -1,0 +1,51 @@
+// The `wsbridge` command line: `wsbridge test ...` (and the list of commands in `--help`).
+import { runTestCommand, EXIT, type RunIO } from "./runner.js";
+
+export { runTestCommand, EXIT, TEST_HELP } from "./runner.js";
+
+const VERSION = "0.1.0";
+
+/** Commands, in the order `--help` lists them. `run` is absent for commands not written yet. */
+const COMMANDS: Array<{ name: string; summary: string; run?: (argv: string[], io: RunIO) => Promise<number> }> = [
+  { name: "test", summary: "run Python test files (test_*.py) in headless Chromium", run: runTestCommand },
+  { name: "demo", summary: "serve the worker-based real-time demo on 127.0.0.1 (not yet available)" },
+];
+
+export const HELP = `Usage: wsbridge <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(8)}${c.summary}`).join("\n")}
+
+Run \`wsbridge <command> --help\` for a command's options.
+Options: -h, --help (this text), --version.
+`;
+
+/** Runs the command line `argv` (without node and the script); resolves to the exit code. */
+export async function main(argv: readonly string[], io: RunIO = processIO()): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === "-h" || command === "--help" || command === "help") {
+    (command === undefined ? io.err : io.out)(HELP);
+    return command === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (command === "--version" || command === "-V") { io.out(`wsbridge ${VERSION}\n`); return EXIT.ok; }
+  const entry = COMMANDS.find((c) => c.name === command);
+  if (!entry) {
+    io.err(`wsbridge: unknown command ${JSON.stringify(command)}. Commands: ${COMMANDS.map((c) => c.name).join(", ")} (see wsbridge --help).\n`);
+    return EXIT.usage;
+  }
+  if (!entry.run) {
+    io.err(`wsbridge ${command}: not yet available in this version of wsbridge.\n`);
+    return EXIT.usage;
+  }
+  return entry.run([...rest], io);
+}
+
+/** Real stdout/stderr, working folder and environment. */
+export function processIO(): RunIO {
+  return {
+    out: (text) => void process.stdout.write(text),
+    err: (text) => void process.stderr.write(text),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+}
