@@ -2,3 +2,6 @@
 from __future__ import annotations
 
 __version__ = "0.1.0"
+
+from .websocket import WebSocket, WebSocketEvent
+from .client import ConnectionClosed, connect

@@ -1,7 +1,53 @@
 // The socket part of `_wsbridge_js`: what python/wsbridge/websocket.py and client.py call.
-import type { PyodideLike } from "./types.js";
+import { BridgeSocket, socketCounters, type SocketSink } from "../socket/bridge-socket.js";
+import type { PyCallable, PyodideLike } from "./types.js";
+
+/** Python dispatch proxies handed to `openSocket` and not destroyed yet. */
+const proxyCounter = { live: 0 };
+
+/**
+ * Opens a BridgeSocket whose sink is a Python callable made with `create_proxy`; the proxy is destroyed once the
+ * socket is done with it (after the final close was delivered, or on dispose), never while it is being called.
+ */
+export function openSocket(url: string, protocols: string | string[] | undefined | null, dispatch: PyCallable): BridgeSocket {
+  let depth = 0;
+  let wanted = false;
+  let destroyed = false;
+  proxyCounter.live++;
+  const destroy = () => {
+    if (destroyed) return;
+    // Destroying a proxy inside its own call would pull the Python object from under the running frame.
+    if (depth > 0) {
+      wanted = true;
+      return;
+    }
+    destroyed = true;
+    proxyCounter.live--;
+    dispatch.destroy();
+  };
+  const sink: SocketSink = (type, event, data) => {
+    depth++;
+    try {
+      dispatch(type, event, data);
+    } finally {
+      depth--;
+      if (wanted && depth === 0) destroy();
+    }
+  };
+  try {
+    return new BridgeSocket(url, protocols ?? undefined, sink, { release: destroy });
+  } catch (error) {
+    destroy();
+    throw error;
+  }
+}
+
+/** Live counts for leak tests: BridgeSockets not disposed, listeners attached, Python dispatch proxies alive. */
+export function socketStats(): { sockets: number; listeners: number; proxies: number } {
+  return { sockets: socketCounters.sockets, listeners: socketCounters.listeners, proxies: proxyCounter.live };
+}
 
 /** Entry points for the Python socket face. */
 export function socketBridge(_pyodide: PyodideLike): Record<string, unknown> {
-  return {};
+  return { openSocket, socketStats };
 }

@@ -1,9 +1,9 @@
 // Checks the browser makes on WebSocket arguments, as pure functions that return the browser's error.
-import { APPLICATION_CODES, MAX_REASON_BYTES, NORMAL_CLOSURE } from "./constants.js";
+import { APPLICATION_CODES, CONNECTING, MAX_REASON_BYTES, NORMAL_CLOSURE } from "./constants.js";
 
 /** A validation failure: the DOMException name the browser uses and its message. */
 export interface Violation {
-  name: "SyntaxError" | "InvalidAccessError";
+  name: "SyntaxError" | "InvalidAccessError" | "InvalidStateError";
   message: string;
 }
 
@@ -20,6 +20,12 @@ export function checkClose(code: number | undefined, reason: string | undefined)
   if (reason !== undefined && utf8Length(reason) > MAX_REASON_BYTES) {
     return { name: "SyntaxError", message: `The close reason must not be greater than ${MAX_REASON_BYTES} UTF-8 bytes.` };
   }
+  return undefined;
+}
+
+/** The browser's error for `send()` in `readyState`, or undefined (sends while CLOSING/CLOSED are silently dropped). */
+export function checkSend(readyState: number): Violation | undefined {
+  if (readyState === CONNECTING) return { name: "InvalidStateError", message: "Still in CONNECTING state." };
   return undefined;
 }
 

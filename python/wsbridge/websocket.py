@@ -1,0 +1,274 @@
+"""A drop-in for `pyscript.websocket`: the browser's WebSocket for Python, with ordered events and no leaks."""
+from __future__ import annotations
+
+import asyncio
+import collections
+import inspect
+import logging
+import traceback
+import weakref
+from collections.abc import Callable
+from typing import Any, ClassVar, Final
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import JsException, create_proxy, to_js  # type: ignore[import-not-found]
+
+import _wsbridge_js  # type: ignore[import-not-found]
+
+from . import _lifecycle
+
+__all__ = ["WebSocket", "WebSocketEvent", "InvalidStateError"]
+
+logger: Final = logging.getLogger("wsbridge")
+# A library must not print through logging's last-resort handler; the console report below is always made.
+logger.addHandler(logging.NullHandler())
+
+HANDLER_NAMES: Final = frozenset({"onopen", "onmessage", "onerror", "onclose"})
+MAX_REASON_BYTES: Final = 123
+
+Handler = Callable[["WebSocketEvent"], Any]
+
+
+class InvalidStateError(RuntimeError):
+    """Raised by `send()` while the socket is still CONNECTING (the browser's InvalidStateError)."""
+
+
+class WebSocketEvent:
+    """One socket event: `type`, `data` (str or memoryview), close's `code`/`reason`/`wasClean`; other names pass through."""
+
+    __slots__ = ("_event", "type", "data", "target")
+
+    def __init__(self, event: Any, type: str, data: str | memoryview | None, target: WebSocket) -> None:
+        self._event = event
+        self.type: str = type
+        # Converted once here: reading `.data` twice must not copy twice (pyscript converts on every access).
+        self.data: str | memoryview | None = data
+        self.target: WebSocket = target
+
+    @property
+    def code(self) -> int:
+        """Close code (close events)."""
+        return int(self._event.code)
+
+    @property
+    def reason(self) -> str:
+        """Close reason (close events)."""
+        return str(self._event.reason)
+
+    @property
+    def wasClean(self) -> bool:  # noqa: N802 - the browser's name
+        """True when the closing handshake completed (close events)."""
+        return bool(self._event.wasClean)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._event, name)
+
+    def __repr__(self) -> str:
+        return f"<WebSocketEvent {self.type}>"
+
+
+_live_dispatchers: weakref.WeakSet[_Dispatcher] = weakref.WeakSet()
+_open_sockets: set[WebSocket] = set()
+
+
+class _Dispatcher:
+    """The one callable per socket that JS holds (through one `create_proxy`); it only converts and enqueues."""
+
+    __slots__ = ("socket", "__weakref__")
+
+    def __init__(self, socket: WebSocket) -> None:
+        self.socket = socket
+        _live_dispatchers.add(self)
+
+    def __call__(self, type: str, event: Any, data: Any = None) -> None:
+        socket = self.socket
+        payload: str | memoryview | bytes | None = None
+        if type == "message":
+            payload = data if isinstance(data, str) else socket._binary(data)
+        if type == "close":
+            _open_sockets.discard(socket)
+        socket._enqueue(WebSocketEvent(event, type, payload, socket))  # type: ignore[arg-type]
+
+
+def live_proxies() -> int:
+    """Number of socket dispatch proxies whose Python side is still alive (0 once every socket was released)."""
+    return len(_live_dispatchers)
+
+
+def _report(error: BaseException, name: str, socket: WebSocket) -> None:
+    """Reports a handler's exception to `logging` and the browser console; the socket carries on."""
+    logger.error("exception in WebSocket %s handler (%s)", name, socket.url, exc_info=error)
+    text = "".join(traceback.format_exception(error))
+    js.console.error(f"wsbridge: exception in WebSocket {name} handler ({socket.url}):\n{text}")
+
+
+class WebSocket:
+    """The browser's WebSocket for Python; handlers (plain or async) run one at a time, in event order."""
+
+    CONNECTING: ClassVar[int] = 0
+    OPEN: ClassVar[int] = 1
+    CLOSING: ClassVar[int] = 2
+    CLOSED: ClassVar[int] = 3
+
+    def __init__(self, url: str, protocols: str | list[str] | None = None, **handlers: Any) -> None:
+        set_ = object.__setattr__
+        set_(self, "_handlers", dict.fromkeys(HANDLER_NAMES))
+        set_(self, "_queue", collections.deque())
+        set_(self, "_draining", False)
+        set_(self, "_task", None)
+        dispatcher = _Dispatcher(self)
+        proxy = create_proxy(dispatcher)
+        # Like pyscript: empty protocols mean none; a list crosses as a JS array.
+        js_protocols = (protocols if isinstance(protocols, str) else to_js(list(protocols))) if protocols else None
+        try:
+            bridge = _wsbridge_js.openSocket(str(url), js_protocols, proxy)
+        except JsException as error:
+            # openSocket destroyed the proxy already; surface the browser's message as the Python error it means.
+            raise ValueError(str(error.message if hasattr(error, "message") else error)) from None
+        set_(self, "_bridge", bridge)
+        set_(self, "_js", bridge.socket)
+        _open_sockets.add(self)
+        for name, value in handlers.items():
+            setattr(self, name, value)
+
+    def _binary(self, data: Any) -> memoryview | bytes:
+        """Converts an ArrayBuffer frame: one copy into a memoryview."""
+        return data.to_py()
+
+    # -- attributes: handlers are Python state, everything else is the browser socket's
+
+    def __getattr__(self, name: str) -> Any:
+        if name in HANDLER_NAMES:
+            return self._handlers[name]
+        return getattr(object.__getattribute__(self, "_js"), name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in HANDLER_NAMES:
+            if value is not None and not callable(value):
+                raise TypeError(f"{name} must be callable or None, not {type(value).__name__}")
+            # No proxy per handler: JS calls one dispatcher, which looks the handler up when the event's turn comes.
+            self._handlers[name] = value
+        else:
+            setattr(self._js, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        if name in HANDLER_NAMES:
+            self._handlers[name] = None
+        else:
+            object.__delattr__(self, name)
+
+    # -- sending and closing
+
+    def send(self, data: str | bytes | bytearray | memoryview) -> None:
+        """Sends `str` as a text frame, any bytes-like object as a binary frame (one copy)."""
+        if isinstance(data, str):
+            payload: Any = data
+        else:
+            try:
+                view = memoryview(data)  # type: ignore[arg-type]
+            except TypeError:
+                raise TypeError(
+                    f"WebSocket.send() takes str or a bytes-like object (bytes, bytearray, memoryview), "
+                    f"not {type(data).__name__}"
+                ) from None
+            if not view.c_contiguous:
+                view = memoryview(view.tobytes())
+            # cast("B") sends the raw bytes whatever the item format or shape; to_js copies them into a Uint8Array.
+            payload = to_js(view.cast("B"))
+        try:
+            self._bridge.send(payload)
+        except JsException as error:
+            if getattr(error, "name", "") == "InvalidStateError":
+                raise InvalidStateError(
+                    "WebSocket.send() called while the socket is still CONNECTING; wait for onopen"
+                ) from None
+            raise
+
+    def close(self, code: int | None = None, reason: str | None = None) -> None:
+        """Starts the closing handshake; a reason without a code is sent with code 1000."""
+        if code is not None:
+            if isinstance(code, bool) or not isinstance(code, int):
+                raise TypeError(f"close code must be an int, not {type(code).__name__}")
+            if code != 1000 and not 3000 <= code <= 4999:
+                raise ValueError(f"close code must be 1000 or in the range 3000-4999, got {code}")
+        if reason is not None:
+            if not isinstance(reason, str):
+                raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
+            size = len(reason.encode("utf-8"))
+            if size > MAX_REASON_BYTES:
+                raise ValueError(f"close reason must be at most {MAX_REASON_BYTES} UTF-8 bytes, got {size}")
+            if code is None:
+                code = 1000
+        self._bridge.close(code, reason)
+
+    def _abort(self) -> None:
+        """Closes and releases at once: no more events, pending handlers cancelled (used by `_lifecycle.reset`)."""
+        _open_sockets.discard(self)
+        self._queue.clear()
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+        self._bridge.abort(1000, "wsbridge reset")
+
+    # -- ordered handler execution
+
+    def _enqueue(self, event: WebSocketEvent) -> None:
+        self._queue.append(event)
+        if not self._draining:
+            self._drain()
+
+    def _run(self, event: WebSocketEvent) -> Any:
+        """Calls the current handler for `event`; returns its awaitable if it gave one, else None."""
+        name = "on" + event.type
+        handler = self._handlers.get(name)
+        if handler is None:
+            return None
+        try:
+            result = handler(event)
+        except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the socket
+            _report(error, name, self)
+            return None
+        return (result, name) if inspect.isawaitable(result) else None
+
+    def _drain(self) -> None:
+        """Runs queued handlers synchronously until one returns an awaitable, then continues in a task."""
+        set_ = object.__setattr__
+        set_(self, "_draining", True)
+        while self._queue:
+            pending = self._run(self._queue.popleft())
+            if pending is not None:
+                set_(self, "_task", asyncio.ensure_future(self._drain_async(*pending)))
+                return
+        set_(self, "_draining", False)
+
+    async def _drain_async(self, awaitable: Any, name: str) -> None:
+        set_ = object.__setattr__
+        try:
+            while True:
+                try:
+                    await awaitable
+                except Exception as error:  # noqa: BLE001 - as in _run
+                    _report(error, name, self)
+                awaitable = None
+                while self._queue and awaitable is None:
+                    pending = self._run(self._queue.popleft())
+                    if pending is not None:
+                        awaitable, name = pending
+                if awaitable is None:
+                    return
+        finally:
+            set_(self, "_task", None)
+            set_(self, "_draining", False)
+
+    def __repr__(self) -> str:
+        return f"<wsbridge.WebSocket {self.url} readyState={self.readyState}>"
+
+
+@_lifecycle.on_reset
+def _close_all() -> None:
+    """Closes every socket still open and drops its handlers' pending work."""
+    for socket in list(_open_sockets):
+        try:
+            socket._abort()
+        except Exception:  # noqa: BLE001 - keep closing the others
+            logger.exception("could not close %r on reset", socket)
