@@ -17,9 +17,7 @@ type Token = { kind: "word" | "and" | "or" | "not" | "(" | ")"; text: string };
 
 function tokenize(expr: string): Token[] {
   const tokens: Token[] = [];
-  const re = /\s*(?:(\()|(\))|([^\s()]+))/gy;
-  let match: RegExpExecArray | null;
-  while ((match = re.exec(expr)) !== null && match[0].length > 0) {
+  for (const match of expr.matchAll(/(\()|(\))|([^\s()]+)/g)) {
     if (match[1]) tokens.push({ kind: "(", text: "(" });
     else if (match[2]) tokens.push({ kind: ")", text: ")" });
     else {
@@ -28,7 +26,6 @@ function tokenize(expr: string): Token[] {
       tokens.push(lower === "and" || lower === "or" || lower === "not" ? { kind: lower, text } : { kind: "word", text });
     }
   }
-  if (expr.slice(re.lastIndex).trim() !== "") throw new KExpressionError(expr, "unexpected text");
   return tokens;
 }
 

@@ -18,11 +18,22 @@ export interface PythonHandle {
   baseURL: string;
 }
 
-/** A Python exception raised in the page; `message` is the Python traceback text. */
+/** A Python exception raised in the page; `message` is the Python traceback text, `pythonType` its class name. */
 export class PythonError extends Error {
-  constructor(traceback: string) {
+  /** The Python exception's class name, e.g. `"ValueError"` (empty when unknown). */
+  readonly pythonType: string;
+  constructor(traceback: string, pythonType = "") {
     super(traceback);
     this.name = "PythonError";
+    this.pythonType = pythonType || (/^(\w[\w.]*)(?::|$)/m.exec(traceback.trimEnd().split("\n").pop() ?? "")?.[1] ?? "");
+  }
+}
+
+/** Pyodide or wsbridge could not be loaded into the page (missing files, wrong MIME type, timeout). */
+export class PyodideLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PyodideLoadError";
   }
 }
 
@@ -37,49 +48,105 @@ export function sharedStaticServer(): Promise<StaticServer> {
   return sharedServer;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: string };
+type Outcome = { ok: true; value: unknown } | { ok: false; error: string; type?: string; detached?: boolean };
 
-/** Loads Pyodide and wsbridge into `page` (navigating a blank page to the server first). */
+/** Runs `work`; rejects with `error()` when it has not settled within `ms`. */
+async function within<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(error()), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Loads Pyodide and wsbridge into `page` (navigating a blank page to the server first) and returns `run`/`runAsync`.
+ * Rejects with `PyodideLoadError` when loading fails or takes longer than `options.timeout` (default 60000 ms).
+ */
 export async function attachPython(page: Page, options: AttachOptions = {}): Promise<PythonHandle> {
-  const baseURL = options.baseURL ?? (await sharedStaticServer()).url;
+  const baseURL = withSlash(options.baseURL ?? (await sharedStaticServer()).url);
   const timeout = options.timeout ?? 60_000;
-  if (page.url() === "about:blank") await page.goto(baseURL);
-  const loaded: Outcome = await page.evaluate(
-    async ({ baseURL, timeout }) => {
-      const g = globalThis as unknown as Record<string, unknown>;
-      if (g.__wsbridgePyodide) return { ok: true as const, value: null };
-      const deadline = new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error(`Pyodide did not load within ${timeout} ms from ${baseURL}pyodide/ (is .wasm served as application/wasm?)`)), timeout),
-      );
-      try {
-        const { loadPyodide } = await import(`${baseURL}pyodide/pyodide.mjs`);
-        const pyodide = await Promise.race([loadPyodide({ indexURL: `${baseURL}pyodide/` }), deadline]);
-        const wsbridge = await import(`${baseURL}wsbridge/wsbridge.mjs`);
-        await wsbridge.installWsBridge(pyodide);
-        g.__wsbridgePyodide = pyodide;
-        g.__wsbridgeRun = async (code: string, isAsync: boolean) => {
-          try {
-            const result = isAsync ? await pyodide.runPythonAsync(code) : pyodide.runPython(code);
-            return { ok: true, value: wsbridge.toJSONable(result) };
-          } catch (error) {
-            return { ok: false, error: error instanceof Error ? error.message : String(error) };
-          }
+  const started = Date.now();
+  const tooSlow = () => new PyodideLoadError(`attachPython: Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/ (is the server up, and is .wasm served as application/wasm?)`);
+  if (page.url() === "about:blank") {
+    try {
+      await within(page.goto(baseURL, { timeout }), timeout, tooSlow);
+    } catch (error) {
+      if (error instanceof PyodideLoadError) throw error;
+      throw new PyodideLoadError(`attachPython: cannot open ${baseURL}: ${firstLine(error)}`);
+    }
+  }
+  const left = Math.max(1, timeout - (Date.now() - started));
+  const loaded: Outcome = await within(
+    page.evaluate(
+      async ({ baseURL, timeout }) => {
+        const g = globalThis as unknown as Record<string, unknown>;
+        if (g.__wsbridgePyodide) return { ok: true as const, value: null };
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let step = `importing ${baseURL}pyodide/pyodide.mjs`;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/ (stuck ${step}; is .wasm served as application/wasm?)`)), timeout);
+        });
+        const load = async () => {
+          const { loadPyodide } = await import(`${baseURL}pyodide/pyodide.mjs`);
+          step = `in loadPyodide({ indexURL: "${baseURL}pyodide/" })`;
+          const pyodide = await loadPyodide({ indexURL: `${baseURL}pyodide/` });
+          step = `importing ${baseURL}wsbridge/wsbridge.mjs`;
+          const wsbridge = await import(`${baseURL}wsbridge/wsbridge.mjs`);
+          step = "in installWsBridge(pyodide)";
+          await wsbridge.installWsBridge(pyodide);
+          return { pyodide, wsbridge };
         };
-        return { ok: true as const, value: null };
-      } catch (error) {
-        return { ok: false as const, error: error instanceof Error ? error.message : String(error) };
-      }
-    },
-    { baseURL, timeout },
-  );
-  if (!loaded.ok) throw new Error(`attachPython: ${loaded.error}`);
+        try {
+          const { pyodide, wsbridge } = await Promise.race([load(), deadline]);
+          g.__wsbridgePyodide = pyodide;
+          g.__wsbridgeRun = async (code: string, isAsync: boolean) => {
+            try {
+              const result = isAsync ? await pyodide.runPythonAsync(code) : pyodide.runPython(code);
+              return { ok: true, value: wsbridge.toJSONable(result) };
+            } catch (error) {
+              const type = (error as { type?: unknown })?.type;
+              return { ok: false, error: error instanceof Error ? error.message : String(error), type: typeof type === "string" ? type : "" };
+            }
+          };
+          return { ok: true as const, value: null };
+        } catch (error) {
+          const text = error instanceof Error ? error.message : String(error);
+          return { ok: false as const, error: text.includes("did not load within") ? text : `failed ${step}: ${text}` };
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      { baseURL, timeout: left },
+    ),
+    left + 2_000,
+    tooSlow,
+  ).catch((error: unknown) => {
+    if (error instanceof PyodideLoadError) throw error;
+    throw new PyodideLoadError(`attachPython: the page failed while loading Pyodide: ${firstLine(error)}`);
+  });
+  if (!loaded.ok) throw new PyodideLoadError(`attachPython: ${loaded.error}`);
   const call = async <T>(code: string, isAsync: boolean): Promise<T> => {
     const outcome: Outcome = await page.evaluate(
-      ([code, isAsync]) => (globalThis as unknown as { __wsbridgeRun(c: string, a: boolean): Promise<Outcome> }).__wsbridgeRun(code, isAsync),
+      ([code, isAsync]) => {
+        const run = (globalThis as unknown as { __wsbridgeRun?(c: string, a: boolean): Promise<Outcome> }).__wsbridgeRun;
+        if (!run) return { ok: false as const, error: "Python is not loaded in this page any more (did it navigate or reload?); call attachPython again", detached: true };
+        return run(code, isAsync);
+      },
       [code, isAsync] as const,
     );
-    if (!outcome.ok) throw new PythonError(outcome.error);
+    if (!outcome.ok) throw outcome.detached ? new Error(`attachPython: ${outcome.error}`) : new PythonError(outcome.error, outcome.type);
     return outcome.value as T;
   };
   return { run: (code) => call(code, false), runAsync: (code) => call(code, true), baseURL };
+}
+
+function withSlash(url: string): string {
+  return url.endsWith("/") ? url : `${url}/`;
+}
+
+function firstLine(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0]!;
 }
