@@ -1,0 +1,52 @@
+// Errors that cross the worker boundary.
+import type { TransferHandler } from "comlink";
+
+/**
+ * Makes Comlink's "throw" handler carry extra fields of thrown Errors (Comlink keeps only
+ * message, name and stack). Call on the sending side; the receiving side copies every field back.
+ */
+export function preserveErrorFields(handlers: Map<string, TransferHandler<unknown, unknown>>, fields: string[]): void {
+  const original = handlers.get("throw");
+  if (!original) return;
+  handlers.set("throw", {
+    canHandle: original.canHandle,
+    serialize(thrown) {
+      const [wire, transfer] = original.serialize(thrown);
+      const error = (thrown as { value?: unknown }).value;
+      const serialized = wire as { isError?: boolean; value?: Record<string, unknown> };
+      if (error instanceof Error && serialized.isError && serialized.value) {
+        for (const field of fields) {
+          const value = (error as unknown as Record<string, unknown>)[field];
+          if (value !== undefined) serialized.value[field] = value;
+        }
+      }
+      return [wire, transfer];
+    },
+    deserialize: original.deserialize,
+  });
+}
+
+/** A Python exception raised in the worker. `message` is the traceback; `type` the exception class name. */
+export class PythonError extends Error {
+  readonly type: string;
+  constructor(traceback: string, type?: string) {
+    super(traceback);
+    this.name = "PythonError";
+    this.type = type ?? lastLineType(traceback);
+  }
+}
+
+/** `ValueError` from a traceback whose last line is `ValueError: ...`. */
+function lastLineType(traceback: string): string {
+  const last = traceback.trimEnd().split("\n").pop() ?? "";
+  const match = /^([A-Za-z_][\w.]*)(?::|$)/.exec(last);
+  return match?.[1] ?? "Exception";
+}
+
+/** The worker is gone (crashed, failed to load, or terminated); every pending and later call rejects with it. */
+export class WorkerDiedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "WorkerDiedError";
+  }
+}
