@@ -123,8 +123,10 @@ class WebSocket:
         try:
             bridge = _wsbridge_js.openSocket(str(url), js_protocols, proxy)
         except JsException as error:
-            # openSocket destroyed the proxy already; surface the browser's message as the Python error it means.
-            raise ValueError(str(error.message if hasattr(error, "message") else error)) from None
+            # openSocket destroyed the proxy already; the browser's SyntaxError (bad URL or protocols) is a ValueError.
+            if getattr(error, "name", "") == "SyntaxError":
+                raise ValueError(str(error.message)) from None
+            raise
         set_(self, "_bridge", bridge)
         set_(self, "_js", bridge.socket)
         _open_sockets.add(self)
@@ -175,14 +177,10 @@ class WebSocket:
                 view = memoryview(view.tobytes())
             # cast("B") sends the raw bytes whatever the item format or shape; to_js copies them into a Uint8Array.
             payload = to_js(view.cast("B"))
-        try:
-            self._bridge.send(payload)
-        except JsException as error:
-            if getattr(error, "name", "") == "InvalidStateError":
-                raise InvalidStateError(
-                    "WebSocket.send() called while the socket is still CONNECTING; wait for onopen"
-                ) from None
-            raise
+        # The browser throws a DOMException here; a named Python error says what to do instead.
+        if self._js.readyState == self.CONNECTING:
+            raise InvalidStateError("WebSocket.send() called while the socket is still CONNECTING; wait for onopen")
+        self._bridge.send(payload)
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
         """Starts the closing handshake; a reason without a code is sent with code 1000."""

@@ -18,6 +18,8 @@ export interface TestServer {
  * - `/burst?n=N&binary=1`: sends N numbered frames at once (`"0".."N-1"`, or 4-byte big-endian ints), then echoes.
  * - `/die?after=N`: sends N frames, then drops the TCP connection without a close frame.
  * - `/reject`: refuses the handshake with HTTP 400.
+ * - `/mixed?n=N`: sends N frames, every third binary (`i` repeated, 200 kB for even i, 10 bytes for odd), the others
+ *   text `"t<i>"`, then closes with 4100 "done".
  * - any path: a requested subprotocol is accepted (the first one offered), and the path echoes.
  */
 export async function startTestServer(): Promise<TestServer> {
@@ -85,6 +87,15 @@ function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["recei
       for (let i = 0; i < after; i++) ws.send(String(i));
       // Let the frames leave before the reset: the page must still see them, then 1006.
       setTimeout(() => ws.terminate(), 50);
+      return;
+    }
+    case "/mixed": {
+      const n = Number(q.get("n") ?? 30);
+      for (let i = 0; i < n; i++) {
+        if (i % 3 === 0) ws.send(Buffer.alloc(i % 2 === 0 ? 200_000 : 10, i % 256), { binary: true });
+        else ws.send(`t${i}`);
+      }
+      ws.close(4100, "done");
       return;
     }
     default:
