@@ -19,20 +19,28 @@ const SYSTEM_NAMES = ["chromium", "chromium-browser", "google-chrome"];
 
 /** Thrown when no browser can be found; its message is one line telling how to get one. */
 export class BrowserNotFoundError extends Error {
-  constructor() {
-    super("No Chromium found: install one (e.g. `apt-get install -y chromium`) or pass --browser-path / set WSBRIDGE_CHROMIUM.");
+  /** `missing`: the explicit path that does not exist and where it came from, if any. */
+  constructor(missing?: { path: string; from: string }) {
+    const what = missing ? `No Chromium at ${missing.path} (${missing.from})` : "No Chromium found";
+    super(`${what}: install one (e.g. \`apt-get install -y chromium\`) or pass --browser-path / set WSBRIDGE_CHROMIUM.`);
     this.name = "BrowserNotFoundError";
   }
 }
 
-/** Resolves the browser: explicit path, then WSBRIDGE_CHROMIUM, then /usr/bin/chromium, then PATH. */
+/**
+ * Resolves the browser: explicit path, then WSBRIDGE_CHROMIUM, then /usr/bin/chromium, then PATH.
+ * An explicit path or a set WSBRIDGE_CHROMIUM that does not exist is an error (never silently skipped).
+ */
 export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   if (explicit) {
-    if (!existsSync(explicit)) throw new BrowserNotFoundError();
+    if (!existsSync(explicit)) throw new BrowserNotFoundError({ path: explicit, from: "--browser-path" });
     return explicit;
   }
   const fromEnv = env.WSBRIDGE_CHROMIUM;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  if (fromEnv) {
+    if (!existsSync(fromEnv)) throw new BrowserNotFoundError({ path: fromEnv, from: "WSBRIDGE_CHROMIUM" });
+    return fromEnv;
+  }
   if (existsSync("/usr/bin/chromium")) return "/usr/bin/chromium";
   for (const dir of (env.PATH ?? "").split(delimiter)) {
     for (const name of SYSTEM_NAMES) {

@@ -164,3 +164,12 @@ describe("runner helpers", () => {
     }
   });
 });
+
+describe("findChromium", () => {
+  it("a set WSBRIDGE_CHROMIUM that does not exist is an error naming it, not skipped", async () => {
+    const { findChromium, BrowserNotFoundError } = await import("../../src/playwright/browser.js");
+    expect(() => findChromium(undefined, { WSBRIDGE_CHROMIUM: "/nope/chrome", PATH: process.env.PATH })).toThrow(BrowserNotFoundError);
+    expect(() => findChromium(undefined, { WSBRIDGE_CHROMIUM: "/nope/chrome" })).toThrow(/^No Chromium at \/nope\/chrome \(WSBRIDGE_CHROMIUM\): install one/);
+    expect(findChromium(undefined, { WSBRIDGE_CHROMIUM: process.execPath })).toBe(process.execPath);
+  });
+});

@@ -79,6 +79,6 @@ describe("wsbridge test: exits before any browser starts", () => {
     const r = await cli(["test", "--browser-path", "/nope/chromium"]);
     expect(r.code).toBe(2);
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
-    expect(r.err).toMatch(/No Chromium found: install one \(e\.g\. `apt-get install -y chromium`\)/);
+    expect(r.err).toMatch(/No Chromium at \/nope\/chromium \(--browser-path\): install one \(e\.g\. `apt-get install -y chromium`\)/);
   });
 });
