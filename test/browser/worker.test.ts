@@ -240,9 +240,12 @@ describe("createPythonWorker: failures never hang", () => {
     const page = await fx.newPage();
     await withWorkerModule(page);
     const url = fx.baseURL + "wsbridge/no-such-runtime.mjs";
+    const t0 = Date.now();
     const r = await settle(page, `return W.createPythonWorker({ indexURL: ${JSON.stringify(fx.baseURL + "pyodide/")}, workerURL: ${JSON.stringify(url)}, timeout: 20000 })`);
     expect(r).toMatchObject({ ok: false, name: "WorkerDiedError", isDied: true });
     expect(r.message).toContain(url);
+    expect(r.message).toMatch(/could not run/);
+    expect(Date.now() - t0).toBeLessThan(10_000); // from the worker's error event, not the load timeout
   });
 
   it("terminate() rejects pending calls and every later call", async () => {
@@ -283,5 +286,84 @@ describe("createPythonWorker: failures never hang", () => {
     expect(r.value.first.name).toBe("WorkerDiedError");
     expect(r.value.first.message).toMatch(/^wsbridge worker crashed: .*boom in worker/);
     expect(r.value.later).toEqual(r.value.first);
+  });
+});
+
+describe("createPythonWorker: wsbridge sockets inside the worker", () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await pageWithWorker();
+  });
+
+  it("WebSocket from worker Python echoes text and bytes with the real ws server", async () => {
+    const url = `${fx.server.url}/echo?worker-websocket`;
+    const r = await settle(page, `return py.runPythonAsync(${JSON.stringify(`
+import asyncio
+from wsbridge import WebSocket
+got = []
+done = asyncio.get_event_loop().create_future()
+def onopen(e):
+    ws.send("hello from the worker")
+    ws.send(b"\\x00\\x01\\xfe\\xff")
+def onmessage(e):
+    got.append([type(e.data).__name__, e.data if isinstance(e.data, str) else list(e.data)])
+    if len(got) == 2:
+        ws.close(4001, "worker done")
+async def onclose(e):
+    done.set_result([e.code, e.reason, e.wasClean])
+ws = WebSocket(${JSON.stringify(url)}, onopen=onopen, onmessage=onmessage, onclose=onclose)
+closed = await asyncio.wait_for(done, 10)
+{"got": got, "closed": closed, "state": ws.readyState}
+`)})`);
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        got: [["str", "hello from the worker"], ["memoryview", [0, 1, 254, 255]]],
+        closed: [4001, "worker done", true],
+        state: 3,
+      },
+    });
+    const log = fx.server.received.find((c) => c.path === "/echo?worker-websocket");
+    expect(log?.frames).toEqual(["hello from the worker", Buffer.from([0, 1, 254, 255])]);
+    expect(log?.closed).toEqual({ code: 4001, reason: "worker done" });
+  });
+
+  it("connect() from worker Python: send/recv text and bytes, ordered burst, close code", async () => {
+    const r = await settle(page, `return py.runPythonAsync(${JSON.stringify(`
+from wsbridge import connect, ConnectionClosed
+out = {}
+async with connect(${JSON.stringify(`${fx.server.url}/echo`)}) as ws:
+    await ws.send("ping")
+    out["text"] = await ws.recv(timeout=5)
+    await ws.send(bytearray(b"\\x01\\x02\\x03"))
+    data = await ws.recv(timeout=5)
+    out["bytes"] = [type(data).__name__, list(data)]
+out["code"] = ws.close_code
+async with connect(${JSON.stringify(`${fx.server.url}/burst?n=2000&binary=1`)}) as ws:
+    seen = [int.from_bytes(await ws.recv(timeout=5), "big") for _ in range(2000)]
+out["burst_in_order"] = seen == list(range(2000))
+try:
+    async with connect(${JSON.stringify(`${fx.server.url}/close?code=4002&reason=bye&now=1`)}) as ws:
+        await ws.recv(timeout=5)
+except ConnectionClosed as e:
+    out["closed"] = [e.code, e.reason]
+out
+`)})`);
+    expect(r).toEqual({ ok: true, value: { text: "ping", bytes: ["bytes", [1, 2, 3]], code: 1000, burst_in_order: true, closed: [4002, "bye"] } });
+  });
+
+  it("bytes received by worker Python reach the main thread as a transferred Uint8Array", async () => {
+    const r = await settle(page, `
+      const frames = [];
+      await py.setGlobal("deliver", (frame) => { frames.push([frame.constructor.name, frame.length, frame[0], frame[frame.length - 1]]); });
+      await py.runPythonAsync(${JSON.stringify(`
+from wsbridge import connect
+async with connect(${JSON.stringify(`${fx.server.url}/echo`)}) as ws:
+    for i in range(3):
+        await ws.send(bytes([i]) * 100_000 + bytes([255 - i]))
+        await deliver(await ws.recv(timeout=5))
+`)});
+      return frames;`);
+    expect(r).toEqual({ ok: true, value: [["Uint8Array", 100_001, 0, 255], ["Uint8Array", 100_001, 1, 254], ["Uint8Array", 100_001, 2, 253]] });
   });
 });
