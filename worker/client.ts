@@ -93,7 +93,13 @@ export async function createPythonWorker(options: PythonWorkerOptions): Promise<
         reject(error);
       };
       pending.add(fail);
-      start().then(
+      let call: Promise<T>;
+      try {
+        call = start();
+      } catch (error) {
+        call = Promise.reject(error);
+      }
+      call.then(
         (value) => {
           if (!pending.delete(fail)) return;
           resolve(value);

@@ -1,7 +1,7 @@
 // The module worker script (dist/worker-runtime.mjs): loads Pyodide and wsbridge, exposes WorkerAPI through Comlink.
 import * as Comlink from "comlink";
 import { installWsBridge } from "../src/pyodide/install.js";
-import type { PyProxy, PyodideLike } from "../src/pyodide/types.js";
+import { isPyProxy, type PyProxy, type PyodideLike } from "../src/pyodide/types.js";
 import { toCloneable } from "./convert.js";
 import { attachPort } from "./ports.js";
 import type { ControlMessage, InitOptions, InitResult, OutputCallback, WorkerAPI } from "./protocol.js";
@@ -98,7 +98,16 @@ function pythonError(error: unknown): Error {
 
 /** Wraps a converted result so Comlink transfers its buffers instead of copying them. */
 function outgoing(value: unknown): unknown {
+  const raw = value !== null && typeof value === "object" && !isPyProxy(value) && !(value instanceof ArrayBuffer) && !ArrayBuffer.isView(value);
   const converted = toCloneable(value, pyodide?._module?.HEAPU8?.buffer);
+  if (raw || typeof converted.value === "function") {
+    // A JS object Python returned as it is: say what cannot cross rather than Comlink's "Unserializable return value".
+    try {
+      structuredClone(converted.value);
+    } catch (error) {
+      throw new TypeError(`wsbridge worker: the result cannot be sent to the main thread (${message(error)}); return plain data, or convert a JsProxy with .to_py()`);
+    }
+  }
   return converted.transfer.length ? Comlink.transfer(converted.value, converted.transfer) : converted.value;
 }
 

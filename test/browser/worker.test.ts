@@ -176,6 +176,24 @@ describe("createPythonWorker: running Python", () => {
     expect(r).toEqual({ ok: true, value: { ok: true, len: 1 << 20 } });
   });
 
+  it("a result that cannot be cloned rejects with a clear error and the worker carries on", async () => {
+    const r = await settle(page, `return py.runPython("from js import setTimeout\\nsetTimeout")`);
+    expect(r).toMatchObject({ ok: false, name: "TypeError" });
+    expect(r.message).toMatch(/^wsbridge worker: the result cannot be sent to the main thread \(.*\); return plain data/);
+    const obj = await settle(page, `return py.runPython("from js import Object\\no = Object.new()\\no.a = 1\\no.f = setTimeout\\no")`);
+    expect(obj).toMatchObject({ ok: false, name: "TypeError" });
+    expect(await settle(page, `return py.runPython("from js import Object\\no = Object.new()\\no.a = 1\\no")`)).toEqual({ ok: true, value: { a: 1 } });
+  });
+
+  it("attachPort with an unknown service kind rejects and closes the port", async () => {
+    const r = await settle(page, `
+      const channel = new MessageChannel();
+      let error;
+      try { await py.attachPort("no-such-service", channel.port2); } catch (e) { error = e.message; }
+      return { error, detached: (() => { try { structuredClone(channel.port2, { transfer: [channel.port2] }); return false; } catch { return true; } })() };`);
+    expect(r).toEqual({ ok: true, value: { error: 'wsbridge worker: no port service named "no-such-service" (known: none)', detached: true } });
+  });
+
   it("Python output can be forwarded to the main thread", async () => {
     const p2 = await fx.newPage();
     await withWorkerModule(p2);
@@ -350,6 +368,30 @@ except ConnectionClosed as e:
 out
 `)})`);
     expect(r).toEqual({ ok: true, value: { text: "ping", bytes: ["bytes", [1, 2, 3]], code: 1000, burst_in_order: true, closed: [4002, "bye"] } });
+  });
+
+  it("an exception in a socket handler is reported, and does not crash the worker", async () => {
+    const r = await settle(page, `
+      let crashed = false;
+      py.closed.then(() => { crashed = true; });
+      const v = await py.runPythonAsync(${JSON.stringify(`
+import asyncio
+from wsbridge import WebSocket
+done = asyncio.get_event_loop().create_future()
+def onopen(e):
+    ws.send("x")
+def onmessage(e):
+    raise RuntimeError("handler bug")
+def onclose(e):
+    done.set_result(e.code)
+ws = WebSocket(${JSON.stringify(`${fx.server.url}/echo`)}, onopen=onopen, onmessage=onmessage, onclose=onclose)
+await asyncio.sleep(0.3)
+ws.close()
+await asyncio.wait_for(done, 5)
+`)});
+      await new Promise((ok) => setTimeout(ok, 100));
+      return { v, crashed, after: await py.runPython("2 + 2") };`);
+    expect(r).toEqual({ ok: true, value: { v: 1005, crashed: false, after: 4 } });
   });
 
   it("bytes received by worker Python reach the main thread as a transferred Uint8Array", async () => {
