@@ -62,6 +62,58 @@ async function within<T>(work: Promise<T>, ms: number, error: () => Error): Prom
 }
 
 /**
+ * The in-page loader, kept as source text: test runners that transform TypeScript (vitest) rewrite `import()`
+ * inside functions handed to `page.evaluate`, which would break it in the page.
+ */
+const PAGE_LOADER = String.raw`async ({ baseURL, timeout }) => {
+  const g = globalThis;
+  if (g.__wsbridgePyodide) return { ok: true, value: null };
+  let timer;
+  let step = "importing " + baseURL + "pyodide/pyodide.mjs";
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error("Pyodide and wsbridge did not load within " + timeout + " ms from " + baseURL + "pyodide/ (stuck " + step + "; is .wasm served as application/wasm?)")), timeout);
+  });
+  const load = async () => {
+    const { loadPyodide } = await import(baseURL + "pyodide/pyodide.mjs");
+    step = "in loadPyodide({ indexURL: '" + baseURL + "pyodide/' })";
+    const pyodide = await loadPyodide({ indexURL: baseURL + "pyodide/" });
+    step = "importing " + baseURL + "wsbridge/wsbridge.mjs";
+    const wsbridge = await import(baseURL + "wsbridge/wsbridge.mjs");
+    step = "in installWsBridge(pyodide)";
+    await wsbridge.installWsBridge(pyodide);
+    return { pyodide, wsbridge };
+  };
+  // JSON all the way down: None inside lists and dicts becomes null (not undefined); odd values become text.
+  const jsonable = (value) => {
+    if (value === undefined || value === null || typeof value !== "object") return value;
+    try {
+      return JSON.parse(JSON.stringify(value, (_, x) => (x === undefined ? null : typeof x === "bigint" ? Number(x) : x)));
+    } catch {
+      return String(value);
+    }
+  };
+  try {
+    const { pyodide, wsbridge } = await Promise.race([load(), deadline]);
+    g.__wsbridgePyodide = pyodide;
+    g.__wsbridgeRun = async (code, isAsync) => {
+      try {
+        const result = isAsync ? await pyodide.runPythonAsync(code) : pyodide.runPython(code);
+        return { ok: true, value: jsonable(wsbridge.toJSONable(result)) };
+      } catch (error) {
+        const type = error && error.type;
+        return { ok: false, error: error instanceof Error ? error.message : String(error), type: typeof type === "string" ? type : "" };
+      }
+    };
+    return { ok: true, value: null };
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return { ok: false, error: text.includes("did not load within") ? text : "failed " + step + ": " + text };
+  } finally {
+    clearTimeout(timer);
+  }
+}`;
+
+/**
  * Loads Pyodide and wsbridge into `page` (navigating a blank page to the server first) and returns `run`/`runAsync`.
  * Rejects with `PyodideLoadError` when loading fails or takes longer than `options.timeout` (default 60000 ms).
  */
@@ -80,47 +132,7 @@ export async function attachPython(page: Page, options: AttachOptions = {}): Pro
   }
   const left = Math.max(1, timeout - (Date.now() - started));
   const loaded: Outcome = await within(
-    page.evaluate(
-      async ({ baseURL, timeout }) => {
-        const g = globalThis as unknown as Record<string, unknown>;
-        if (g.__wsbridgePyodide) return { ok: true as const, value: null };
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        let step = `importing ${baseURL}pyodide/pyodide.mjs`;
-        const deadline = new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/ (stuck ${step}; is .wasm served as application/wasm?)`)), timeout);
-        });
-        const load = async () => {
-          const { loadPyodide } = await import(`${baseURL}pyodide/pyodide.mjs`);
-          step = `in loadPyodide({ indexURL: "${baseURL}pyodide/" })`;
-          const pyodide = await loadPyodide({ indexURL: `${baseURL}pyodide/` });
-          step = `importing ${baseURL}wsbridge/wsbridge.mjs`;
-          const wsbridge = await import(`${baseURL}wsbridge/wsbridge.mjs`);
-          step = "in installWsBridge(pyodide)";
-          await wsbridge.installWsBridge(pyodide);
-          return { pyodide, wsbridge };
-        };
-        try {
-          const { pyodide, wsbridge } = await Promise.race([load(), deadline]);
-          g.__wsbridgePyodide = pyodide;
-          g.__wsbridgeRun = async (code: string, isAsync: boolean) => {
-            try {
-              const result = isAsync ? await pyodide.runPythonAsync(code) : pyodide.runPython(code);
-              return { ok: true, value: wsbridge.toJSONable(result) };
-            } catch (error) {
-              const type = (error as { type?: unknown })?.type;
-              return { ok: false, error: error instanceof Error ? error.message : String(error), type: typeof type === "string" ? type : "" };
-            }
-          };
-          return { ok: true as const, value: null };
-        } catch (error) {
-          const text = error instanceof Error ? error.message : String(error);
-          return { ok: false as const, error: text.includes("did not load within") ? text : `failed ${step}: ${text}` };
-        } finally {
-          clearTimeout(timer);
-        }
-      },
-      { baseURL, timeout: left },
-    ),
+    page.evaluate(`(${PAGE_LOADER})(${JSON.stringify({ baseURL, timeout: left })})`) as Promise<Outcome>,
     left + 2_000,
     tooSlow,
   ).catch((error: unknown) => {

@@ -1,8 +1,8 @@
 // A static file server on 127.0.0.1 that serves the local Pyodide package and wsbridge's dist/ to pages.
 import { createServer, type Server } from "node:http";
-import { createReadStream, statSync } from "node:fs";
+import { createReadStream, existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, extname, normalize, resolve } from "node:path";
+import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 
@@ -28,9 +28,12 @@ export function pyodideDir(): string {
   return dirname(createRequire(import.meta.url).resolve("pyodide/package.json"));
 }
 
-/** wsbridge's dist/ folder: this module lives in it once built. */
+/** wsbridge's dist/ folder: this module lives in it once built; run from source (src/playwright/), it is ../../dist. */
 export function distDir(): string {
-  return dirname(fileURLToPath(import.meta.url));
+  const here = dirname(fileURLToPath(import.meta.url));
+  if (existsSync(join(here, "wsbridge.mjs"))) return here;
+  const fromSource = resolve(here, "..", "..", "dist");
+  return existsSync(join(fromSource, "wsbridge.mjs")) ? fromSource : here;
 }
 
 /** The blank page served at `/`: a same-origin document for Pyodide to live in. */
