@@ -134,7 +134,7 @@ export async function createPythonWorker(options: PythonWorkerOptions): Promise<
     options.stdout || options.stderr
       ? (stream, text) => (stream === "stdout" ? options.stdout ?? console.log : options.stderr ?? console.error)(text)
       : undefined;
-  const init: InitOptions = { indexURL, timeout, control: control.port2, forwardOutput: output !== undefined };
+  const init: InitOptions = { indexURL, timeout, control: control.port2 };
   let timer: ReturnType<typeof setTimeout> | undefined;
   let pyodideVersion: string;
   try {

@@ -11,8 +11,6 @@ export interface InitOptions {
   timeout: number;
   /** The worker reports events that belong to no call (see `ControlMessage`) on this port. */
   control: MessagePort;
-  /** Forward Python's stdout/stderr to the main thread (otherwise it goes to the worker's console). */
-  forwardOutput: boolean;
 }
 
 /** What `init` resolves to. */
@@ -28,7 +26,10 @@ export type ControlMessage = { type: "messageerror" };
 
 /** The object the worker exposes through Comlink. */
 export interface WorkerAPI {
-  /** Loads Pyodide from `options.indexURL` and installs wsbridge; rejects with a clear error on failure or timeout. */
+  /**
+   * Loads Pyodide from `options.indexURL` and installs wsbridge; rejects with a clear error on failure or timeout.
+   * With `output` (a Comlink proxy), Python's stdout/stderr lines go to the main thread instead of the worker's console.
+   */
   init(options: InitOptions, output?: OutputCallback): Promise<InitResult>;
   /** Runs Python; resolves to the last expression converted to structured-clone-able values. */
   runPython(code: string): Promise<unknown>;

@@ -213,6 +213,28 @@ describe("createPythonWorker: running Python", () => {
   });
 });
 
+describe("createPythonWorker: served from another origin", () => {
+  let cdn: StaticServer;
+  beforeAll(async () => {
+    cdn = await startStaticServer({ mounts: { wsbridge: DIST } });
+  });
+  afterAll(async () => {
+    await cdn?.close();
+  });
+
+  it("starts the worker through a same-origin blob when wsbridge and Pyodide come from another origin", async () => {
+    const page = await fx.newPage();
+    expect(new URL(cdn.url).origin).not.toBe(new URL(page.url()).origin);
+    await page.evaluate(`(async () => { globalThis.W = await import(${JSON.stringify(cdn.url + "wsbridge/worker.mjs")}); })()`);
+    const r = await settle(page, `
+      const w = await W.createPythonWorker({ indexURL: ${JSON.stringify(cdn.url + "pyodide/pyodide.mjs")} });
+      const out = [w.worker instanceof Worker, await w.runPython("import wsbridge; wsbridge.__version__")];
+      w.terminate();
+      return out;`);
+    expect(r).toEqual({ ok: true, value: [true, "0.1.0"] });
+  });
+});
+
 describe("createPythonWorker: failures never hang", () => {
   let silent: Server;
   let silentURL: string;
