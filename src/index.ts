@@ -3,3 +3,8 @@ export { installWsBridge } from "./pyodide/install.js";
 export { toJSONable } from "./pyodide/convert.js";
 export { BridgeSocket, socketCounters, type SocketSink, type BridgeSocketOptions, type SendData } from "./socket/bridge-socket.js";
 export { Receiver, type Delivery, type SocketEventType, type BlobReader } from "./socket/receiver.js";
+export { routeWebSocket, unrouteWebSocket, page, context, resetRouting, type RouteOptions, type RouteHandle, type RoutingScope } from "./route/api.js";
+export { installRouting } from "./route/engine.js";
+export type { WebSocketRoute, WebSocketRouteServer, MessageHandler, CloseHandler, CloseOptions } from "./route/route.js";
+export type { UrlMatch } from "./route/match.js";
+export type { PageMessage, RouteMessage, Wire } from "./route/protocol.js";

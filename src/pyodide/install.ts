@@ -2,6 +2,7 @@
 import pythonSources from "virtual:python-sources";
 import type { PyodideLike } from "./types.js";
 import { bridgeModule } from "./bridge.js";
+import { installRouting } from "../route/engine.js";
 
 /** Folder in Pyodide's file system that holds the embedded Python package. */
 export const PYTHON_HOME = "/lib/wsbridge-site";
@@ -11,6 +12,7 @@ export const JS_MODULE_NAME = "_wsbridge_js";
 
 /** Writes the embedded Python sources into `pyodide.FS`, registers the JS engine, and imports wsbridge. */
 export async function installWsBridge(pyodide: PyodideLike): Promise<void> {
+  installRouting(); // globalThis.WebSocket is the routed class before any user Python runs
   for (const [path, source] of Object.entries(pythonSources)) {
     const full = `${PYTHON_HOME}/${path}`;
     pyodide.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));

@@ -1,0 +1,54 @@
+// Frame data conversions between the page's types, the wire (string | ArrayBuffer) and route handlers.
+import type { Wire } from "./protocol.js";
+
+/** Copies the bytes of a view into a fresh ArrayBuffer. */
+function copyBytes(view: ArrayBufferView): ArrayBuffer {
+  const out = new ArrayBuffer(view.byteLength);
+  new Uint8Array(out).set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  return out;
+}
+
+/** What a page `send(data)` puts on the wire; a Blob gives a promise (read in order by the caller). */
+export function pageDataToWire(data: unknown): Wire | Promise<Wire> {
+  if (typeof data === "string") return data;
+  if (data instanceof ArrayBuffer) return data.slice(0);
+  if (ArrayBuffer.isView(data)) return copyBytes(data);
+  if (typeof Blob !== "undefined" && data instanceof Blob) return data.arrayBuffer();
+  if (Object.prototype.toString.call(data) === "[object SharedArrayBuffer]") return copyBytes(new Uint8Array(data as ArrayBufferLike));
+  return String(data);
+}
+
+/** Byte size the browser counts for `data` in `bufferedAmount`. */
+export function byteSize(data: unknown): number {
+  if (typeof data === "string") return new TextEncoder().encode(data).byteLength;
+  if (data instanceof ArrayBuffer) return data.byteLength;
+  if (ArrayBuffer.isView(data)) return data.byteLength;
+  if (typeof Blob !== "undefined" && data instanceof Blob) return data.size;
+  return new TextEncoder().encode(String(data)).byteLength;
+}
+
+/** The `MessageEvent.data` the page gets for a wire frame, following its current `binaryType`. */
+export function wireToPageData(data: Wire, binaryType: BinaryType): string | ArrayBuffer | Blob {
+  if (typeof data === "string") return data;
+  return binaryType === "arraybuffer" ? data.slice(0) : new Blob([data]);
+}
+
+/** What a route handler receives for a wire frame: a string for text, a Uint8Array for binary. */
+export function wireToHandler(data: Wire): string | Uint8Array {
+  return typeof data === "string" ? data : new Uint8Array(data.slice(0));
+}
+
+/** What `route.send(message)` puts on the wire: strings as text, ArrayBuffer and views (Uint8Array, Buffer) as binary. */
+export function handlerDataToWire(message: unknown): Wire {
+  if (typeof message === "string") return message;
+  if (message instanceof ArrayBuffer) return message.slice(0);
+  if (ArrayBuffer.isView(message)) return copyBytes(message);
+  throw new TypeError(`WebSocketRoute.send: expected a string or binary data (ArrayBuffer, Uint8Array), got ${describe(message)}`);
+}
+
+/** A short description of a value's type for error messages. */
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return Object.prototype.toString.call(value).slice(8, -1);
+  return typeof value;
+}

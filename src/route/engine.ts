@@ -1,0 +1,71 @@
+// The routing engine of one global: native class, route table, page end and route end joined by a direct
+// link, and the routed WebSocket class installed on globalThis. One engine per global, shared by all copies.
+import { documentBase } from "./match.js";
+import { PageSocket, type PageEnd } from "./page-socket.js";
+import { directLink, newSocketId, type Link, type RouteMessage } from "./protocol.js";
+import { RouteRegistry } from "./registry.js";
+import { RouteHost, type RouteHandler } from "./host.js";
+import { createRoutedClass, patchPrototype } from "./routed-class.js";
+
+/** Everything routing keeps per global. */
+export interface RoutingEngine {
+  /** The browser's own WebSocket class. */
+  native: typeof WebSocket;
+  /** The routed class installed as globalThis.WebSocket. */
+  routed: typeof WebSocket;
+  registry: RouteRegistry<RouteHandler>;
+  host: RouteHost;
+  /** Live routed page sockets by id. */
+  sockets: Map<string, PageSocket>;
+  link: Link;
+  /** Restores the native class and prototype. */
+  uninstall(): void;
+}
+
+/** Where the engine is kept on globalThis, so a second copy of the bundle reuses it. */
+const KEY = Symbol.for("wsbridge.routing");
+
+/** The installed engine, if any. */
+export function currentEngine(): RoutingEngine | undefined {
+  return (globalThis as Record<symbol, RoutingEngine | undefined>)[KEY];
+}
+
+/** Installs routing on this global (idempotent): globalThis.WebSocket becomes the routed class. */
+export function installRouting(): RoutingEngine {
+  const existing = currentEngine();
+  if (existing) return existing;
+  const g = globalThis as unknown as Record<string | symbol, unknown>;
+  const native = g.WebSocket as typeof WebSocket;
+  const registry = new RouteRegistry<RouteHandler>();
+  const host = new RouteHost(registry);
+  const sockets = new Map<string, PageSocket>();
+  const toPage = (message: RouteMessage) => sockets.get(message.id)?.receive(message);
+  const link = directLink((message) => host.receive(message), toPage);
+  host.connect(link.toPage);
+  const end: PageEnd = { native, post: link.toRoute, forget: (id) => sockets.delete(id) };
+  const routed = createRoutedClass({
+    native,
+    wouldRoute: (url) => registry.peek(url, documentBase()) !== undefined,
+    create: (target, url, protocols) => {
+      const id = newSocketId();
+      const socket = new PageSocket(id, target, url, protocols, end);
+      sockets.set(id, socket);
+      return socket;
+    },
+  });
+  const unpatch = patchPrototype(native.prototype, routed);
+  const descriptor = Object.getOwnPropertyDescriptor(globalThis, "WebSocket");
+  Object.defineProperty(globalThis, "WebSocket", { ...(descriptor ?? { writable: true, configurable: true, enumerable: false }), value: routed });
+  const engine: RoutingEngine = {
+    native, routed, registry, host, sockets, link,
+    uninstall() {
+      host.abortAll();
+      registry.clear();
+      unpatch();
+      if (descriptor) Object.defineProperty(globalThis, "WebSocket", descriptor);
+      delete g[KEY];
+    },
+  };
+  g[KEY] = engine;
+  return engine;
+}

@@ -1,0 +1,63 @@
+// The route end: takes protocol messages from page sockets, picks the route for each new socket, runs its
+// handler with a WebSocketRoute, and feeds later messages to that WebSocketRoute.
+import { documentBase } from "./match.js";
+import type { PageMessage, Receiver, RouteMessage } from "./protocol.js";
+import type { RouteRegistry } from "./registry.js";
+import { report, WebSocketRoute } from "./route.js";
+
+/** A route handler, as given to `routeWebSocket`. */
+export type RouteHandler = (route: WebSocketRoute) => unknown;
+
+/** Routes page sockets to handlers. */
+export class RouteHost {
+  private readonly routes = new Map<string, WebSocketRoute>();
+  private post: Receiver<RouteMessage> = () => {};
+
+  constructor(private readonly registry: RouteRegistry<RouteHandler>) {}
+
+  /** Sets where messages for the page end go. */
+  connect(post: Receiver<RouteMessage>): void {
+    this.post = post;
+  }
+
+  /** Applies one message from the page end. */
+  receive(message: PageMessage): void {
+    if (message.type === "create") return this.create(message.id, message.url, message.protocols);
+    const route = this.routes.get(message.id);
+    if (!route) return;
+    if (message.type === "released") this.routes.delete(message.id);
+    route.receive(message);
+  }
+
+  /** Live routed sockets (not yet released). */
+  get size(): number {
+    return this.routes.size;
+  }
+
+  /** Force-closes every live routed socket and forgets it. */
+  abortAll(): void {
+    const live = [...this.routes.values()];
+    this.routes.clear();
+    live.forEach((route) => route.abort());
+  }
+
+  /** A new socket: the matching route's handler runs; with none, the socket becomes a native one. */
+  private create(id: string, url: string, protocols: string[]): void {
+    const entry = this.registry.take(url, documentBase());
+    if (!entry) return this.post({ type: "passthrough", id });
+    const route = new WebSocketRoute(id, url, protocols, (message) => this.post(message));
+    this.routes.set(id, route);
+    void this.handle(entry.handler, route);
+  }
+
+  /** Runs the handler; when it (or its promise) completes, a socket that did not connect opens. */
+  private async handle(handler: RouteHandler, route: WebSocketRoute): Promise<void> {
+    try {
+      await handler(route);
+    } catch (error) {
+      report(error);
+      return;
+    }
+    route.afterHandle();
+  }
+}

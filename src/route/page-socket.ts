@@ -1,0 +1,234 @@
+// The page-facing side of a routed socket: the state behind a routed WebSocket object. It talks to the route
+// end only through protocol messages, and owns the real server connection in server mode.
+import { CLOSED, CLOSING, CONNECTING, OPEN } from "../socket/constants.js";
+import { checkClose, toDOMException } from "../socket/validation.js";
+import { byteSize, pageDataToWire, wireToPageData } from "./data.js";
+import { EventHandlerSlots } from "./event-handlers.js";
+import { Outbox } from "./outbox.js";
+import type { CloseInfo, PageMessage, Receiver, RouteMessage, Wire } from "./protocol.js";
+
+/** What a page socket needs from its page end. */
+export interface PageEnd {
+  /** The browser's own WebSocket class. */
+  native: typeof WebSocket;
+  /** Posts to the route end. */
+  post: Receiver<PageMessage>;
+  /** Forgets the socket (it is CLOSED and holds no server connection). */
+  forget(id: string): void;
+}
+
+/** Converts a `close()` code the way WebIDL's `[Clamp] unsigned short` does. */
+function clampCode(code: unknown): number | undefined {
+  if (code === undefined) return undefined;
+  const n = Number(code);
+  if (Number.isNaN(n)) return 0;
+  const r = Math.min(65535, Math.max(0, n));
+  const floor = Math.floor(r);
+  const diff = r - floor;
+  return diff > 0.5 || (diff === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
+}
+
+/** The state of one routed page socket; `target` is the object the page holds. */
+export class PageSocket {
+  readyState: number = CONNECTING;
+  protocol = "";
+  extensions = "";
+  binaryType: BinaryType = "blob";
+  readonly handlers: EventHandlerSlots;
+  readonly origin: string;
+  private server: WebSocket | undefined;
+  private serverQueue: Wire[] = [];
+  private passthrough = false;
+  private forgotten = false;
+  private bytesAfterClose = 0;
+  private readonly outbox: Outbox;
+
+  constructor(
+    readonly id: string,
+    readonly target: EventTarget,
+    readonly url: string,
+    readonly protocols: string[],
+    private readonly end: PageEnd,
+  ) {
+    this.handlers = new EventHandlerSlots(target);
+    this.origin = URL.parse?.(url)?.origin ?? new URL(url).origin;
+    this.outbox = new Outbox(end.post);
+    this.outbox.push({ type: "create", id, url, protocols: [...protocols] });
+  }
+
+  // --- the page's API ---
+
+  /** `bufferedAmount`: the server socket's in passthrough, else what was sent after closing. */
+  get bufferedAmount(): number {
+    return this.passthrough && this.server ? this.server.bufferedAmount : this.bytesAfterClose;
+  }
+
+  /** Sets `binaryType`; values other than "blob" and "arraybuffer" are ignored, as in the browser. */
+  setBinaryType(value: unknown): void {
+    if (value !== "blob" && value !== "arraybuffer") return;
+    this.binaryType = value;
+    if (this.passthrough && this.server) this.server.binaryType = value;
+  }
+
+  /** `send(data)`: throws while CONNECTING, discards after close (counting bytes), else posts to the route. */
+  send(data: unknown): void {
+    if (this.readyState === CONNECTING) throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", "InvalidStateError");
+    if (this.passthrough) {
+      this.server?.send(data as string);
+      return;
+    }
+    if (this.readyState !== OPEN) {
+      this.bytesAfterClose += byteSize(data);
+      return;
+    }
+    const wire = pageDataToWire(data);
+    const id = this.id;
+    this.outbox.push(wire instanceof Promise ? wire.then((data) => ({ type: "messageFromPage", id, data }) as const) : { type: "messageFromPage", id, data: wire });
+  }
+
+  /** `close(code, reason)`: validates as the browser does, becomes CLOSING at once, then tells the route. */
+  close(rawCode?: unknown, rawReason?: unknown): void {
+    const code = clampCode(rawCode);
+    const reason = rawReason === undefined ? undefined : String(rawReason);
+    const violation = checkClose(code, reason);
+    if (violation) throw toDOMException(violation, "close");
+    if (this.passthrough) {
+      this.server?.close(code, reason);
+      return;
+    }
+    if (this.readyState === CLOSING || this.readyState === CLOSED) return;
+    this.readyState = CLOSING;
+    this.outbox.push({ type: "pageClosed", id: this.id, ...closeInfo(code, reason, true) });
+  }
+
+  // --- messages from the route end ---
+
+  /** Applies one message from the route end. */
+  receive(message: RouteMessage): void {
+    switch (message.type) {
+      case "connect": return this.connect();
+      case "passthrough": return this.passThrough();
+      case "ensureOpened": if (!this.server) this.open(); return;
+      case "sendToPage": return this.deliver(message.data);
+      case "sendToServer": return this.sendToServer(message.data);
+      case "closePage": return this.closePage(message);
+      case "closeServer": return this.closeServer(message);
+    }
+  }
+
+  /** Opens the real socket to the server; frames from it go to the route, and its error to the page. */
+  private connect(): void {
+    if (this.server) return;
+    const server = new this.end.native(this.url, this.protocols);
+    this.server = server;
+    server.binaryType = "arraybuffer";
+    server.onopen = () => {
+      for (const data of this.serverQueue) server.send(data);
+      this.serverQueue = [];
+      this.open();
+    };
+    server.onmessage = (event: MessageEvent) => this.outbox.push({ type: "messageFromServer", id: this.id, data: event.data as Wire });
+    server.onerror = () => this.target.dispatchEvent(new Event("error"));
+    server.onclose = (event: CloseEvent) => this.serverGone(closeInfo(event.code, event.reason, event.wasClean));
+  }
+
+  /** No route took the socket: mirror a native socket, event for event. */
+  private passThrough(): void {
+    if (this.server) return;
+    this.passthrough = true;
+    const server = new this.end.native(this.url, this.protocols);
+    this.server = server;
+    server.binaryType = this.binaryType;
+    server.onopen = () => {
+      this.protocol = server.protocol;
+      this.extensions = server.extensions;
+      this.readyState = OPEN;
+      this.target.dispatchEvent(new Event("open"));
+    };
+    server.onmessage = (event: MessageEvent) => this.target.dispatchEvent(new MessageEvent("message", { data: event.data, origin: event.origin }));
+    server.onerror = () => this.target.dispatchEvent(new Event("error"));
+    server.onclose = (event: CloseEvent) => {
+      this.readyState = CLOSED;
+      this.server = undefined;
+      this.target.dispatchEvent(new CloseEvent("close", { code: event.code, reason: event.reason, wasClean: event.wasClean }));
+      this.forget();
+    };
+    if (this.readyState === CLOSING) server.close();
+  }
+
+  /** CONNECTING → OPEN, taking protocol and extensions from the server socket, or the first requested protocol. */
+  private open(): void {
+    if (this.readyState !== CONNECTING) return;
+    this.extensions = this.server?.extensions ?? "";
+    this.protocol = this.server ? this.server.protocol : (this.protocols[0] ?? "");
+    this.readyState = OPEN;
+    this.target.dispatchEvent(new Event("open"));
+  }
+
+  /** Delivers a frame to the page, opening it first; dropped once the page is closing. */
+  private deliver(data: Wire): void {
+    this.open();
+    if (this.readyState !== OPEN) return;
+    this.target.dispatchEvent(new MessageEvent("message", { data: wireToPageData(data, this.binaryType), origin: this.origin }));
+  }
+
+  /** Sends to the server, queueing while it connects; dropped when not connected. */
+  private sendToServer(data: Wire): void {
+    if (!this.server) return;
+    if (this.server.readyState === CONNECTING) this.serverQueue.push(data);
+    else this.server.send(data);
+  }
+
+  /** Closes the page with the route's code and reason, then reports the close back to the route. */
+  private closePage(info: CloseInfo): void {
+    if (this.readyState === CLOSED) return;
+    this.readyState = CLOSED;
+    this.target.dispatchEvent(new CloseEvent("close", { code: info.code, reason: info.reason, wasClean: info.wasClean }));
+    this.outbox.push({ type: "pageClosed", id: this.id, ...closeInfo(info.code, info.reason, info.wasClean) });
+    this.maybeForget();
+  }
+
+  /** Closes the server connection; with none, reports a server close at once. Invalid codes are ignored. */
+  private closeServer(info: CloseInfo): void {
+    if (!this.server) return this.serverGone(closeInfo(info.code, info.reason, info.wasClean));
+    if (this.server.readyState !== CONNECTING && this.server.readyState !== OPEN) return;
+    try {
+      this.server.close(info.code, info.reason);
+    } catch {
+      // The route asked for a code a page may not send: the browser refuses it, and so nothing happens.
+    }
+  }
+
+  /** The server connection ended (or was never there): tell the route, drop the connection. */
+  private serverGone(info: CloseInfo): void {
+    this.outbox.push({ type: "serverClosed", id: this.id, ...info });
+    const server = this.server;
+    if (server) {
+      server.onopen = server.onmessage = server.onerror = server.onclose = null;
+      this.server = undefined;
+      this.serverQueue = [];
+    }
+    this.maybeForget();
+  }
+
+  /** Once CLOSED with no server connection, tells the route end and the page end to forget this socket. */
+  private maybeForget(): void {
+    if (this.readyState === CLOSED && !this.server) this.forget();
+  }
+
+  /** Forgets this socket at both ends, once. */
+  private forget(): void {
+    if (this.forgotten) return;
+    this.forgotten = true;
+    this.end.forget(this.id);
+    if (!this.passthrough) this.outbox.push({ type: "released", id: this.id });
+  }
+}
+
+/** Close details with absent fields left out. */
+function closeInfo(code: number | undefined, reason: string | undefined, wasClean: boolean): CloseInfo {
+  const info: CloseInfo = { wasClean };
+  if (code !== undefined) info.code = code;
+  if (reason !== undefined) info.reason = reason;
+  return info;
+}

@@ -1,0 +1,128 @@
+// Replaces globalThis.WebSocket with a routed class the page cannot tell from the native one. The class is a
+// Proxy of the native constructor (same prototype, name, length, constants, toString); routed instances are
+// real EventTargets whose prototype is WebSocket.prototype, and the prototype's accessors serve them from
+// their PageSocket while passing native instances straight to the browser's own accessors.
+import { checkProtocols, normalizeSocketUrl } from "../socket/validation.js";
+import { documentBase } from "./match.js";
+import type { PageSocket } from "./page-socket.js";
+
+/** Decides, at construction, whether a socket is routed; builds its PageSocket when it is. */
+export interface RoutedClassOptions {
+  /** The native WebSocket class. */
+  native: typeof WebSocket;
+  /** True when some route may take `url` (no route: a plain native socket is returned). */
+  wouldRoute(url: string): boolean;
+  /** Creates the page socket state for a routed instance. */
+  create(target: EventTarget, url: string, protocols: string[]): PageSocket;
+}
+
+/** Page socket state of each routed instance. */
+const states = new WeakMap<object, PageSocket>();
+
+/** The PageSocket behind a routed instance, if it is one. */
+export function pageSocketOf(value: unknown): PageSocket | undefined {
+  return typeof value === "object" && value !== null ? states.get(value) : undefined;
+}
+
+/** Protocols argument as a list, as the browser reads it (a string or a sequence of strings). */
+function protocolList(protocols: unknown): string[] | undefined {
+  if (protocols === undefined) return [];
+  if (typeof protocols === "string") return [protocols];
+  if (protocols !== null && typeof protocols === "object" && Symbol.iterator in protocols) return Array.from(protocols as Iterable<unknown>, String);
+  return undefined;
+}
+
+/** Builds the routed constructor: a Proxy of `native` that returns routed instances for routed URLs. */
+export function createRoutedClass(options: RoutedClassOptions): typeof WebSocket {
+  const { native } = options;
+  const routed: typeof WebSocket = new Proxy(native, {
+    construct(target, args, newTarget) {
+      const nativeNewTarget = newTarget === routed ? target : newTarget;
+      if (args.length === 0) return Reflect.construct(target, args, nativeNewTarget);
+      const normalized = normalizeSocketUrl(args[0] as string, documentBase());
+      const protocols = protocolList(args[1]);
+      if (!normalized.ok || !protocols || checkProtocols(protocols) || !options.wouldRoute(normalized.url)) {
+        return Reflect.construct(target, args, nativeNewTarget);
+      }
+      const instance = Reflect.construct(EventTarget, [], newTarget) as EventTarget;
+      states.set(instance, options.create(instance, normalized.url, protocols));
+      return instance;
+    },
+  });
+  return routed;
+}
+
+/** Names of the prototype accessors and methods the routed instances serve themselves. */
+const ACCESSORS = ["url", "readyState", "bufferedAmount", "extensions", "protocol", "binaryType", "onopen", "onerror", "onclose", "onmessage"] as const;
+
+/** Reads a property of a routed instance from its PageSocket. */
+function read(state: PageSocket, name: (typeof ACCESSORS)[number]): unknown {
+  switch (name) {
+    case "onopen": case "onerror": case "onclose": case "onmessage":
+      return state.handlers.get(name.slice(2));
+    default:
+      return state[name];
+  }
+}
+
+/** Writes a property of a routed instance (only binaryType and the on* handlers are writable). */
+function write(state: PageSocket, name: (typeof ACCESSORS)[number], value: unknown): void {
+  if (name === "binaryType") state.setBinaryType(value);
+  else if (name.startsWith("on")) state.handlers.set(name.slice(2), value);
+}
+
+/** Patches `proto` (WebSocket.prototype) so routed instances are served from their PageSocket; returns an undo. */
+export function patchPrototype(proto: WebSocket, routed: typeof WebSocket): () => void {
+  const saved: Array<[PropertyKey, PropertyDescriptor]> = [];
+  const redefine = (key: PropertyKey, descriptor: PropertyDescriptor) => {
+    saved.push([key, Object.getOwnPropertyDescriptor(proto, key)!]);
+    Object.defineProperty(proto, key, descriptor);
+  };
+  for (const name of ACCESSORS) {
+    const original = Object.getOwnPropertyDescriptor(proto, name);
+    if (!original?.get) continue;
+    const nativeGet = original.get;
+    const nativeSet = original.set;
+    redefine(name, {
+      ...original,
+      get: named(`get ${name}`, function (this: unknown) {
+        const state = pageSocketOf(this);
+        return state ? read(state, name) : nativeGet.call(this);
+      }),
+      set: nativeSet && named(`set ${name}`, function (this: unknown, value: unknown) {
+        const state = pageSocketOf(this);
+        if (state) write(state, name, value);
+        else nativeSet.call(this, value);
+      }),
+    });
+  }
+  for (const name of ["send", "close"] as const) {
+    const original = Object.getOwnPropertyDescriptor(proto, name)!;
+    const nativeMethod = original.value as (...args: unknown[]) => unknown;
+    const method = {
+      send(this: unknown, ...args: unknown[]) {
+        const state = pageSocketOf(this);
+        if (!state) return nativeMethod.apply(this, args);
+        if (args.length === 0) throw new TypeError("Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.");
+        state.send(args[0]);
+      },
+      close(this: unknown, ...args: unknown[]) {
+        const state = pageSocketOf(this);
+        if (!state) return nativeMethod.apply(this, args);
+        state.close(args[0], args[1]);
+      },
+    }[name];
+    Object.defineProperty(method, "length", { value: nativeMethod.length });
+    redefine(name, { ...original, value: method });
+  }
+  redefine("constructor", { ...Object.getOwnPropertyDescriptor(proto, "constructor")!, value: routed });
+  return () => {
+    for (const [key, descriptor] of saved.reverse()) Object.defineProperty(proto, key, descriptor);
+  };
+}
+
+/** Gives a function the name the browser's accessor has. */
+function named<F extends Function>(name: string, fn: F): F {
+  Object.defineProperty(fn, "name", { value: name });
+  return fn;
+}
