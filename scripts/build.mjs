@@ -41,6 +41,7 @@ const bundles = [
   { input: "worker/runtime.ts", file: "dist/worker-runtime.mjs", ...browser },
   { input: "src/playwright/index.ts", file: "dist/playwright.mjs", ...node },
   { input: "src/cli/main.ts", file: "dist/cli.mjs", ...node },
+  { input: "src/pyscript/index.ts", file: "dist/pyscript.mjs", ...browser },
 ];
 
 mkdirSync(join(root, "dist"), { recursive: true });

@@ -1,0 +1,147 @@
+// wsbridge for PyScript (dist/pyscript.mjs): one <script type="module"> after PyScript's core.js makes
+// `import wsbridge` work in every <script type="py">, on the main thread and in workers.
+//
+// How it wires in: it imports PyScript's `hooks` from the page's own core.js (found by its <script src>, or given
+// with `data-pyscript` on this module's <script>), then
+// - main thread: `hooks.main.onReady` (awaited by PyScript before a script's code runs) loads ./wsbridge.mjs, the
+//   same module instance the page itself can import, and calls `installWsBridge(interpreter)` once per interpreter;
+// - workers: hooks are stringified into the worker, so they carry this bundle's absolute URL as text:
+//   `onBeforeRunAsync` (a JS hook, awaited before async worker code) does the same install there; sync workers
+//   (`async="false"`) cannot await a module load, so `codeBeforeRun` leaves a `wsbridge` that fails at import
+//   with a message saying so;
+// - MicroPython (`<script type="mpy">`, main or worker): `import wsbridge` raises ImportError at once, naming why.
+
+/** The subset of PyScript's `hooks` export that this plugin uses. */
+export interface PyScriptHooks {
+  main: { onReady: Set<(wrap: PyScriptWrap, element?: Element) => unknown> };
+  worker: {
+    onBeforeRunAsync: Set<(wrap: PyScriptWrap, xworker?: unknown) => unknown>;
+    codeBeforeRun: Set<string>;
+    codeBeforeRunAsync: Set<string>;
+  };
+}
+
+/** What PyScript hands to hooks: the interpreter (Pyodide's or MicroPython's JS API) and the script type. */
+export interface PyScriptWrap {
+  type: string;
+  interpreter: PyScriptInterpreter;
+}
+
+export interface PyScriptInterpreter {
+  runPython(code: string): unknown;
+  runPythonAsync(code: string): Promise<unknown>;
+  registerJsModule(name: string, module: object): void;
+  FS: { mkdirTree(path: string): void; writeFile(path: string, data: string | Uint8Array): void };
+  loadPackage?: unknown;
+  pyodide_py?: unknown;
+}
+
+export interface RegisterOptions {
+  /** Absolute URL of wsbridge's browser bundle; default: `wsbridge.mjs` next to this module. */
+  wsbridgeURL?: string;
+}
+
+/** The ImportError message under MicroPython. */
+export const MICROPYTHON_MESSAGE =
+  'wsbridge needs Pyodide and does not run on MicroPython (<script type="mpy">): ' +
+  'use <script type="py"> for code that imports wsbridge, or pyscript.WebSocket under MicroPython.';
+
+/** The ImportError message in a synchronous (async="false") Pyodide worker. */
+export const SYNC_WORKER_MESSAGE =
+  'wsbridge cannot be installed in a synchronous PyScript worker (<script type="py" worker async="false">): ' +
+  "the JS engine loads asynchronously; drop async=\"false\" (workers are async by default).";
+
+/** Folder that holds the stub `wsbridge` module raising ImportError (interpreters where wsbridge cannot run). */
+const STUB_DIR = "/lib/wsbridge-unavailable";
+
+/**
+ * Python (valid in CPython and MicroPython) that makes `import wsbridge` raise ImportError(message): a one-line
+ * module in its own folder at the front of sys.path. Only for `when` ("micropython" / "cpython") interpreters.
+ */
+export function unavailableStub(when: "micropython" | "cpython", message: string): string {
+  const body = `raise ImportError(${JSON.stringify(message)})\n`;
+  return [
+    "import sys as _wsb_sys",
+    `if _wsb_sys.implementation.name == ${JSON.stringify(when)} and "wsbridge" not in _wsb_sys.modules:`,
+    "    import os as _wsb_os",
+    `    for _wsb_d in ("/lib", ${JSON.stringify(STUB_DIR)}):`,
+    "        try:",
+    "            _wsb_os.mkdir(_wsb_d)",
+    "        except OSError:",
+    "            pass",
+    `    with open(${JSON.stringify(`${STUB_DIR}/wsbridge.py`)}, "w") as _wsb_f:`,
+    `        _wsb_f.write(${JSON.stringify(body)})`,
+    `    if ${JSON.stringify(STUB_DIR)} not in _wsb_sys.path:`,
+    `        _wsb_sys.path.insert(0, ${JSON.stringify(STUB_DIR)})`,
+    "    del _wsb_os, _wsb_d, _wsb_f",
+    "del _wsb_sys",
+    "",
+  ].join("\n");
+}
+
+/** True for Pyodide's JS API (MicroPython's has neither `loadPackage` nor `pyodide_py`). */
+export function isPyodide(interpreter: PyScriptInterpreter): boolean {
+  return typeof interpreter.loadPackage === "function" && interpreter.pyodide_py !== undefined;
+}
+
+type WsBridgeModule = { installWsBridge(pyodide: unknown): Promise<void> };
+
+const registered = new WeakSet<PyScriptHooks>();
+
+/**
+ * Registers wsbridge's hooks on PyScript's `hooks` (idempotent per hooks object). Call it synchronously, before
+ * PyScript creates interpreters and workers: worker hooks are read when a worker starts.
+ */
+export function registerWsBridge(hooks: PyScriptHooks, options: RegisterOptions = {}): void {
+  if (registered.has(hooks)) return;
+  registered.add(hooks);
+  const wsbridgeURL = options.wsbridgeURL ?? new URL("./wsbridge.mjs", import.meta.url).href;
+  const installs = new WeakMap<PyScriptInterpreter, Promise<void>>();
+
+  hooks.main.onReady.add(async ({ interpreter }: PyScriptWrap) => {
+    let done = installs.get(interpreter);
+    if (!done) {
+      done = isPyodide(interpreter)
+        ? (import(/* @vite-ignore */ wsbridgeURL) as Promise<WsBridgeModule>).then((m) => m.installWsBridge(interpreter))
+        : Promise.resolve(void interpreter.runPython(unavailableStub("micropython", MICROPYTHON_MESSAGE)));
+      installs.set(interpreter, done);
+    }
+    await done;
+  });
+
+  // Stringified into each worker: no closures, the URL is part of the source text.
+  const workerInstall = Function(`return async ({ interpreter }) => {
+  if (typeof interpreter.loadPackage !== "function" || interpreter.pyodide_py === undefined) return;
+  const wsbridge = await import(${JSON.stringify(wsbridgeURL)});
+  await wsbridge.installWsBridge(interpreter);
+}`)() as (wrap: PyScriptWrap) => Promise<void>;
+  hooks.worker.onBeforeRunAsync.add(workerInstall);
+  hooks.worker.codeBeforeRunAsync.add(unavailableStub("micropython", MICROPYTHON_MESSAGE));
+  hooks.worker.codeBeforeRun.add(unavailableStub("micropython", MICROPYTHON_MESSAGE));
+  hooks.worker.codeBeforeRun.add(unavailableStub("cpython", SYNC_WORKER_MESSAGE));
+}
+
+/** Absolute URL of PyScript's core.js on this page: `data-pyscript` on our <script>, else a `core.js` script. */
+export function findCoreURL(doc: Document, selfURL: string): string | undefined {
+  const scripts = [...doc.querySelectorAll<HTMLScriptElement>("script[src]")];
+  const self = scripts.find((s) => s.src === selfURL);
+  const explicit = self?.getAttribute("data-pyscript");
+  if (explicit) return new URL(explicit, doc.baseURI).href;
+  return scripts.find((s) => /\/core\.js(?:[?#].*)?$/.test(s.src))?.src;
+}
+
+/** The promise of the automatic registration made when this module loads in a page (rejects if core.js is missing). */
+export const ready: Promise<void> = (async () => {
+  if (typeof document === "undefined") return;
+  const core = findCoreURL(document, import.meta.url);
+  if (!core) {
+    throw new Error(
+      'wsbridge/pyscript.mjs: PyScript\'s core.js not found on this page; add <script type="module" src=".../core.js"> ' +
+        'or name it with data-pyscript="..." on the wsbridge script',
+    );
+  }
+  const { hooks } = (await import(/* @vite-ignore */ core)) as { hooks: PyScriptHooks };
+  registerWsBridge(hooks);
+})();
+// An unhandled rejection still reaches the console; keep it visible but don't make importers handle it.
+ready.catch((error: unknown) => console.error(error));
