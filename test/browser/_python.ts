@@ -1,13 +1,6 @@
-// Socket tests' page fixture: a page with Pyodide + the built wsbridge, loaded through a string evaluate.
-// Why not fx.newPython(): run from sources under vitest, (1) `import()` inside functions handed to page.evaluate
-// is rewritten to `__vite_ssr_dynamic_import__`, which the page lacks, and (2) the shared static server mounts
-// `wsbridge/` at src/playwright instead of dist/. A string is not rewritten; attachPython then finds Pyodide loaded
-// and only wires up run/runAsync.
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// Shared by the socket tests: a page with Pyodide + wsbridge, and Python helpers run once per page.
 import type { Page } from "playwright-core";
-import { attachPython, type PythonHandle } from "../../src/playwright/attach.js";
-import { startStaticServer, type StaticServer } from "../../src/playwright/static-server.js";
+import type { PythonHandle } from "../../src/playwright/attach.js";
 import type { BrowserFixture } from "../helpers/browser.js";
 
 export interface PythonPage {
@@ -16,36 +9,9 @@ export interface PythonPage {
   console: string[];
 }
 
-const dist = join(dirname(fileURLToPath(import.meta.url)), "../../dist");
-let server: Promise<StaticServer> | undefined;
-
-export async function newPython(fx: BrowserFixture): Promise<PythonPage> {
-  server ??= startStaticServer({ mounts: { wsbridge: dist } }).then((s) => {
-    process.once("exit", () => void s.close());
-    return s;
-  });
-  const base = (await server).url;
-  const page = await fx.browser.newPage();
-  const console: string[] = [];
-  page.on("console", (m) => console.push(`${m.type()}: ${m.text()}`));
-  await page.goto(base);
-  await page.evaluate(`(async () => {
-    const { loadPyodide } = await import(${JSON.stringify(base + "pyodide/pyodide.mjs")});
-    const pyodide = await loadPyodide({ indexURL: ${JSON.stringify(base + "pyodide/")} });
-    const wsbridge = await import(${JSON.stringify(base + "wsbridge/wsbridge.mjs")});
-    await wsbridge.installWsBridge(pyodide);
-    globalThis.__wsbridgePyodide = pyodide;
-    globalThis.__wsbridgeRun = async (code, isAsync) => {
-      try {
-        const result = isAsync ? await pyodide.runPythonAsync(code) : pyodide.runPython(code);
-        return { ok: true, value: wsbridge.toJSONable(result) };
-      } catch (error) {
-        return { ok: false, error: error instanceof Error ? error.message : String(error) };
-      }
-    };
-  })()`);
-  const py = await attachPython(page, { baseURL: base });
-  return { page, py, console };
+/** A fresh page with Pyodide and the built wsbridge (the shared fixture's `newPython`). */
+export function newPython(fx: BrowserFixture): Promise<PythonPage> {
+  return fx.newPython();
 }
 
 /** Python helpers the socket tests share: `Rec` records every event of one socket in a JSON-able form. */
