@@ -110,6 +110,18 @@ class WebSocket:
     CLOSING: ClassVar[int] = 2
     CLOSED: ClassVar[int] = 3
 
+    # Annotations only (no class values), so reads still reach __getattr__.
+    onopen: Handler | None
+    onmessage: Handler | None
+    onerror: Handler | None
+    onclose: Handler | None
+    _handlers: dict[str, Handler | None]
+    _queue: collections.deque[WebSocketEvent]
+    _draining: bool
+    _task: asyncio.Future[None] | None
+    _bridge: Any  # the JS BridgeSocket
+    _js: Any  # the browser's WebSocket, for pass-through attributes
+
     def __init__(self, url: str, protocols: str | list[str] | None = None, **handlers: Any) -> None:
         set_ = object.__setattr__
         set_(self, "_handlers", dict.fromkeys(HANDLER_NAMES))
@@ -232,11 +244,16 @@ class WebSocket:
         """Runs queued handlers synchronously until one returns an awaitable, then continues in a task."""
         set_ = object.__setattr__
         set_(self, "_draining", True)
-        while self._queue:
-            pending = self._run(self._queue.popleft())
-            if pending is not None:
-                set_(self, "_task", asyncio.ensure_future(self._drain_async(*pending)))
-                return
+        try:
+            while self._queue:
+                pending = self._run(self._queue.popleft())
+                if pending is not None:
+                    set_(self, "_task", asyncio.ensure_future(self._drain_async(*pending)))
+                    return
+        except BaseException:
+            # Only non-Exception errors get here (SystemExit...); later events must still be delivered.
+            set_(self, "_draining", False)
+            raise
         set_(self, "_draining", False)
 
     async def _drain_async(self, awaitable: Any, name: str) -> None:
