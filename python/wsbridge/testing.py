@@ -10,6 +10,7 @@ Everything starting with `_` is the runner's protocol with the page and may chan
 """
 from __future__ import annotations
 
+import ast
 import asyncio
 import importlib
 import importlib.util
@@ -84,17 +85,91 @@ def _forget_test_modules() -> None:
     importlib.invalidate_caches()
 
 
+_OPS: dict[type, str] = {
+    ast.Eq: "==", ast.NotEq: "!=", ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=",
+    ast.Is: "is", ast.IsNot: "is not", ast.In: "in", ast.NotIn: "not in",
+}
+_EXPLAIN = "__wsbridge_explain__"
+_MAX_REPR = 2000
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= _MAX_REPR else text[: _MAX_REPR // 2] + " ... " + text[-_MAX_REPR // 2 :]
+
+
+def _explain(op: str, *values: Any) -> str:
+    """The message of a failed bare `assert`: the values the assertion saw, like pytest shows them."""
+    if op == "bool":
+        return f"assert {_short(values[0])}"
+    return f"assert {_short(values[0])} {op} {_short(values[1])}"
+
+
+class _AssertRewriter(ast.NodeTransformer):
+    """Rewrites `assert a OP b` and `assert x` without a message so a failure shows the values (pytest-style)."""
+
+    count = 0
+
+    def _temp(self) -> str:
+        self.count += 1
+        return f"__wsbridge_v{self.count}__"
+
+    def visit_Assert(self, node: ast.Assert) -> ast.AST:
+        if node.msg is not None:
+            return node
+        test = node.test
+        if isinstance(test, ast.Compare) and len(test.ops) == 1 and type(test.ops[0]) in _OPS:
+            left, right = self._temp(), self._temp()
+            check: ast.expr = ast.Compare(
+                left=ast.NamedExpr(target=ast.Name(left, ast.Store()), value=test.left),
+                ops=test.ops,
+                comparators=[ast.NamedExpr(target=ast.Name(right, ast.Store()), value=test.comparators[0])],
+            )
+            args = [ast.Constant(_OPS[type(test.ops[0])]), ast.Name(left, ast.Load()), ast.Name(right, ast.Load())]
+        else:
+            value = self._temp()
+            check = ast.NamedExpr(target=ast.Name(value, ast.Store()), value=test)
+            args = [ast.Constant("bool"), ast.Name(value, ast.Load())]
+        message = ast.Call(func=ast.Name(_EXPLAIN, ast.Load()), args=args, keywords=[])
+        new = ast.Assert(test=check, msg=message)
+        return ast.copy_location(new, node)
+
+
 def _load(path: str) -> types.ModuleType:
-    """Executes the test file as a fresh module named after it (module globals never carry over)."""
+    """Executes the test file as a fresh module named after it (module globals never carry over).
+
+    Bare `assert` statements are rewritten so that failures show the compared values.
+    """
     _forget_test_modules()
     name = os.path.splitext(os.path.basename(path))[0]
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    with open(path, encoding="utf-8") as fh:
+        source = fh.read()
+    tree = ast.fix_missing_locations(_AssertRewriter().visit(ast.parse(source, path)))
+    code = compile(tree, path, "exec", dont_inherit=True)
+    module.__dict__[_EXPLAIN] = _explain
     sys.modules[name] = module
-    spec.loader.exec_module(module)
+    exec(code, module.__dict__)
     return module
+
+
+class _LineEnd:
+    """Wraps sys.stdout/stderr during a test to know whether its output ends mid-line."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self.partial = False
+
+    def write(self, text: str) -> int:
+        if text:
+            self.partial = not text.endswith("\n")
+        return self._stream.write(text)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _is_test(name: str, obj: Any) -> bool:
@@ -149,6 +224,15 @@ def _flush() -> None:
             pass
 
 
+def _end_lines(streams: tuple[Any, Any]) -> None:
+    """Restores sys.stdout/stderr and ends a half-written line, so the page's console shows it now."""
+    for wrapper, original in zip((sys.stdout, sys.stderr), streams):
+        if isinstance(wrapper, _LineEnd) and wrapper.partial:
+            original.write("\n")
+    sys.stdout, sys.stderr = streams
+    _flush()
+
+
 def _collect(path: str) -> dict[str, Any]:
     """Loads the file once and lists its `test_*` functions in definition order."""
     try:
@@ -178,6 +262,8 @@ def _missing_params(fn: Any) -> list[str]:
 async def _run(path: str, name: str, timeout_ms: int) -> dict[str, Any]:
     """Runs one test in a fresh module; returns {"passed", "error", "ms"}. Always resets wsbridge afterwards."""
     tasks_before = asyncio.all_tasks()
+    streams = (sys.stdout, sys.stderr)
+    sys.stdout, sys.stderr = _LineEnd(sys.stdout), _LineEnd(sys.stderr)
     start = time.perf_counter()
     error: str | None = None
     try:
@@ -205,7 +291,7 @@ async def _run(path: str, name: str, timeout_ms: int) -> dict[str, Any]:
     except BaseException as exc:  # noqa: BLE001 - SystemExit and KeyboardInterrupt fail the test too
         error = _format(exc)
     ms = (time.perf_counter() - start) * 1000
-    _flush()
+    _end_lines(streams)
     reset_error = _reset()
     if reset_error and error is None:
         error = reset_error

@@ -176,19 +176,21 @@ class Session {
     let names: string[];
     try {
       py = await this.openPage(file);
+    } catch (error) {
+      this.record({ file: file.display, name: "", passed: false, durationMs: performance.now() - t0, error: `could not start the page for this file:\n${message(error)}`, output: this.takeOutput() });
+      await this.closePage();
+      return;
+    }
+    try {
       const collected = await deadline(
         py.run<{ ok: boolean; names?: string[]; error?: string }>(`_wsbridge_testing._collect(${pyString(file.path)})`),
         this.options.timeout + BLOCKED_GRACE_MS,
-        `importing ${file.display} did not finish within ${this.options.timeout} ms (it blocks the page)`,
+        `Timeout: importing the file did not finish within ${this.options.timeout} ms and blocked the page`,
       );
-      if (!collected.ok) {
-        this.record({ file: file.display, name: "", passed: false, durationMs: performance.now() - t0, error: `could not load the file:\n${collected.error}`, output: this.takeOutput() });
-        await this.closePage();
-        return;
-      }
+      if (!collected.ok) throw new Error(collected.error);
       names = collected.names ?? [];
     } catch (error) {
-      this.record({ file: file.display, name: "", passed: false, durationMs: performance.now() - t0, error: `could not start the page for this file:\n${message(error)}`, output: this.takeOutput() });
+      this.record({ file: file.display, name: "", passed: false, durationMs: performance.now() - t0, error: `could not load the file:\n${message(error)}`, output: this.takeOutput() });
       await this.closePage();
       return;
     }

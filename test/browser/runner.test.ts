@@ -57,6 +57,11 @@ def test_assert_fails():
     value = 2
     assert value == 3, "value-was-not-three"
 
+def test_compare_shows_values():
+    items = [1, 2]
+    print("no-newline-at-the-end", end="")
+    assert items == [1, 3]
+
 def test_quiet_pass():
     print("printed-by-a-passing-test")
 
@@ -115,6 +120,7 @@ describe("wsbridge test", () => {
       "suite/data.txt": "payload",
       "suite/slow/test_timeouts.py": TIMEOUTS,
       "suite/test_broken.py": "def test_never(:\n    pass\n",
+      "suite/slow/test_hangs_on_import.py": "while True:\n    pass\n\ndef test_unreached():\n    pass\n",
       "suite/notes_test.py": "def test_not_collected():\n    assert False\n",
       "ok/test_ok.py": "def test_one():\n    pass\n\nasync def test_two():\n    pass\n",
     });
@@ -132,11 +138,13 @@ describe("wsbridge test", () => {
       "PASS suite/test_basic.py::test_sync_pass",
       "PASS suite/test_basic.py::test_async_pass",
       "FAIL suite/test_basic.py::test_assert_fails",
+      "FAIL suite/test_basic.py::test_compare_shows_values",
       "PASS suite/test_basic.py::test_quiet_pass",
       "PASS suite/test_basic.py::test_leaves_state_behind",
       "PASS suite/test_basic.py::test_sees_no_state",
       "PASS suite/test_basic.py::test_server_url_and_env",
       "FAIL suite/test_broken.py",
+      "FAIL suite/slow/test_hangs_on_import.py",
       "PASS suite/slow/test_timeouts.py::test_first",
       "FAIL suite/slow/test_timeouts.py::test_async_hang",
       "FAIL suite/slow/test_timeouts.py::test_sync_loop",
@@ -144,7 +152,7 @@ describe("wsbridge test", () => {
     ]);
     expect(lines.find((l) => l.startsWith("PASS suite/test_basic.py::test_sync_pass"))).toMatch(/ \(\d+ ms\)$/);
     // The failing assert: the traceback with the file, line, source and message, and the test's print output.
-    const failure = out.slice(out.indexOf("FAIL suite/test_basic.py::test_assert_fails"), out.indexOf("PASS suite/test_basic.py::test_quiet_pass"));
+    const failure = out.slice(out.indexOf("FAIL suite/test_basic.py::test_assert_fails"), out.indexOf("FAIL suite/test_basic.py::test_compare_shows_values"));
     expect(failure).toContain("Traceback (most recent call last):");
     expect(failure).toMatch(/File ".*suite\/test_basic.py", line 20, in test_assert_fails/);
     expect(failure).toContain('assert value == 3, "value-was-not-three"');
@@ -152,6 +160,12 @@ describe("wsbridge test", () => {
     expect(failure).toContain("printed-by-the-failing-test");
     expect(failure).not.toContain("testing.py"); // the runner's own frames are hidden
     expect(out).not.toContain("printed-by-a-passing-test");
+    // A bare assert shows the compared values (pytest-style), and a half-written print line is not lost.
+    const compare = out.slice(out.indexOf("FAIL suite/test_basic.py::test_compare_shows_values"), out.indexOf("PASS suite/test_basic.py::test_quiet_pass"));
+    expect(compare).toContain("AssertionError: assert [1, 2] == [1, 3]");
+    expect(compare).toContain("no-newline-at-the-end");
+    // A file whose import never returns is one failure; the run goes on.
+    expect(out).toMatch(/FAIL suite\/slow\/test_hangs_on_import.py \(\d+ ms\)\n {4}could not load the file:\n {4}Timeout: importing the file did not finish within 2000 ms/);
     // A file that cannot be imported counts as one failure with its SyntaxError.
     expect(out).toMatch(/FAIL suite\/test_broken.py \(\d+ ms\)\n {4}could not load the file:[\s\S]*SyntaxError/);
     // Timeouts: the async hang is cancelled; the sync loop kills the page, and the next test runs on a new page.
@@ -159,7 +173,7 @@ describe("wsbridge test", () => {
     expect(out).toMatch(/FAIL suite\/slow\/test_timeouts.py::test_sync_loop \(\d+ ms\)\n {4}Timeout: test_sync_loop did not finish within 2000 ms and blocked the page/);
     expect(out.slice(out.indexOf("FAIL suite/slow/test_timeouts.py::test_sync_loop"))).toContain("before-the-loop");
     expect(out).not.toContain("notes_test.py"); // only test_*.py inside folders
-    expect(lines.at(-1)).toBe("8 passed, 4 failed");
+    expect(lines.at(-1)).toBe("8 passed, 6 failed");
   }, 180_000);
 
   it("--junit writes JUnit XML that a strict parser reads, with counts, times and tracebacks", async () => {
@@ -168,11 +182,12 @@ describe("wsbridge test", () => {
     expect(existsSync(path)).toBe(true);
     const doc = await parseXml(path);
     expect(doc.tag).toBe("testsuites");
-    expect(doc.attrs).toMatchObject({ tests: "12", failures: "4", errors: "0" });
+    expect(doc.attrs).toMatchObject({ tests: "14", failures: "6", errors: "0" });
     const suites = doc.children;
     expect(suites.map((s) => [s.tag, s.attrs.name, s.attrs.tests, s.attrs.failures])).toEqual([
-      ["testsuite", "suite/test_basic.py", "7", "1"],
+      ["testsuite", "suite/test_basic.py", "8", "2"],
       ["testsuite", "suite/test_broken.py", "1", "1"],
+      ["testsuite", "suite/slow/test_hangs_on_import.py", "1", "1"],
       ["testsuite", "suite/slow/test_timeouts.py", "4", "2"],
     ]);
     const cases = suites.flatMap((s) => s.children);
@@ -230,6 +245,13 @@ describe("wsbridge test", () => {
     expect(demo.code).toBe(2);
     expect(demo.err).toContain("not yet available");
   }, 60_000);
+
+  it("the examples/ a newcomer reads first pass headless", async () => {
+    const r = await wsbridge(["test", "examples"], resolve("."));
+    expect(r.lines.filter((l) => l.startsWith("FAIL")), r.out).toEqual([]);
+    expect(r.lines.at(-1)).toMatch(/^[1-9]\d* passed, 0 failed$/);
+    expect(r.code).toBe(0);
+  }, 170_000);
 
   it("the bin prints a one-line hint when dist/cli.mjs is missing", async () => {
     const copy = join(root, "pkg");
