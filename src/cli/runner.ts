@@ -59,9 +59,14 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
 
   const started = new Date().toISOString();
   const session = new Session(options, io, select);
-  let results: TestResult[];
   try {
     await session.start(executable);
+  } catch (error) {
+    await session.stop();
+    io.err(`wsbridge test: could not start Chromium at ${executable}: ${message(error).split("\n")[0]}\n`);
+    return EXIT.usage;
+  }
+  try {
     for (const file of files) await session.runFile(file);
   } catch (error) {
     io.err(`wsbridge test: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
@@ -69,14 +74,20 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     return EXIT.internal;
   }
   await session.stop();
-  results = session.results;
+  const results = session.results;
 
   const passed = results.filter((r) => r.passed).length;
   const failed = results.length - passed;
+  let junitFailed = false;
   if (options.junit) {
     const target = resolve(io.cwd, options.junit);
-    mkdirSync(dirname(target), { recursive: true });
-    writeFileSync(target, junitXml(results, started));
+    try {
+      mkdirSync(dirname(target), { recursive: true });
+      writeFileSync(target, junitXml(results, started));
+    } catch (error) {
+      io.err(`wsbridge test: cannot write the JUnit report ${options.junit}: ${message(error)}\n`);
+      junitFailed = true;
+    }
   }
   if (failed > 0) {
     io.out(`\nFailed:\n`);
@@ -88,7 +99,7 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     return EXIT.usage;
   }
   io.out(`${passed} passed, ${failed} failed\n`);
-  return failed > 0 ? EXIT.failed : EXIT.ok;
+  return junitFailed ? EXIT.usage : failed > 0 ? EXIT.failed : EXIT.ok;
 }
 
 const testId = (r: { file: string; name: string }) => (r.name ? `${r.file}::${r.name}` : r.file);
@@ -337,6 +348,7 @@ line is exactly "N passed, N failed".
 Exit codes:
   0  every test passed
   1  at least one test failed (a file that cannot be imported counts as one)
-  2  usage error: bad option or path, no browser found, or no tests found
+  2  usage error: bad option or path, no browser found (or it does not
+     start), no tests found, or the --junit file cannot be written
   3  internal error of the runner
 `;

@@ -234,6 +234,19 @@ describe("wsbridge test", () => {
     expect(env.err).toMatch(/^wsbridge test: No Chromium at \/nope\/chrome \(WSBRIDGE_CHROMIUM\): install one/);
   }, 60_000);
 
+  it("a browser path that is not Chromium: one line, exit 2", async () => {
+    const r = await wsbridge(["test", "ok", "--browser-path", "/bin/true"], root);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^wsbridge test: could not start Chromium at \/bin\/true: .*\n$/);
+  }, 60_000);
+
+  it("a --junit file that cannot be written: tests still reported, message, exit 2", async () => {
+    const r = await wsbridge(["test", "ok", "--junit", "ok/test_ok.py/report.xml"], root);
+    expect(r.lines.at(-1)).toBe("2 passed, 0 failed");
+    expect(r.err).toMatch(/^wsbridge test: cannot write the JUnit report ok\/test_ok.py\/report.xml: /);
+    expect(r.code).toBe(2);
+  }, 120_000);
+
   it("usage errors exit 2 before any test runs", async () => {
     for (const args of [["test", "--frobnicate"], ["test", "--timeout", "soon"], ["test", "no/such/dir"], ["test", "-k", "a and"], ["nonsense"]]) {
       const r = await wsbridge(args, root);
