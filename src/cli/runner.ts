@@ -317,9 +317,12 @@ file.py::test_name. Default: the current folder. Every test_* function
 (plain or async def) is a test; it passes when it returns without raising.
 
 Isolation: one browser per run, a fresh page (fresh Pyodide) per file, a fresh
-import of the test file per test (module globals never carry over), and
-wsbridge._lifecycle.reset() after each test (routes removed, sockets closed);
-tasks a test left running are cancelled.
+import of the test file and its folder's modules per test (module globals never
+carry over), and wsbridge._lifecycle.reset() after each test (routes removed,
+sockets closed); tasks a test left running are cancelled. Other interpreter
+state (builtins, sys.modules of other packages) lasts for the file's page.
+Bare asserts are rewritten to show values (assert [1, 2] == [1, 3]);
+tests take no arguments (no fixtures).
 
 A real WebSocket server runs for the whole run; tests reach it with
   from wsbridge.testing import server_url
@@ -332,9 +335,10 @@ first on sys.path, and the working folder is the one wsbridge test ran in.
 Options:
   -k EXPR             run tests whose "path::name" contains EXPR (case-
                       insensitive); combine with not, and, or, ( )
-  --timeout MS        per-test time limit, default 30000. A hung async test
-                      is cancelled; a test that blocks the page is killed with
-                      its page, and a new page runs the rest of the file
+  --timeout MS        per-test (and per-file import) time limit, default
+                      30000. A hung async test is cancelled; a test that
+                      blocks the page is killed with its page, and a new
+                      page runs the rest of the file
   --junit FILE        also write a JUnit XML report to FILE
   --browser-path P    the Chromium to use; otherwise $WSBRIDGE_CHROMIUM, then
                       /usr/bin/chromium, chromium, chromium-browser,
