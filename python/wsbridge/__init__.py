@@ -5,3 +5,4 @@ __version__ = "0.1.0"
 
 from .websocket import WebSocket, WebSocketEvent
 from .client import ConnectionClosed, connect
+from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket, unroute_web_socket

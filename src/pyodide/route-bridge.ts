@@ -1,7 +1,103 @@
-// The routing part of `_wsbridge_js`: what python/wsbridge/route.py calls.
-import type { PyodideLike } from "./types.js";
+// The routing part of `_wsbridge_js`: what python/wsbridge/route.py calls. Proxies Python hands over are
+// destroyed here: a route's handler and predicate when the route leaves the table, a socket's dispatch proxy
+// when the socket is released (or routing is reset).
+import { addRoute, resetRouting } from "../route/api.js";
+import type { RouteEntry } from "../route/registry.js";
+import type { RouteHandler } from "../route/host.js";
+import type { WebSocketRoute, WebSocketRouteServer } from "../route/route.js";
+import { installRouting } from "../route/engine.js";
+import type { PyCallable, PyodideLike } from "./types.js";
+
+/** Routes registered from Python, by token. */
+const entries = new Map<number, RouteEntry<RouteHandler>>();
+let nextToken = 1;
+/** Python proxies held by routing right now (route handlers, predicates, socket dispatchers). */
+let heldProxies = 0;
+
+/** Destroys a Python proxy once, after the current call stack (a handler may still be running it now). */
+function release(proxy: PyCallable | undefined): void {
+  if (!proxy) return;
+  queueMicrotask(() => {
+    heldProxies--;
+    try { proxy.destroy(); } catch { /* already destroyed */ }
+  });
+}
+
+/**
+ * Registers a Python route. `url` is a glob string, or a Python predicate called with the URL string.
+ * `onSocket(route, resolve, reject)` runs the Python handler and settles when it completed. Returns a token.
+ */
+function routeAdd(scope: string, url: string | PyCallable, times: number | undefined, onSocket: PyCallable): number {
+  const token = nextToken++;
+  heldProxies++;
+  const predicate = typeof url === "function" ? (url as PyCallable) : undefined;
+  if (predicate) heldProxies++;
+  const matcher = predicate ? (u: URL) => Boolean(predicate(u.href)) : (url as string);
+  const handler: RouteHandler = (route) => new Promise<void>((resolve, reject) => void onSocket(route, resolve, reject));
+  const onRemove = () => {
+    entries.delete(token);
+    release(onSocket);
+    release(predicate);
+  };
+  try {
+    const entry = addRoute(scope === "context" ? "context" : "page", matcher, handler, times === undefined || times === null ? {} : { times }, onRemove);
+    entries.set(token, entry);
+  } catch (error) {
+    onSocket.destroy();
+    predicate?.destroy();
+    heldProxies -= predicate ? 2 : 1;
+    throw error;
+  }
+  return token;
+}
+
+/** Removes a Python route (no-op when already gone). */
+function routeRemove(token: number): void {
+  const entry = entries.get(token);
+  if (entry) installRouting().registry.delete(entry);
+}
+
+/** True while the route is registered. */
+function routeAlive(token: number): boolean {
+  return entries.has(token);
+}
+
+/** Gives a socket's route its one Python dispatch proxy, destroyed when the socket is released. */
+function routeBind(route: WebSocketRoute, dispatch: PyCallable): void {
+  heldProxies++;
+  route.onDispose(() => release(dispatch));
+}
+
+/** Sends `side`'s messages or closes (`kind`) of `target` to the socket's Python dispatch proxy. */
+function routeListen(target: WebSocketRoute | WebSocketRouteServer, side: string, kind: string, dispatch: PyCallable): void {
+  if (kind === "message") target.onMessage((message) => dispatch(side, "message", message));
+  else target.onClose((code, reason) => dispatch(side, "close", code, reason));
+}
+
+/** `route.close({code, reason})` with absent values left out. */
+function routeClose(target: WebSocketRoute | WebSocketRouteServer, code: number | undefined, reason: string | undefined): void {
+  const options: { code?: number; reason?: string } = {};
+  if (code !== undefined && code !== null) options.code = code;
+  if (reason !== undefined && reason !== null) options.reason = reason;
+  void target.close(options);
+}
+
+/** An Error carrying a Python traceback, for reporting a failed handler. */
+function routeError(message: string): Error {
+  return new Error(message);
+}
+
+/** Removes every route and closes every live routed socket. */
+function routeReset(): void {
+  resetRouting();
+}
+
+/** Counts for leak checks: Python proxies held, Python routes registered, live routed sockets. */
+function routeStats(): { proxies: number; routes: number; sockets: number } {
+  return { proxies: heldProxies, routes: entries.size, sockets: installRouting().host.size };
+}
 
 /** Entry points for the Python routing face. */
 export function routeBridge(_pyodide: PyodideLike): Record<string, unknown> {
-  return {};
+  return { routeAdd, routeRemove, routeAlive, routeBind, routeListen, routeClose, routeError, routeReset, routeStats };
 }

@@ -17,7 +17,7 @@ function setup() {
 }
 const add = (registry: RouteRegistry<RouteHandler>, url: string, handler: RouteHandler, scope: "page" | "context" = "page", times?: number) =>
   registry.add({ scope, url, handler, remaining: times });
-const create = (id: string, url = "ws://h/x") => ({ type: "create", id, url, protocols: [] }) as const;
+const create = (id: string, url = "ws://h/x"): PageMessage => ({ type: "create", id, url, protocols: [] });
 
 describe("RouteRegistry", () => {
   it("last registered wins, page before context", () => {
