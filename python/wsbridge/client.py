@@ -22,7 +22,8 @@ __all__ = ["connect", "ClientConnection", "ConnectionClosed", "QUEUE_OVERFLOW"]
 QUEUE_OVERFLOW: Final = 4009
 """Close code used when more than `max_queue` frames wait unread."""
 
-_CLEAN_CODES: Final = frozenset({1000, 1001})
+# As in the `websockets` library: normal closure, going away, and a close frame without a status code.
+_CLEAN_CODES: Final = frozenset({1000, 1001, 1005})
 _CODE_NAMES: Final = {
     1000: "normal closure",
     1001: "going away",

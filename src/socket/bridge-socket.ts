@@ -34,6 +34,7 @@ export class BridgeSocket {
   private release: (() => void) | undefined;
   private attached = 0;
   private done = false;
+  private sawError = false;
 
   constructor(url: string | URL, protocols: string | string[] | undefined, sink: SocketSink, options: BridgeSocketOptions = {}) {
     const Socket = (globalThis as { WebSocket: typeof WebSocket }).WebSocket;
@@ -122,6 +123,13 @@ export class BridgeSocket {
 
   private forward(delivery: Delivery): void {
     try {
+      if (delivery.type === "error") this.sawError = true;
+      // Chromium reports a connection dropped after open with close 1006 alone; the sink is promised error, then
+      // close, for every unclean end (as for a failed handshake), so the error is supplied here.
+      if (delivery.type === "close" && !(delivery.event as CloseEvent).wasClean && !this.sawError) {
+        this.sawError = true;
+        this.sink("error", new Event("error"));
+      }
       if (delivery.type === "message") this.sink(delivery.type, delivery.event, delivery.data);
       else this.sink(delivery.type, delivery.event);
     } finally {

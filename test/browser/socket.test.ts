@@ -122,13 +122,13 @@ r2 = Rec(${JSON.stringify(b.full)}); ws2 = await r2.open(); ws2.close(3000, ${JS
     expect(await p.py.run("r.events")).toEqual([["open"], ["close", 4001, "server says no", true]]);
   });
 
-  it("server dying mid-stream: every frame, then close 1006 not clean", async () => {
-    // Chromium fires no error event when the TCP connection drops after the handshake (only a failed connection
-    // gets one); wsbridge passes on what the browser fires, so Python sees the frames, then close 1006.
+  it("server dying mid-stream: every frame, then error and close 1006 not clean", async () => {
+    // Chromium fires only close 1006 when the TCP connection drops after the handshake; wsbridge promises Python
+    // an error before every unclean close, so it supplies the error event.
     const u = url("/die?after=5");
     await p.py.runAsync(`r = Rec(${JSON.stringify(u.full)}); await r.wait_closed()`);
     expect(await p.py.run("r.events")).toEqual([
-      ["open"], ["message", "0"], ["message", "1"], ["message", "2"], ["message", "3"], ["message", "4"], ["close", 1006, "", false],
+      ["open"], ["message", "0"], ["message", "1"], ["message", "2"], ["message", "3"], ["message", "4"], ["error"], ["close", 1006, "", false],
     ]);
     expect(await p.py.runAsync("await settle()")).toEqual({ sockets: 0, listeners: 0, proxies: 0 });
   });
