@@ -1,5 +1,14 @@
 """wsbridge: WebSocket for Python in the browser (Pyodide, PyScript)."""
-from __future__ import annotations
+import sys as _sys
+
+# Fail at import, with the reason, where wsbridge cannot run (the wheel unpacked into PyScript's MicroPython):
+# the package needs Pyodide's FFI. Kept above every other import; MicroPython has no `__future__` module.
+if _sys.implementation.name == "micropython":
+    raise ImportError(
+        'wsbridge needs Pyodide and does not run on MicroPython (<script type="mpy">): '
+        'use <script type="py"> for code that imports wsbridge, or pyscript.WebSocket under MicroPython.'
+    )
+del _sys
 
 __version__ = "0.1.0"
 

@@ -1,5 +1,6 @@
 // PyScript page fixture: headless Chromium, a static server with PyScript, the example and the test pages mounted,
 // the `ws` test server, and a browser context that aborts and records every request not to 127.0.0.1.
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -11,6 +12,15 @@ import { startTestServer, type TestServer } from "../../src/playwright/test-serv
 const root = join(dirname(fileURLToPath(import.meta.url)), "../..");
 /** node_modules/@pyscript/core/dist: core.js and its chunks. */
 export const pyscriptDir = dirname(fileURLToPath(import.meta.resolve("@pyscript/core/js")));
+
+/**
+ * PyScript's MicroPython build (npm `@micropython/micropython-webassembly-pyscript`), mounted at /mpy/ when found:
+ * WSBRIDGE_MICROPYTHON (the package folder), else node_modules. Not a dependency of wsbridge; tests skip without it.
+ */
+export const micropythonDir: string | undefined = [
+  process.env.WSBRIDGE_MICROPYTHON,
+  join(root, "node_modules/@micropython/micropython-webassembly-pyscript"),
+].find((dir): dir is string => !!dir && existsSync(join(dir, "micropython.mjs")));
 
 export interface PyScriptFixture {
   browser: Browser;
@@ -35,6 +45,7 @@ export function usePyScript(): PyScriptFixture {
         pyscript: pyscriptDir,
         example: join(root, "examples/pyscript"),
         t: join(root, "test/pyscript/pages"),
+        ...(micropythonDir ? { mpy: micropythonDir } : {}),
       },
     });
     fx.context = await fx.browser.newContext();
