@@ -5,6 +5,7 @@ export { BridgeSocket, socketCounters, type SocketSink, type BridgeSocketOptions
 export { Receiver, type Delivery, type SocketEventType, type BlobReader } from "./socket/receiver.js";
 export { routeWebSocket, unrouteWebSocket, page, context, resetRouting, type RouteOptions, type RouteHandle, type RoutingScope } from "./route/api.js";
 export { installRouting } from "./route/engine.js";
+export { shareRoutesWith, routeFromMainThread, linkRoutesPort, routeThroughPort, type RoutesLink, type PortTarget } from "./route/port-link.js";
 export type { WebSocketRoute, WebSocketRouteServer, MessageHandler, CloseHandler, CloseOptions } from "./route/route.js";
 export type { UrlMatch } from "./route/match.js";
 export type { PageMessage, RouteMessage, Wire } from "./route/protocol.js";

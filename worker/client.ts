@@ -2,6 +2,7 @@
 import * as Comlink from "comlink";
 import type { ControlMessage, InitOptions, OutputCallback, WorkerAPI } from "./protocol.js";
 import { PythonError, WorkerDiedError } from "./errors.js";
+import { linkRoutesPort, type RoutesLink } from "../src/route/port-link.js";
 
 // Comlink's `proxy` and `transfer` mark values with symbols private to one copy of Comlink, and this
 // bundle carries its own copy: mark values with these exports (a function passed to setGlobal is
@@ -23,6 +24,11 @@ export interface PythonWorkerOptions {
   stderr?: (line: string) => void;
   /** The worker's name, shown in devtools (default "wsbridge-python"). */
   name?: string;
+  /**
+   * Route the worker's WebSockets with this thread's routes (JS `routeWebSocket`, Python `route_web_socket`),
+   * after the worker's own routes (default true). With false, only routes registered in the worker apply.
+   */
+  routes?: boolean;
 }
 
 export interface PythonWorker {
@@ -64,6 +70,7 @@ export async function createPythonWorker(options: PythonWorkerOptions): Promise<
   const { worker, revoke } = startWorker(scriptURL, options.name ?? "wsbridge-python");
   const remote = Comlink.wrap<WorkerAPI>(worker);
   const control = new MessageChannel();
+  let routes: RoutesLink | undefined;
 
   const pending = new Set<(error: Error) => void>();
   let dead: WorkerDiedError | undefined;
@@ -77,6 +84,7 @@ export async function createPythonWorker(options: PythonWorkerOptions): Promise<
     worker.removeEventListener("error", onError);
     worker.removeEventListener("messageerror", onMessageError);
     control.port1.close();
+    routes?.close();
     revoke();
     for (const fail of [...pending]) fail(error);
     markClosed(error);
@@ -143,6 +151,12 @@ export async function createPythonWorker(options: PythonWorkerOptions): Promise<
       timeout + GRACE,
     );
     ({ pyodideVersion } = await guard(() => remote.init(Comlink.transfer(init, [control.port2]), output ? Comlink.proxy(output) : undefined)));
+    if (options.routes !== false) {
+      // Main-thread routes reach the worker's sockets before any user code runs there.
+      const channel = new MessageChannel();
+      routes = linkRoutesPort(channel.port1);
+      await guard(() => remote.attachPort("routes", Comlink.transfer(channel.port2, [channel.port2])));
+    }
   } catch (error) {
     die(error instanceof WorkerDiedError ? error : new WorkerDiedError(error instanceof Error ? error.message : String(error), { cause: error }));
     throw error;

@@ -3,7 +3,8 @@ import * as Comlink from "comlink";
 import { installWsBridge } from "../src/pyodide/install.js";
 import { isPyProxy, type PyProxy, type PyodideLike } from "../src/pyodide/types.js";
 import { toCloneable } from "./convert.js";
-import { attachPort } from "./ports.js";
+import { attachPort, registerPortService } from "./ports.js";
+import { routeThroughPort } from "../src/route/port-link.js";
 import type { ControlMessage, InitOptions, InitResult, OutputCallback, WorkerAPI } from "./protocol.js";
 import { preserveErrorFields } from "./errors.js";
 
@@ -172,5 +173,8 @@ const api: WorkerAPI = {
     await attachPort(kind, port, { pyodide: py, scope: globalThis });
   },
 };
+
+// Routes across threads: the client attaches a "routes" port at start; sockets no worker route takes go to the main thread.
+registerPortService("routes", (port) => routeThroughPort(port));
 
 Comlink.expose(api);

@@ -2,7 +2,7 @@
 // link, and the routed WebSocket class installed on globalThis. One engine per global, shared by all copies.
 import { documentBase } from "./match.js";
 import { PageSocket, type PageEnd } from "./page-socket.js";
-import { directLink, newSocketId, type Link, type RouteMessage } from "./protocol.js";
+import { directLink, newSocketId, type Link, type PageMessage, type Receiver, type RouteMessage } from "./protocol.js";
 import { RouteRegistry } from "./registry.js";
 import { RouteHost, type RouteHandler } from "./host.js";
 import { createRoutedClass, patchPrototype } from "./routed-class.js";
@@ -18,6 +18,10 @@ export interface RoutingEngine {
   /** Live routed page sockets by id. */
   sockets: Map<string, PageSocket>;
   link: Link;
+  /** Page ends in other threads (a worker's sockets routed here): socket id → where its route messages go. */
+  remote: Map<string, Receiver<RouteMessage>>;
+  /** In a worker linked to the main thread: where sockets that no local route takes are routed (port-link.ts). */
+  upstream: Receiver<PageMessage> | undefined;
   /** Restores the native class and prototype. */
   uninstall(): void;
 }
@@ -39,16 +43,23 @@ export function installRouting(): RoutingEngine {
   const registry = new RouteRegistry<RouteHandler>();
   const host = new RouteHost(registry);
   const sockets = new Map<string, PageSocket>();
-  const toPage = (message: RouteMessage) => sockets.get(message.id)?.receive(message);
+  const remote = new Map<string, Receiver<RouteMessage>>();
+  const toPage = (message: RouteMessage) => {
+    const socket = sockets.get(message.id);
+    if (socket) socket.receive(message);
+    else remote.get(message.id)?.(message);
+  };
   const link = directLink((message) => host.receive(message), toPage);
   host.connect(link.toPage);
   const end: PageEnd = { native, post: link.toRoute, forget: (id) => sockets.delete(id) };
   const routed = createRoutedClass({
     native,
-    wouldRoute: (url) => registry.peek(url, documentBase()) !== undefined,
+    wouldRoute: (url) => engine.upstream !== undefined || registry.peek(url, documentBase()) !== undefined,
     create: (target, url, protocols) => {
       const id = newSocketId();
-      const socket = new PageSocket(id, target, url, protocols, end);
+      const upstream = engine.upstream;
+      const local = !upstream || registry.peek(url, documentBase()) !== undefined;
+      const socket = new PageSocket(id, target, url, protocols, local ? end : { ...end, post: upstream });
       sockets.set(id, socket);
       return socket;
     },
@@ -57,7 +68,7 @@ export function installRouting(): RoutingEngine {
   const descriptor = Object.getOwnPropertyDescriptor(globalThis, "WebSocket");
   Object.defineProperty(globalThis, "WebSocket", { ...(descriptor ?? { writable: true, configurable: true, enumerable: false }), value: routed });
   const engine: RoutingEngine = {
-    native, routed, registry, host, sockets, link,
+    native, routed, registry, host, sockets, link, remote, upstream: undefined,
     uninstall() {
       host.abortAll();
       registry.clear();

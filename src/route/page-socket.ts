@@ -94,6 +94,7 @@ export class PageSocket {
     if (violation) throw toDOMException(violation, "close");
     if (this.passthrough) {
       this.server?.close(code, reason);
+      if (this.server) this.readyState = this.server.readyState; // CLOSING at once, as a native socket
       return;
     }
     if (this.readyState === CLOSING || this.readyState === CLOSED) return;
@@ -146,7 +147,10 @@ export class PageSocket {
       this.target.dispatchEvent(new Event("open"));
     };
     server.onmessage = (event: MessageEvent) => this.target.dispatchEvent(new MessageEvent("message", { data: event.data, origin: event.origin }));
-    server.onerror = () => this.target.dispatchEvent(new Event("error"));
+    server.onerror = () => {
+      this.readyState = server.readyState; // a native socket is already CLOSED when its error fires
+      this.target.dispatchEvent(new Event("error"));
+    };
     server.onclose = (event: CloseEvent) => {
       this.readyState = CLOSED;
       this.server = undefined;

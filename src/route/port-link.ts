@@ -1,0 +1,173 @@
+// Routes across threads: the route protocol over a MessagePort. The main thread's engine serves as route end for
+// a worker's sockets (`linkRoutesPort`, `shareRoutesWith`); the worker's engine sends every socket that no
+// worker-local route takes to the main thread (`routeThroughPort`, `routeFromMainThread`). Messages are batched
+// per microtask, in order, and their ArrayBuffers are transferred, never copied.
+import { installRouting } from "./engine.js";
+import type { PageMessage, Receiver, RouteMessage } from "./protocol.js";
+
+/** Marks the message that carries the routes port to a worker set up by the page. */
+export const ROUTES_PORT_MARK = "wsbridge.routes-port";
+
+/** What crosses the port: the messages of one microtask, in order. */
+type Batch<M> = { batch: M[] };
+
+/** A batching sender: messages queued in one microtask go as one postMessage, their buffers transferred. */
+function batcher<M extends PageMessage | RouteMessage>(port: MessagePort): { send: Receiver<M>; close(): void } {
+  let queue: M[] = [];
+  let transfer: ArrayBuffer[] = [];
+  let closed = false;
+  const flush = () => {
+    const batch = queue;
+    const moved = transfer;
+    queue = [];
+    transfer = [];
+    if (closed || batch.length === 0) return;
+    port.postMessage({ batch } satisfies Batch<M>, moved);
+  };
+  return {
+    send(message) {
+      if (closed) return;
+      if (queue.length === 0) queueMicrotask(flush);
+      queue.push(message);
+      const data = (message as { data?: unknown }).data;
+      if (data instanceof ArrayBuffer && data.byteLength > 0 && !transfer.includes(data)) transfer.push(data);
+    },
+    close() {
+      closed = true;
+      queue = [];
+      transfer = [];
+    },
+  };
+}
+
+/** The messages of one batch (anything else on the port is ignored). */
+function batchOf<M>(data: unknown): M[] {
+  const batch = (data as Partial<Batch<M>> | null)?.batch;
+  return Array.isArray(batch) ? batch : [];
+}
+
+// --- the main thread: route end for another thread's sockets ---
+
+/** A link that serves another thread's sockets with this thread's routes. */
+export interface RoutesLink {
+  /** Live sockets of the other thread this link routes (not yet released or passed through). */
+  readonly size: number;
+  /**
+   * Detaches: the other thread is gone. Each live routed socket's route sees the page close (1006, not clean)
+   * and is released; later messages are dropped. Idempotent.
+   */
+  close(): void;
+}
+
+/** Serves the sockets behind `port` (the other end given to `routeThroughPort` in a worker) with this thread's routes. */
+export function linkRoutesPort(port: MessagePort): RoutesLink {
+  const engine = installRouting();
+  const ids = new Set<string>();
+  const out = batcher<RouteMessage>(port);
+  let closed = false;
+  const drop = (id: string) => {
+    ids.delete(id);
+    engine.remote.delete(id);
+  };
+  const toPage: Receiver<RouteMessage> = (message) => {
+    out.send(message);
+    if (message.type === "passthrough") drop(message.id);
+  };
+  port.onmessage = (event: MessageEvent) => {
+    if (closed) return;
+    for (const message of batchOf<PageMessage>(event.data)) {
+      if (message.type === "create") {
+        ids.add(message.id);
+        engine.remote.set(message.id, toPage);
+      } else if (!ids.has(message.id)) continue;
+      engine.host.receive(message);
+      if (message.type === "released") drop(message.id);
+    }
+  };
+  port.start();
+  return {
+    get size() {
+      return ids.size;
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      out.close();
+      port.onmessage = null;
+      port.close();
+      for (const id of [...ids]) {
+        drop(id);
+        engine.host.receive({ type: "pageClosed", id, code: 1006, wasClean: false });
+        engine.host.receive({ type: "released", id });
+      }
+    },
+  };
+}
+
+/** Anything with `postMessage(message, transfer)`: a Worker, a MessagePort, a ServiceWorker client... */
+export interface PortTarget {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+}
+
+/**
+ * Main thread, one line per worker: `shareRoutesWith(worker)` makes this thread's routes (JS `routeWebSocket`,
+ * Python `route_web_socket`) route the sockets of a worker that called `routeFromMainThread()`.
+ * Returns the link; call `close()` when the worker is terminated.
+ */
+export function shareRoutesWith(worker: PortTarget): RoutesLink {
+  const channel = new MessageChannel();
+  const link = linkRoutesPort(channel.port1);
+  worker.postMessage({ [ROUTES_PORT_MARK]: channel.port2 }, [channel.port2]);
+  return link;
+}
+
+// --- the worker: page end whose sockets are routed by another thread ---
+
+/** Where this thread's upstream messages wait until the port arrives (`routeFromMainThread` before the port came). */
+let pending: PageMessage[] | undefined;
+/** True while `routeFromMainThread` waits for the port. */
+let listening = false;
+
+/**
+ * Routes this thread's sockets through `port` (the other end served by `linkRoutesPort`): every socket that no
+ * local route takes becomes a routed socket whose route decision, frames and closes cross the port; the other
+ * thread answers `passthrough` for URLs no route matches, and the socket then behaves as a native one.
+ */
+export function routeThroughPort(port: MessagePort): void {
+  const engine = installRouting();
+  const out = batcher<PageMessage>(port);
+  port.onmessage = (event: MessageEvent) => {
+    for (const message of batchOf<RouteMessage>(event.data)) engine.sockets.get(message.id)?.receive(message);
+  };
+  port.start();
+  const waiting = pending ?? [];
+  pending = undefined;
+  engine.upstream = out.send;
+  waiting.forEach(out.send);
+}
+
+/**
+ * Worker, one line: `routeFromMainThread()` makes the main thread's routes route this worker's sockets (the main
+ * thread calls `shareRoutesWith(worker)`). Routes registered in the worker itself are checked first. Sockets
+ * opened before the main thread's port arrives wait for it (CONNECTING). Call it before setting `onmessage`:
+ * the port message is taken in the capture phase and never reaches the worker's own message handlers.
+ */
+export function routeFromMainThread(): void {
+  const engine = installRouting();
+  const scope = globalThis as unknown as EventTarget;
+  if (engine.upstream === undefined) {
+    pending = [];
+    engine.upstream = (message) => pending?.push(message);
+  }
+  if (listening) return;
+  listening = true;
+  const onMessage = (event: Event) => {
+    const port = ((event as MessageEvent).data as Record<string, unknown> | null)?.[ROUTES_PORT_MARK];
+    if (!(port instanceof MessagePort)) return;
+    event.stopImmediatePropagation();
+    scope.removeEventListener("message", onMessage, true);
+    listening = false;
+    routeThroughPort(port);
+  };
+  scope.addEventListener("message", onMessage, true);
+}
