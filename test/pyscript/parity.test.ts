@@ -76,6 +76,15 @@ describe("same behaviour in pyscript.websocket and wsbridge", () => {
   it("a JS routeWebSocket mock answers a socket that PyScript's Python opens, with either class", () => {
     same("routed_by_js_mock", ["mocked: hi"]);
   });
+
+  it("wsbridge.route_web_socket from Python mocks a socket that either class opens (text and binary)", () => {
+    same("routed_by_python_mock", ["py-mocked: hi", ["memoryview", [...Buffer.from("re:"), 1, 2]]]);
+  });
+
+  it("route_web_socket + connect_to_server rewrites page messages on their way to the real server", () => {
+    same("routed_to_real_server", ["SHOUT"]);
+    for (const impl of ["pyscript", "wsbridge"]) expect(connection(impl, "routed_to_real_server")?.frames).toEqual(["SHOUT"]);
+  });
 });
 
 describe("where pyscript.websocket is wrong and wsbridge is right", () => {
@@ -111,7 +120,7 @@ describe("where pyscript.websocket is wrong and wsbridge is right", () => {
 
   it("every case ran in both columns (no case silently missing)", () => {
     expect(Object.keys(results.wsbridge).sort()).toEqual(Object.keys(results.pyscript).sort());
-    expect(Object.keys(results.wsbridge)).toHaveLength(12);
+    expect(Object.keys(results.wsbridge)).toHaveLength(14);
   });
 });
 

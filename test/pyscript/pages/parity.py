@@ -14,6 +14,7 @@ from pyodide.ffi import create_proxy
 from pyscript import window
 from pyscript.websocket import WebSocket as PyScriptWebSocket
 from wsbridge import WebSocket as BridgeWebSocket
+from wsbridge import route_web_socket
 
 SERVER = js.URLSearchParams.new(js.location.search).get("ws")  # ws://127.0.0.1:PORT
 CASE_TIMEOUT = 5.0
@@ -167,6 +168,42 @@ async def routed_by_js_mock(WS, url):
     ws = WS("wss://mock.invalid/chat", onopen=lambda e: ws.send("hi"), onmessage=lambda e: seen.append(e.data))
     await until(lambda: seen)
     ws.close()
+    return seen
+
+
+@case
+async def routed_by_python_mock(WS, url):
+    """wsbridge.route_web_socket (Python, in the page) mocks a server that does not exist."""
+    seen = []
+
+    def mock(route):
+        route.on_message(lambda m: route.send(f"py-mocked: {m}" if isinstance(m, str) else b"re:" + m))
+
+    with route_web_socket("wss://py-mock.invalid/**", mock):
+        def on_open(e):
+            ws.send("hi")
+            ws.send(b"\x01\x02")
+
+        ws = WS("wss://py-mock.invalid/chat", onopen=on_open, onmessage=lambda e: seen.append(describe(e.data)))
+        await until(lambda: len(seen) == 2)
+        ws.close()
+    return seen
+
+
+@case
+async def routed_to_real_server(WS, url):
+    """route_web_socket + connect_to_server: page messages are rewritten on their way to the real echo server."""
+    seen = []
+    target = url("/echo")
+
+    def intercept(route):
+        server = route.connect_to_server()
+        route.on_message(lambda m: server.send(m.upper() if isinstance(m, str) else m))
+
+    with route_web_socket(target, intercept):
+        ws = WS(target, onopen=lambda e: ws.send("shout"), onmessage=lambda e: seen.append(e.data))
+        await until(lambda: seen)
+        ws.close()
     return seen
 
 
