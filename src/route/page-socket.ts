@@ -6,6 +6,10 @@ import { byteSize, pageDataToWire, wireToPageData } from "./data.js";
 import { EventHandlerSlots } from "./event-handlers.js";
 import { Outbox } from "./outbox.js";
 import type { CloseInfo, PageMessage, Receiver, RouteMessage, Wire } from "./protocol.js";
+import { observer, type SocketTap } from "./observe.js";
+
+/** Inspection hooks (unset while nobody inspects). */
+const observe = observer();
 
 /** What a page socket needs from its page end. */
 export interface PageEnd {
@@ -28,6 +32,10 @@ function clampCode(code: unknown): number | undefined {
   return diff > 0.5 || (diff === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
 }
 
+/** `socketerror` texts: a page cannot see why a socket failed (HTTP status, network error), only when. */
+export const HANDSHAKE_FAILED = "Error during WebSocket handshake";
+export const CONNECTION_FAILED = "WebSocket connection error";
+
 /** The state of one routed page socket; `target` is the object the page holds. */
 export class PageSocket {
   readyState: number = CONNECTING;
@@ -42,6 +50,8 @@ export class PageSocket {
   private forgotten = false;
   private bytesAfterClose = 0;
   private readonly outbox: Outbox;
+  /** Inspection's view of this socket, when someone inspected as it was created. */
+  private readonly tap: SocketTap | undefined;
 
   constructor(
     readonly id: string,
@@ -53,6 +63,7 @@ export class PageSocket {
     this.handlers = new EventHandlerSlots(target);
     this.origin = URL.parse?.(url)?.origin ?? new URL(url).origin;
     this.outbox = new Outbox(end.post);
+    this.tap = observe.routed?.(this);
     this.outbox.push({ type: "create", id, url, protocols: [...protocols] });
   }
 
@@ -75,6 +86,7 @@ export class PageSocket {
     if (this.readyState === CONNECTING) throw new DOMException("Failed to execute 'send' on 'WebSocket': Still in CONNECTING state.", "InvalidStateError");
     if (this.passthrough) {
       this.server?.send(data as string);
+      if (this.tap && this.server?.readyState === OPEN) this.tap({ kind: "sent", data: data as Blob });
       return;
     }
     if (this.readyState !== OPEN) {
@@ -82,6 +94,7 @@ export class PageSocket {
       return;
     }
     const wire = pageDataToWire(data);
+    this.tap?.({ kind: "sent", data: wire });
     const id = this.id;
     this.outbox.push(wire instanceof Promise ? wire.then((data) => ({ type: "messageFromPage", id, data }) as const) : { type: "messageFromPage", id, data: wire });
   }
@@ -129,7 +142,7 @@ export class PageSocket {
       this.open();
     };
     server.onmessage = (event: MessageEvent) => this.outbox.push({ type: "messageFromServer", id: this.id, data: event.data as Wire });
-    server.onerror = () => this.target.dispatchEvent(new Event("error"));
+    server.onerror = () => this.failed(server);
     server.onclose = (event: CloseEvent) => this.serverGone(closeInfo(event.code, event.reason, event.wasClean));
   }
 
@@ -137,6 +150,7 @@ export class PageSocket {
   private passThrough(): void {
     if (this.server) return;
     this.passthrough = true;
+    this.tap?.({ kind: "passthrough" });
     const server = new this.end.native(this.url, this.protocols);
     this.server = server;
     server.binaryType = this.binaryType;
@@ -146,14 +160,15 @@ export class PageSocket {
       this.readyState = OPEN;
       this.target.dispatchEvent(new Event("open"));
     };
-    server.onmessage = (event: MessageEvent) => this.target.dispatchEvent(new MessageEvent("message", { data: event.data, origin: event.origin }));
-    server.onerror = () => {
-      this.readyState = server.readyState; // a native socket is already CLOSED when its error fires
-      this.target.dispatchEvent(new Event("error"));
+    server.onmessage = (event: MessageEvent) => {
+      this.tap?.({ kind: "received", data: event.data as Wire | Blob });
+      this.target.dispatchEvent(new MessageEvent("message", { data: event.data, origin: event.origin }));
     };
+    server.onerror = () => this.failed(server);
     server.onclose = (event: CloseEvent) => {
       this.readyState = CLOSED;
       this.server = undefined;
+      this.tap?.({ kind: "closed" });
       this.target.dispatchEvent(new CloseEvent("close", { code: event.code, reason: event.reason, wasClean: event.wasClean }));
       this.forget();
     };
@@ -173,7 +188,15 @@ export class PageSocket {
   private deliver(data: Wire): void {
     this.open();
     if (this.readyState !== OPEN) return;
+    this.tap?.({ kind: "received", data });
     this.target.dispatchEvent(new MessageEvent("message", { data: wireToPageData(data, this.binaryType), origin: this.origin }));
+  }
+
+  /** The server connection reported an error: the page gets `error` (inspection: the best text the page can know). */
+  private failed(server: WebSocket): void {
+    this.tap?.({ kind: "error", message: server.readyState === CLOSED && this.readyState === CONNECTING ? HANDSHAKE_FAILED : CONNECTION_FAILED });
+    if (this.passthrough) this.readyState = server.readyState; // a native socket is already CLOSED when its error fires
+    this.target.dispatchEvent(new Event("error"));
   }
 
   /** Sends to the server, queueing while it connects; dropped when not connected. */
@@ -184,9 +207,14 @@ export class PageSocket {
   }
 
   /** Closes the page with the route's code and reason, then reports the close back to the route. */
-  private closePage(info: CloseInfo): void {
+  private closePage(info: CloseInfo & { error?: string }): void {
     if (this.readyState === CLOSED) return;
     this.readyState = CLOSED;
+    if (info.error !== undefined) {
+      this.tap?.({ kind: "error", message: info.error });
+      this.target.dispatchEvent(new Event("error"));
+    }
+    this.tap?.({ kind: "closed" });
     this.target.dispatchEvent(new CloseEvent("close", { code: info.code, reason: info.reason, wasClean: info.wasClean }));
     this.outbox.push({ type: "pageClosed", id: this.id, ...closeInfo(info.code, info.reason, info.wasClean) });
     this.maybeForget();

@@ -5,6 +5,10 @@
 import { checkProtocols, normalizeSocketUrl } from "../socket/validation.js";
 import { documentBase } from "./match.js";
 import type { PageSocket } from "./page-socket.js";
+import { observer } from "./observe.js";
+
+/** Inspection hooks (unset while nobody inspects). */
+const observe = observer();
 
 /** Decides, at construction, whether a socket is routed; builds its PageSocket when it is. */
 export interface RoutedClassOptions {
@@ -41,8 +45,11 @@ export function createRoutedClass(options: RoutedClassOptions): typeof WebSocket
       if (args.length === 0) return Reflect.construct(target, args, nativeNewTarget);
       const normalized = normalizeSocketUrl(args[0] as string, documentBase());
       const protocols = protocolList(args[1]);
-      if (!normalized.ok || !protocols || checkProtocols(protocols) || !options.wouldRoute(normalized.url)) {
-        return Reflect.construct(target, args, nativeNewTarget);
+      if (!normalized.ok || !protocols || checkProtocols(protocols)) return Reflect.construct(target, args, nativeNewTarget);
+      if (!options.wouldRoute(normalized.url)) {
+        const socket = Reflect.construct(target, args, nativeNewTarget) as WebSocket;
+        observe.native?.(socket, normalized.url);
+        return socket;
       }
       const instance = Reflect.construct(EventTarget, [], newTarget) as EventTarget;
       states.set(instance, options.create(instance, normalized.url, protocols));
@@ -102,7 +109,11 @@ export function patchPrototype(proto: WebSocket, routed: typeof WebSocket): () =
     const method = {
       send(this: unknown, ...args: unknown[]) {
         const state = pageSocketOf(this);
-        if (!state) return nativeMethod.apply(this, args);
+        if (!state) {
+          const result = nativeMethod.apply(this, args);
+          observe.nativeSent?.(this as WebSocket, args[0]);
+          return result;
+        }
         if (args.length === 0) throw new TypeError("Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.");
         state.send(args[0]);
       },
