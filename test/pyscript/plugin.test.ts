@@ -1,0 +1,101 @@
+// Unit tests of the PyScript plugin's logic (src/pyscript/index.ts) with fake hooks, documents and interpreters.
+import { describe, expect, it } from "vitest";
+import {
+  findCoreURL, isPyodide, MICROPYTHON_MESSAGE, registerWsBridge, unavailableStub,
+  type PyScriptHooks, type PyScriptInterpreter, type PyScriptWrap,
+} from "../../src/pyscript/index.js";
+
+function fakeDoc(scripts: Array<{ src: string; attrs?: Record<string, string> }>, base = "http://h/app/"): Document {
+  const els = scripts.map((s) => ({ src: s.src, getAttribute: (n: string) => s.attrs?.[n] ?? null }));
+  return { baseURI: base, querySelectorAll: () => els } as unknown as Document;
+}
+
+function fakeHooks(): PyScriptHooks {
+  return {
+    main: { onReady: new Set() },
+    worker: { onBeforeRunAsync: new Set(), codeBeforeRun: new Set(), codeBeforeRunAsync: new Set() },
+  };
+}
+
+function fakeInterpreter(kind: "pyodide" | "micropython"): PyScriptInterpreter & { ran: string[]; installed: number } {
+  const it = {
+    ran: [] as string[],
+    installed: 0,
+    runPython(code: string) { it.ran.push(code); },
+    runPythonAsync: async () => undefined,
+    registerJsModule() {},
+    FS: { mkdirTree() {}, writeFile() {} },
+    ...(kind === "pyodide" ? { loadPackage: () => undefined, pyodide_py: {} } : {}),
+  };
+  return it;
+}
+
+/** A wsbridge module stand-in: installWsBridge counts calls on the interpreter it is given. */
+const FAKE_WSBRIDGE = `data:text/javascript,${encodeURIComponent("export async function installWsBridge(p) { p.installed += 1; }")}`;
+
+describe("findCoreURL", () => {
+  it("finds PyScript's core.js among the page's scripts, absolute", () => {
+    const doc = fakeDoc([{ src: "http://h/other.js" }, { src: "http://h/pyscript/core.js" }, { src: "http://h/wsbridge/pyscript.mjs" }]);
+    expect(findCoreURL(doc, "http://h/wsbridge/pyscript.mjs")).toBe("http://h/pyscript/core.js");
+    expect(findCoreURL(fakeDoc([{ src: "http://h/ps/core.js?v=2" }]), "x")).toBe("http://h/ps/core.js?v=2");
+  });
+
+  it("prefers data-pyscript on the plugin's own script, resolved against the page", () => {
+    const doc = fakeDoc([{ src: "http://h/pyscript/core.js" }, { src: "http://h/wsbridge/pyscript.mjs", attrs: { "data-pyscript": "../vendor/ps.js" } }]);
+    expect(findCoreURL(doc, "http://h/wsbridge/pyscript.mjs")).toBe("http://h/vendor/ps.js");
+  });
+
+  it("gives undefined when no core.js is on the page (not a lookalike such as score.js)", () => {
+    expect(findCoreURL(fakeDoc([{ src: "http://h/score.js" }, { src: "http://h/core.jsx" }]), "x")).toBeUndefined();
+  });
+});
+
+describe("registerWsBridge", () => {
+  it("tells Pyodide from MicroPython", () => {
+    expect(isPyodide(fakeInterpreter("pyodide"))).toBe(true);
+    expect(isPyodide(fakeInterpreter("micropython"))).toBe(false);
+  });
+
+  it("installs once per Pyodide interpreter however many scripts become ready; MicroPython gets the stub", async () => {
+    const hooks = fakeHooks();
+    registerWsBridge(hooks, { wsbridgeURL: FAKE_WSBRIDGE });
+    registerWsBridge(hooks, { wsbridgeURL: FAKE_WSBRIDGE }); // idempotent
+    expect(hooks.main.onReady.size).toBe(1);
+    const [onReady] = [...hooks.main.onReady];
+    const py = fakeInterpreter("pyodide");
+    const other = fakeInterpreter("pyodide");
+    const mpy = fakeInterpreter("micropython");
+    const wrap = (interpreter: PyScriptInterpreter): PyScriptWrap => ({ type: "py", interpreter });
+    await Promise.all([onReady!(wrap(py)), onReady!(wrap(py)), onReady!(wrap(other)), onReady!(wrap(mpy))]);
+    await onReady!(wrap(py));
+    expect([py.installed, other.installed, mpy.installed]).toEqual([1, 1, 0]);
+    expect(mpy.ran).toEqual([unavailableStub("micropython", MICROPYTHON_MESSAGE)]);
+  });
+
+  it("worker hooks are self-contained: the stringified install hook carries the absolute URL and still works", async () => {
+    const hooks = fakeHooks();
+    registerWsBridge(hooks, { wsbridgeURL: FAKE_WSBRIDGE });
+    const [hook] = [...hooks.worker.onBeforeRunAsync];
+    const source = String(hook);
+    expect(source).toContain(JSON.stringify(FAKE_WSBRIDGE));
+    // What PyScript does in the worker: rebuild the function from its text, with no closure. (Node's Function()
+    // code has no dynamic-import host hook, so `import(` is handed in; everything else comes from the text.)
+    expect(source.match(/\bimport\(/g)).toHaveLength(1);
+    const rebuilt = Function("importModule", `return (${source.replace("import(", "importModule(")})`)(
+      (url: string) => import(url),
+    ) as (wrap: { interpreter: PyScriptInterpreter }) => Promise<void>;
+    const py = fakeInterpreter("pyodide");
+    const mpy = fakeInterpreter("micropython");
+    await rebuilt({ interpreter: py });
+    await rebuilt({ interpreter: mpy });
+    expect([py.installed, mpy.installed]).toEqual([1, 0]);
+    expect([...hooks.worker.codeBeforeRunAsync].join("\n")).toContain('== "micropython"');
+    expect([...hooks.worker.codeBeforeRun].join("\n")).toContain("synchronous PyScript worker");
+  });
+
+  it("the stub is one Python module that raises ImportError with the message, for the named implementation only", () => {
+    const stub = unavailableStub("micropython", 'say "why"');
+    expect(stub).toContain('_wsb_sys.implementation.name == "micropython"');
+    expect(stub).toContain(JSON.stringify(`raise ImportError(${JSON.stringify('say "why"')})\n`));
+  });
+});
