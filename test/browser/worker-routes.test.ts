@@ -195,3 +195,313 @@ describe("routes across threads: the same observable behaviour in a worker as on
     expect(await page.evaluate("[link.size, WB.installRouting().remote.size, WB.installRouting().host.size]")).toEqual([0, 0, 0]);
   });
 });
+
+/** A main-thread route for bursts: sends `n` numbered frames (even: 4-byte big-endian binary, odd: text) at once,
+ * checks the order of the `n` frames the page sends, then sends `done:<out-of-order count>`. */
+const BURST_ROUTE = `(route) => {
+  const N = Number(new URL(route.url()).searchParams.get("n"));
+  let next = 0, bad = 0;
+  route.onMessage((m) => {
+    const v = typeof m === "string" ? Number(m) : new DataView(m.buffer, m.byteOffset, m.byteLength).getUint32(0);
+    if (v !== next || (typeof m === "string") !== (next % 2 === 1)) bad++;
+    if (++next === N) route.send("done:" + bad);
+  });
+  for (let i = 0; i < N; i++) {
+    if (i % 2) route.send(String(i));
+    else { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, i); route.send(b); }
+  }
+}`;
+
+/** Worker (or page) JS: opens `url`, sends n numbered frames on open, checks the order of what arrives. */
+const JS_BURST = (url: string, n: number) => `
+  const N = ${n};
+  const t0 = performance.now();
+  return await new Promise((resolve) => {
+    const ws = new WebSocket(${JSON.stringify(url)});
+    ws.binaryType = "arraybuffer";
+    let next = 0, bad = 0, done;
+    ws.onopen = () => {
+      for (let i = 0; i < N; i++) {
+        if (i % 2) ws.send(String(i));
+        else { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, i); ws.send(b); }
+      }
+    };
+    ws.onmessage = (e) => {
+      if (typeof e.data === "string" && e.data.startsWith("done:")) { done = e.data; ws.close(1000, "bye"); return; }
+      const v = typeof e.data === "string" ? Number(e.data) : new DataView(e.data).getUint32(0);
+      if (v !== next || (typeof e.data === "string") !== (next % 2 === 1)) bad++;
+      next++;
+    };
+    ws.onclose = (e) => resolve({ received: next, bad, done, code: e.code, ms: Math.round(performance.now() - t0) });
+  });`;
+
+describe("routes across threads: bursts, transfers, worker-local routes, lifetime", () => {
+  let page: Page;
+  beforeAll(async () => {
+    page = await fx.newPage();
+    await setUpPage(page, { python: true });
+    await page.evaluate(`WB.routeWebSocket("**/burst-route*", ${BURST_ROUTE})`);
+  });
+
+  it("10,000 frames each way keep their order: JS socket in a plain worker, main-thread JS mock route", async () => {
+    const url = `${fx.server.url}/burst-route?n=10000`;
+    const main = (await page.evaluate(`(async () => { ${JS_BURST(url, 10_000)} })()`)) as Record<string, unknown>;
+    const worker = (await page.evaluate(`jsw(${JSON.stringify(JS_BURST(url + "&w", 10_000))})`)) as Record<string, unknown>;
+    console.log(`burst 10,000 each way: main thread ${main.ms} ms, plain worker ${worker.ms} ms`);
+    expect(main).toMatchObject({ received: 10_000, bad: 0, done: "done:0", code: 1000 });
+    expect(worker).toMatchObject({ received: 10_000, bad: 0, done: "done:0", code: 1000 });
+  });
+
+  it("10,000 frames each way keep their order: Python connect() in a createPythonWorker worker", async () => {
+    const url = `${fx.server.url}/burst-route?n=10000&py`;
+    const r = await page.evaluate(`py.runPythonAsync(${JSON.stringify(`
+import struct, time
+from wsbridge import connect
+N = 10000
+t0 = time.perf_counter()
+bad = 0
+async with connect(${JSON.stringify(url)}) as ws:
+    for i in range(N):
+        await ws.send(str(i) if i % 2 else struct.pack(">I", i))
+    for i in range(N):
+        m = await ws.recv()
+        v = int(m) if isinstance(m, str) else struct.unpack(">I", m)[0]
+        if v != i or isinstance(m, str) != (i % 2 == 1):
+            bad += 1
+    done = await ws.recv()
+{"bad": bad, "done": done, "ms": round((time.perf_counter() - t0) * 1000)}
+`)})`) as Record<string, unknown>;
+    console.log(`burst 10,000 each way, Python connect() in the worker: ${r.ms} ms`);
+    expect(r).toMatchObject({ bad: 0, done: "done:0" });
+  });
+
+  it("10,000 frames each way through a main-thread route in server mode (forwarding to the real server)", async () => {
+    // The route forwards both ways; the server sends 10,000 numbered frames, then echoes what the page sends.
+    const url = `${fx.server.url}/burst?n=10000&binary=1`;
+    await route(page, url, `(route) => { route.connectToServer(); }`);
+    const r = await page.evaluate(`jsw(${JSON.stringify(`
+      const t0 = performance.now();
+      return await new Promise((resolve) => {
+        const ws = new WebSocket(${JSON.stringify(url)});
+        ws.binaryType = "arraybuffer";
+        let n = 0, bad = 0, echoed = 0;
+        ws.onmessage = (e) => {
+          if (typeof e.data === "string") { if (e.data !== "e" + echoed++) bad++; if (echoed === 10000) ws.close(4321, "enough"); return; }
+          if (new DataView(e.data).getUint32(0) !== n++) bad++;
+          if (n === 10000) for (let i = 0; i < 10000; i++) ws.send("e" + i);
+        };
+        ws.onclose = (e) => resolve({ n, echoed, bad, code: e.code, reason: e.reason, wasClean: e.wasClean, ms: Math.round(performance.now() - t0) });
+      });`)})`) as Record<string, unknown>;
+    console.log(`server-mode burst 10,000 each way in the worker: ${r.ms} ms`);
+    expect(r).toMatchObject({ n: 10_000, echoed: 10_000, bad: 0, code: 4321, reason: "enough", wasClean: true });
+    const log = fx.server.received.find((c) => c.path === "/burst?n=10000&binary=1");
+    expect(log?.frames.length).toBe(10_000);
+    expect(log?.frames.every((f, i) => f === "e" + i)).toBe(true);
+  });
+
+  it("binary frames cross the thread boundary transferred, not copied, both ways", async () => {
+    const url = `${fx.server.url}/transfer`;
+    await route(page, url, `(route) => route.onMessage((m) => route.send(m))`);
+    await page.evaluate(`(() => {
+      globalThis.mainTransfers = 0;
+      const post = MessagePort.prototype.postMessage;
+      MessagePort.prototype.postMessage = function (message, transfer) {
+        for (const t of Array.isArray(transfer) ? transfer : []) if (t instanceof ArrayBuffer) mainTransfers += t.byteLength;
+        return post.call(this, message, transfer);
+      };
+    })()`);
+    const r = await page.evaluate(`jsw(${JSON.stringify(`
+      let transferred = 0;
+      const post = MessagePort.prototype.postMessage;
+      MessagePort.prototype.postMessage = function (message, transfer) {
+        for (const t of Array.isArray(transfer) ? transfer : []) if (t instanceof ArrayBuffer) transferred += t.byteLength;
+        return post.call(this, message, transfer);
+      };
+      try {
+        return await new Promise((resolve) => {
+          const ws = new WebSocket(${JSON.stringify(url)});
+          ws.binaryType = "arraybuffer";
+          const got = [];
+          ws.onopen = () => { ws.send(new Uint8Array(100000).fill(7)); ws.send(new Uint8Array(50000).fill(9)); ws.send("text"); };
+          ws.onmessage = (e) => { got.push(typeof e.data === "string" ? e.data : e.data.byteLength + ":" + new Uint8Array(e.data)[0]); if (got.length === 3) ws.close(); };
+          ws.onclose = () => resolve({ got, transferred });
+        });
+      } finally { MessagePort.prototype.postMessage = post; }`)})`) as Record<string, unknown>;
+    const mainTransfers = await page.evaluate("mainTransfers");
+    expect(r).toEqual({ got: ["100000:7", "50000:9", "text"], transferred: 150_000 });
+    expect(mainTransfers).toBe(150_000);
+  });
+
+  it("a route registered inside the worker takes that worker's sockets first; others still reach the main thread's routes", async () => {
+    const base = `${fx.server.url}/local`;
+    await page.evaluate(`WB.routeWebSocket(${JSON.stringify(base + "/**")}, (route) => route.onMessage((m) => route.send("main:" + m)))`);
+    const r = await page.evaluate(`jsw(${JSON.stringify(`
+      await WB.routeWebSocket(${JSON.stringify(base + "/mine")}, (route) => route.onMessage((m) => route.send("worker:" + m)));
+      const ask = (url) => new Promise((resolve) => {
+        const ws = new WebSocket(url);
+        ws.onopen = () => ws.send("hi");
+        ws.onmessage = (e) => { ws.close(); resolve(e.data); };
+      });
+      return [await ask(${JSON.stringify(base + "/mine")}), await ask(${JSON.stringify(base + "/other")})];`)})`);
+    expect(r).toEqual(["worker:hi", "main:hi"]);
+    // The page's own socket to /local/mine is routed by the main thread's route only.
+    const own = await page.evaluate(`new Promise((resolve) => { const ws = new WebSocket(${JSON.stringify(base + "/mine")}); ws.onopen = () => ws.send("hi"); ws.onmessage = (e) => { ws.close(); resolve(e.data); }; })`);
+    expect(own).toBe("main:hi");
+  });
+
+  it("resetRouting on the main thread closes the worker's routed sockets (1001) and the route end forgets them", async () => {
+    const url = `${fx.server.url}/reset-me`;
+    await route(page, url, `(route) => { route.onMessage(() => {}); }`);
+    const closed = page.evaluate(`jsw(${JSON.stringify(`
+      return await new Promise((resolve) => {
+        const ws = new WebSocket(${JSON.stringify(url)});
+        ws.onopen = () => postMessage({ id: -1 });
+        ws.onclose = (e) => resolve([e.code, e.reason, e.wasClean]);
+      });`)})`);
+    await page.waitForFunction(`WB.installRouting().remote.size === 1`);
+    await page.evaluate("WB.resetRouting()");
+    expect(await closed).toEqual([1001, "wsbridge reset", true]);
+    await page.waitForFunction(`WB.installRouting().remote.size === 0 && link.size === 0`);
+    await page.evaluate(`WB.routeWebSocket("**/burst-route*", ${BURST_ROUTE})`);
+  });
+
+  it("when a createPythonWorker worker is terminated, its routed sockets' routes see the page close and are released", async () => {
+    const p2 = await fx.newPage();
+    await setUpPage(p2, { python: true });
+    const url = `${fx.server.url}/doomed`;
+    await p2.evaluate(`globalThis.disposed = []; WB.routeWebSocket(${JSON.stringify(url)}, (route) => { route.onClose((c, r) => disposed.push("close:" + c)); route.send("hello"); })`);
+    await p2.evaluate(`py.runPythonAsync(${JSON.stringify(`
+import asyncio
+from wsbridge import connect
+ws = await connect(${JSON.stringify(url)}).__aenter__()
+await ws.recv()`)})`);
+    expect(await p2.evaluate("WB.installRouting().host.size")).toBe(1);
+    await p2.evaluate("py.terminate()");
+    expect(await p2.evaluate("[disposed, WB.installRouting().host.size, WB.installRouting().remote.size]")).toEqual([["close:1006"], 0, 0]);
+    await p2.close();
+  });
+});
+
+describe("routes across threads: Python on both sides", () => {
+  let page: Page;
+  let main: { run<T = unknown>(code: string): Promise<T>; runAsync<T = unknown>(code: string): Promise<T> };
+  /** Runs Python in the createPythonWorker worker of the page. */
+  const inWorker = (code: string) => page.evaluate(`py.runPythonAsync(${JSON.stringify(code)})`);
+  beforeAll(async () => {
+    const python = await fx.newPython(); // main-thread Pyodide with wsbridge
+    page = python.page;
+    main = python.py;
+    await setUpPage(page, { python: true }); // and a worker with its own Pyodide
+  });
+
+  it("wsbridge.WebSocket in the worker, mocked by a main-thread Python route_web_socket; the route closes with a code and reason", async () => {
+    const url = `${fx.server.url}/py-mock`;
+    await main.run(`
+from wsbridge import route_web_socket
+seen = []
+def handler(route):
+    route.send("welcome " + route.url.rsplit("/", 1)[1])
+    def on_message(m):
+        seen.append(m)
+        if m == "bye":
+            route.close(4010, "mock done")
+        else:
+            route.send(m.upper() if isinstance(m, str) else bytes(reversed(m)))
+    route.on_message(on_message)
+route_web_socket(${JSON.stringify(url)}, handler)
+`);
+    const log = await inWorker(`
+import asyncio
+from wsbridge import WebSocket
+log = []
+done = asyncio.get_event_loop().create_future()
+def onopen(e):
+    log.append("open")
+    ws.send("abc")
+    ws.send(b"\\x01\\x02\\x03")
+def onmessage(e):
+    log.append(e.data if isinstance(e.data, str) else bytes(e.data).hex())
+    if len(log) == 4:
+        ws.send("bye")
+def onclose(e):
+    log.append(f"close {e.code} {e.reason} {e.wasClean}")
+    done.set_result(None)
+ws = WebSocket(${JSON.stringify(url)}, onopen=onopen, onmessage=onmessage, onclose=onclose)
+await asyncio.wait_for(done, 10)
+log`);
+    expect(log).toEqual(["open", "welcome py-mock", "ABC", "030201", "close 4010 mock done True"]);
+    expect(await main.run("[m if isinstance(m, str) else m.hex() for m in seen]")).toEqual(["abc", "010203", "bye"]);
+  });
+
+  it("connect() in the worker through a main-thread Python route in server mode; the worker closes with a code and reason", async () => {
+    const url = `${fx.server.url}/echo?py-server`;
+    await main.run(`
+from wsbridge import route_web_socket
+closes = []
+def handler(route):
+    server = route.connect_to_server()
+    route.on_message(lambda m: server.send(("py:" + m) if isinstance(m, str) else m + b"!"))
+    server.on_message(lambda m: route.send(m))
+    def on_close(code, reason):
+        closes.append([code, reason])
+        server.close(code, reason)
+    route.on_close(on_close)
+route_web_socket(lambda u: u == ${JSON.stringify(url)}, handler)
+`);
+    const r = await inWorker(`
+from wsbridge import connect
+async with connect(${JSON.stringify(url)}) as ws:
+    await ws.send("hello")
+    a = await ws.recv()
+    await ws.send(b"\\x00\\x01")
+    b = await ws.recv()
+    await ws.close(4011, "worker done")
+[a, b.hex(), ws.close_code, ws.close_reason]`);
+    expect(r).toEqual(["py:hello", "0001" + "21", 4011, "worker done"]);
+    // What the route's on_close saw for the worker's socket is what it sees for a main-thread socket doing the same.
+    const fromWorker = await main.run<unknown[]>("c = list(closes); closes.clear(); c");
+    expect(fromWorker[0]).toEqual([4011, "worker done"]);
+    const fromMain = await main.runAsync(`
+from wsbridge import connect
+async with connect(${JSON.stringify(url)}) as ws:
+    await ws.send("hello")
+    await ws.recv()
+    await ws.close(4011, "worker done")
+closes`);
+    expect(fromWorker).toEqual(fromMain);
+    await expect.poll(() => fx.server.received.find((c) => c.path === "/echo?py-server")?.closed).toEqual({ code: 4011, reason: "worker done" });
+    expect(fx.server.received.filter((c) => c.path === "/echo?py-server")[0]?.frames).toEqual(["py:hello", Buffer.from([0, 1, 0x21])]);
+  });
+
+  it("a Python route_web_socket registered inside the worker wins over the main thread's; unmatched URLs pass through", async () => {
+    const base = `${fx.server.url}/py-local`;
+    await main.run(`
+from wsbridge import route_web_socket
+route_web_socket(${JSON.stringify(base + "/**")}, lambda route: route.on_message(lambda m: route.send("main:" + m)))
+`);
+    const r = await inWorker(`
+from wsbridge import connect, route_web_socket
+route_web_socket(${JSON.stringify(base + "/mine")}, lambda route: route.on_message(lambda m: route.send("worker:" + m)))
+out = []
+for url in [${JSON.stringify(base + "/mine")}, ${JSON.stringify(base + "/other")}, ${JSON.stringify(fx.server.url + "/echo?py-unrouted")}]:
+    async with connect(url) as ws:
+        await ws.send("hi")
+        out.append(await ws.recv())
+out`);
+    expect(r).toEqual(["worker:hi", "main:hi", "hi"]);
+    expect(fx.server.received.find((c) => c.path === "/echo?py-unrouted")?.frames).toEqual(["hi"]);
+  });
+
+  it("a JS socket in the createPythonWorker worker is routed by a main-thread Python route too", async () => {
+    const url = `${fx.server.url}/py-js`;
+    await main.run(`
+from wsbridge import route_web_socket
+route_web_socket(${JSON.stringify(url)}, lambda route: route.on_message(lambda m: route.close(4012, "js " + m)))
+`);
+    const r = await inWorker(`
+import js
+r = await js.eval(${JSON.stringify(`new Promise((resolve) => { const ws = new WebSocket(${JSON.stringify(url)}); ws.onopen = () => ws.send("x"); ws.onclose = (e) => resolve([e.code, e.reason, e.wasClean]); })`)})
+r.to_py()`);
+    expect(r).toEqual([4012, "js x", true]);
+  });
+});
