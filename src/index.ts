@@ -9,5 +9,9 @@ export { InspectedWebSocket, TimeoutError, resetInspection, type InspectionScope
 export { installRouting } from "./route/engine.js";
 export { shareRoutesWith, routeFromMainThread, linkRoutesPort, routeThroughPort, type RoutesLink, type PortTarget } from "./route/port-link.js";
 export type { WebSocketRoute, WebSocketRouteServer, MessageHandler, CloseHandler, CloseOptions } from "./route/route.js";
+export type { AwaitableSide } from "./route/route.js";
+export { WebSocketClosed, FrameTypeError } from "./route/errors.js";
+export type { ReceiveOptions, JsonOptions, Message } from "./route/inbox.js";
+export type { FaultOptions, FaultDirection } from "./route/faults.js";
 export type { UrlMatch } from "./route/match.js";
 export type { PageMessage, RouteMessage, Wire } from "./route/protocol.js";

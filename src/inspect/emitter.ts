@@ -11,13 +11,9 @@ export interface WaitOptions<T> {
 /** Playwright's default timeout for waiting on events, in ms. */
 export const DEFAULT_TIMEOUT = 30_000;
 
-/** Raised when waiting for an event takes longer than its timeout (Playwright's `TimeoutError`). */
-export class TimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "TimeoutError";
-  }
-}
+import { TimeoutError } from "../route/errors.js";
+
+export { TimeoutError };
 
 /** The timeout error text Playwright uses for `waitForEvent`. */
 export function timeoutMessage(ms: number, event: string): string {

@@ -26,7 +26,7 @@ export class RouteHost {
     const route = this.routes.get(message.id);
     if (!route) return;
     if (message.type === "released") this.routes.delete(message.id);
-    route.receive(message);
+    route.deliver(message);
   }
 
   /** Live routed sockets (not yet released). */

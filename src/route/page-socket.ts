@@ -209,8 +209,10 @@ export class PageSocket {
   /** Closes the page with the route's code and reason, then reports the close back to the route. */
   private closePage(info: CloseInfo & { error?: string }): void {
     if (this.readyState === CLOSED) return;
+    const handshake = this.readyState === CONNECTING;
     this.readyState = CLOSED;
-    if (info.error !== undefined) {
+    // A failed handshake fires `error` first; a connection dropped after open fires only `close`, as in Chromium.
+    if (info.error !== undefined && handshake) {
       this.tap?.({ kind: "error", message: info.error });
       this.target.dispatchEvent(new Event("error"));
     }

@@ -38,8 +38,8 @@ export type RouteMessage =
   | { type: "sendToPage"; id: string; data: Wire }
   /** Send a frame to the server; queued while it connects. */
   | { type: "sendToServer"; id: string; data: Wire }
-  /** Close the page socket with this code and reason, dispatching `close`; with `error`, an `error` event first
-   * (a failed handshake or a dropped connection; the text is for inspection only). */
+  /** Close the page socket with this code and reason, dispatching `close`; with `error` on a socket still
+   * CONNECTING, an `error` event first (a failed handshake; the text is what inspection reports). */
   | ({ type: "closePage"; id: string; error?: string } & CloseInfo)
   /** Close the server connection with this code and reason. */
   | ({ type: "closeServer"; id: string } & CloseInfo);

@@ -3,6 +3,29 @@
 // protocol messages.
 import { handlerDataToWire, wireToHandler } from "./data.js";
 import type { CloseInfo, PageMessage, Receiver, RouteMessage } from "./protocol.js";
+import { Inbox, jsonFrame, type JsonOptions, type Message, type ReceiveOptions } from "./inbox.js";
+import { Faults, type FaultOptions } from "./faults.js";
+
+/** Text of the `socketerror` inspection reports when a route fails the handshake (as for a native socket). */
+const HANDSHAKE_FAILED = "Error during WebSocket handshake";
+
+/** Awaitable receiving and JSON sending, on both sides of a route (wsbridge's, not Playwright's). */
+export interface AwaitableSide extends AsyncIterable<Message> {
+  /** The next frame from the other end (the page, or the server on the server side). */
+  receive(options?: ReceiveOptions): Promise<Message>;
+  /** The next frame, which must be text (FrameTypeError otherwise). */
+  receiveText(options?: ReceiveOptions): Promise<string>;
+  /** The next frame, which must be binary (FrameTypeError otherwise). */
+  receiveBytes(options?: ReceiveOptions): Promise<Uint8Array>;
+  /** The next frame parsed as JSON. */
+  receiveJson(options?: ReceiveOptions & JsonOptions): Promise<unknown>;
+  /** Sends `value` as compact JSON (a text frame, or UTF-8 bytes with `mode: "binary"`). */
+  sendJson(value: unknown, options?: JsonOptions): void;
+  /** The close code of the other end, once it closed. */
+  readonly closeCode: number | undefined;
+  /** The close reason of the other end, once it closed. */
+  readonly closeReason: string | undefined;
+}
 
 /** A handler for frames: a string for text, a Uint8Array for binary. */
 export type MessageHandler = (message: string | Uint8Array) => unknown;
@@ -16,7 +39,7 @@ export interface CloseOptions {
 }
 
 /** The server side of a route, returned by `connectToServer()`. */
-export interface WebSocketRouteServer {
+export interface WebSocketRouteServer extends AwaitableSide {
   url(): string;
   protocols(): string[];
   onMessage(handler: MessageHandler): void;
@@ -54,6 +77,11 @@ export class WebSocketRoute {
   private readonly disposers: Array<() => void> = [];
   private disposed = false;
   private readonly server: WebSocketRouteServer;
+  private readonly pageInbox = new Inbox("page");
+  private readonly serverInbox = new Inbox("server");
+  private faultLine: Faults | undefined;
+  /** True once the route made the page open (a frame sent, or the handler completed without connecting). */
+  private opened = false;
 
   constructor(
     private readonly id: string,
@@ -71,6 +99,14 @@ export class WebSocketRoute {
       close: async (options = {}) => route.post({ type: "closeServer", id: route.id, ...closeOf(options) }),
       connectToServer: () => { throw new Error("connectToServer must be called on the page-side WebSocketRoute"); },
       [Symbol.asyncDispose]: async () => route.server.close(),
+      receive: (options) => route.serverInbox.receive(options),
+      receiveText: (options) => route.serverInbox.receiveText(options),
+      receiveBytes: (options) => route.serverInbox.receiveBytes(options),
+      receiveJson: (options) => route.serverInbox.receiveJson(options),
+      sendJson: (value, options) => route.server.send(jsonFrame(value, options)),
+      get closeCode() { return route.serverInbox.closed?.code; },
+      get closeReason() { return route.serverInbox.closed?.reason; },
+      [Symbol.asyncIterator]: () => route.serverInbox[Symbol.asyncIterator](),
     };
   }
 
@@ -96,12 +132,70 @@ export class WebSocketRoute {
 
   /** Sends a frame to the page (opening it first when still CONNECTING). */
   send(message: string | ArrayBuffer | ArrayBufferView): void {
-    this.post({ type: "sendToPage", id: this.id, data: handlerDataToWire(message) });
+    this.toPage({ type: "sendToPage", id: this.id, data: handlerDataToWire(message) });
   }
 
   /** Closes the page socket with this code and reason; the close is clean. */
   async close(options: CloseOptions = {}): Promise<void> {
-    this.post({ type: "closePage", id: this.id, ...closeOf(options) });
+    this.toPage({ type: "closePage", id: this.id, ...closeOf(options) });
+  }
+
+  // --- wsbridge's additions: awaitable receiving, JSON, handshake failure, faults ---
+
+  /** The next frame from the page; WebSocketClosed once the page closed, TimeoutError after `timeout` ms. */
+  receive(options?: ReceiveOptions): Promise<Message> {
+    return this.pageInbox.receive(options);
+  }
+
+  /** The next frame from the page, which must be text. */
+  receiveText(options?: ReceiveOptions): Promise<string> {
+    return this.pageInbox.receiveText(options);
+  }
+
+  /** The next frame from the page, which must be binary. */
+  receiveBytes(options?: ReceiveOptions): Promise<Uint8Array> {
+    return this.pageInbox.receiveBytes(options);
+  }
+
+  /** The next frame from the page parsed as JSON. */
+  receiveJson(options?: ReceiveOptions & JsonOptions): Promise<unknown> {
+    return this.pageInbox.receiveJson(options);
+  }
+
+  /** Frames from the page until it closes. */
+  [Symbol.asyncIterator](): AsyncIterator<Message> {
+    return this.pageInbox[Symbol.asyncIterator]();
+  }
+
+  /** Sends `value` to the page as compact JSON. */
+  sendJson(value: unknown, options?: JsonOptions): void {
+    this.send(jsonFrame(value, options));
+  }
+
+  /** The page's close code, once it closed. */
+  get closeCode(): number | undefined {
+    return this.pageInbox.closed?.code;
+  }
+
+  /** The page's close reason, once it closed. */
+  get closeReason(): string | undefined {
+    return this.pageInbox.closed?.reason;
+  }
+
+  /** Fails the handshake: the page gets `error`, then `close` 1006 (not clean), and never `open`. */
+  reject(): void {
+    if (this.opened) throw new Error("reject() must be called before the page socket opens: use terminate() or close()");
+    this.fail();
+  }
+
+  /** Drops the connection abruptly: `close` 1006 (not clean) at the page, no close frame; frames held by a delay are lost. */
+  terminate(): void {
+    this.fail();
+  }
+
+  /** Sets fault injection (delay, drop) for frames to and from the page; replaces earlier settings. */
+  faults(options: FaultOptions = {}): void {
+    (this.faultLine ??= new Faults()).configure(options);
   }
 
   /** Connects to the real server, once; returns the server side. */
@@ -120,7 +214,25 @@ export class WebSocketRoute {
 
   /** After the route handler completed: opens a mock socket that did not connect. */
   afterHandle(): void {
-    if (!this.connected) this.post({ type: "ensureOpened", id: this.id });
+    if (this.connected) return;
+    this.opened = true;
+    this.post({ type: "ensureOpened", id: this.id });
+  }
+
+  /** Posts to the page through the faults (frames may be dropped or held; a close waits behind them). */
+  private toPage(message: RouteMessage): void {
+    if (message.type === "sendToPage") this.opened = true;
+    const faults = this.faultLine;
+    if (!faults) return this.post(message);
+    if (message.type === "sendToPage") faults.frame("toPage", wireToHandler(message.data), () => this.post(message));
+    else faults.after("toPage", () => this.post(message));
+  }
+
+  /** reject() and terminate(): the server connection (if any) closes; the page closes with 1006 at once. */
+  private fail(): void {
+    this.faultLine?.clear();
+    if (this.connected) this.post({ type: "closeServer", id: this.id, wasClean: true });
+    this.post({ type: "closePage", id: this.id, code: 1006, reason: "", wasClean: false, error: HANDSHAKE_FAILED });
   }
 
   /** Registers a callback run once when the socket is released or the route engine is reset. */
@@ -133,6 +245,9 @@ export class WebSocketRoute {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    this.faultLine?.clear();
+    this.pageInbox.close(1006, "");
+    this.serverInbox.close(1006, "");
     for (const fn of this.disposers.splice(0)) runHandler(fn);
   }
 
@@ -143,31 +258,44 @@ export class WebSocketRoute {
     this.dispose();
   }
 
+  /** Applies one message from the page end (through the faults, when set). */
+  deliver(message: PageMessage): void {
+    const faults = this.faultLine;
+    if (faults && message.type === "messageFromPage") faults.frame("fromPage", wireToHandler(message.data), () => this.apply(message));
+    else if (faults && message.type === "pageClosed") faults.after("fromPage", () => this.apply(message));
+    else this.apply(message);
+  }
+
   /** Applies one message from the page end. */
-  receive(message: PageMessage): void {
+  private apply(message: PageMessage): void {
     switch (message.type) {
       case "messageFromPage": {
         const handler = this.pageMessage;
         if (handler) runHandler(() => handler(wireToHandler(message.data)));
-        else if (this.connected) this.post({ type: "sendToServer", id: this.id, data: message.data });
+        // Unclaimed frames of a mock are kept for receive() (Playwright drops them; nobody else can see them).
+        else if (this.pageInbox.claimed || !this.connected) this.pageInbox.push(wireToHandler(message.data));
+        else this.post({ type: "sendToServer", id: this.id, data: message.data });
         return;
       }
       case "messageFromServer": {
         const handler = this.serverMessage;
         if (handler) runHandler(() => handler(wireToHandler(message.data)));
-        else this.post({ type: "sendToPage", id: this.id, data: message.data });
+        else if (this.serverInbox.claimed) this.serverInbox.push(wireToHandler(message.data));
+        else this.toPage({ type: "sendToPage", id: this.id, data: message.data });
         return;
       }
       case "pageClosed": {
+        this.pageInbox.close(message.code, message.reason);
         const handler = this.pageClose;
         if (handler) runHandler(() => handler(message.code, message.reason));
         else this.post({ type: "closeServer", id: this.id, ...closeOf(message) });
         return;
       }
       case "serverClosed": {
+        this.serverInbox.close(message.code, message.reason);
         const handler = this.serverClose;
         if (handler) runHandler(() => handler(message.code, message.reason));
-        else this.post({ type: "closePage", id: this.id, ...closeOf(message) });
+        else this.toPage({ type: "closePage", id: this.id, ...closeOf(message) });
         return;
       }
       case "released":
