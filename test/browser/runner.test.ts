@@ -38,7 +38,7 @@ print(json.dumps(walk(ET.parse(sys.argv[1]).getroot())))`;
 
 const BASIC = `
 import asyncio, builtins, os
-from wsbridge import WebSocket, _lifecycle
+from wsbridge import WebSocket, _lifecycle, connect, route_web_socket
 from wsbridge.testing import server_url
 
 counter = 0
@@ -76,11 +76,18 @@ async def test_leaves_state_behind():
     builtins.leftover_socket = WebSocket(server_url("/echo"), onopen=lambda e: opened.set_result(True))
     await asyncio.wait_for(opened, 5)
     assert builtins.leftover_socket.readyState == WebSocket.OPEN
+    route_web_socket("**/mocked", lambda route: route.on_message(lambda m: route.send("from-the-route")))
+    async with connect(server_url("/mocked")) as ws:
+        await ws.send("hi")
+        assert await ws.recv(timeout=5) == "from-the-route"
 
 async def test_sees_no_state():
     assert counter == 0
     assert builtins.wsbridge_resets == 1, "wsbridge._lifecycle.reset() runs after each test"
     assert builtins.leftover_socket.readyState in (WebSocket.CLOSING, WebSocket.CLOSED)
+    async with connect(server_url("/mocked")) as ws:  # the route is gone: the real server echoes
+        await ws.send("hi")
+        assert await ws.recv(timeout=5) == "hi"
 
 async def test_server_url_and_env():
     assert os.environ["WSBRIDGE_TEST_SERVER"].startswith("ws://127.0.0.1:")
