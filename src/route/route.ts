@@ -142,29 +142,38 @@ export class WebSocketRoute {
 
   // --- wsbridge's additions: awaitable receiving, JSON, handshake failure, faults ---
 
-  /** The next frame from the page; WebSocketClosed once the page closed, TimeoutError after `timeout` ms. */
+  /**
+   * The next frame from the page; WebSocketClosed once the page closed, TimeoutError after `timeout` ms.
+   * A mocked socket still CONNECTING opens first: the page cannot send before `open`, so waiting would hang.
+   */
   receive(options?: ReceiveOptions): Promise<Message> {
-    return this.pageInbox.receive(options);
+    return this.ready().receive(options);
   }
 
   /** The next frame from the page, which must be text. */
   receiveText(options?: ReceiveOptions): Promise<string> {
-    return this.pageInbox.receiveText(options);
+    return this.ready().receiveText(options);
   }
 
   /** The next frame from the page, which must be binary. */
   receiveBytes(options?: ReceiveOptions): Promise<Uint8Array> {
-    return this.pageInbox.receiveBytes(options);
+    return this.ready().receiveBytes(options);
   }
 
   /** The next frame from the page parsed as JSON. */
   receiveJson(options?: ReceiveOptions & JsonOptions): Promise<unknown> {
-    return this.pageInbox.receiveJson(options);
+    return this.ready().receiveJson(options);
   }
 
   /** Frames from the page until it closes. */
   [Symbol.asyncIterator](): AsyncIterator<Message> {
-    return this.pageInbox[Symbol.asyncIterator]();
+    return this.ready()[Symbol.asyncIterator]();
+  }
+
+  /** Opens a mocked page socket that is still CONNECTING (receiving implies the route is ready); the page inbox. */
+  private ready(): Inbox {
+    if (!this.connected && !this.opened && !this.pageInbox.closed) this.afterHandle();
+    return this.pageInbox;
   }
 
   /** Sends `value` to the page as compact JSON. */
