@@ -13,7 +13,7 @@ const MESSAGE =
   'use <script type="py"> for code that imports wsbridge, or pyscript.WebSocket under MicroPython.';
 const dist = join(dirname(fileURLToPath(import.meta.url)), "../../dist");
 
-it.skipIf(!micropythonDir)("with the plugin: import wsbridge raises ImportError naming MicroPython, main thread and worker", async () => {
+it("with the plugin: import wsbridge raises ImportError naming MicroPython, main thread and worker", async () => {
   const { page, errors } = await fx.open("t/mpy.html");
   const main = await page.waitForFunction(() => (window as unknown as { __mpyMain?: string }).__mpyMain, undefined, { timeout: 30_000 });
   expect(await main.jsonValue()).toBe(`micropython | ${MESSAGE}`);
@@ -22,7 +22,7 @@ it.skipIf(!micropythonDir)("with the plugin: import wsbridge raises ImportError 
   await page.close();
 });
 
-it.skipIf(!micropythonDir)("without the plugin, the wheel unpacked by `files`: the package's own guard raises the same ImportError", async () => {
+it("without the plugin, the wheel unpacked by `files`: the package's own guard raises the same ImportError", async () => {
   const wheel = readdirSync(dist).find((f) => /^wsbridge-.*\.whl$/.test(f));
   expect(wheel).toBeDefined();
   const config = JSON.stringify({ interpreter: "/mpy/micropython.mjs", files: { [`/wsbridge/${wheel}`]: "./*" } });
