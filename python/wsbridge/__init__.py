@@ -15,3 +15,6 @@ __version__ = "0.1.0"
 from .websocket import WebSocket, WebSocketEvent
 from .client import ConnectionClosed, connect
 from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket, unroute_web_socket
+from ._awaitable import FrameTypeError, WebSocketClosed
+from .inspect import InspectedWebSocket, InspectionError
+from .asgi import asgi

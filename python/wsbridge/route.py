@@ -22,6 +22,8 @@ from pyodide.ffi import create_proxy, to_js  # type: ignore[import-not-found]
 import _wsbridge_js  # type: ignore[import-not-found]
 
 from . import _lifecycle
+from ._awaitable import AwaitableRoute
+from .inspect import InspectionScope
 
 __all__ = ["WebSocketRoute", "RouteHandle", "route_web_socket", "unroute_web_socket", "page", "context"]
 
@@ -107,7 +109,7 @@ def _from_wire(message: Any) -> str | bytes:
     return message if isinstance(message, str) else bytes(message.to_bytes())
 
 
-class WebSocketRoute:
+class WebSocketRoute(AwaitableRoute):
     """One routed socket, page side (or, from `connect_to_server()`, its server side), with Playwright's Python API."""
 
     def __init__(self, js_route: Any, *, page_side: WebSocketRoute | None = None) -> None:
@@ -294,8 +296,10 @@ def _unroute(scope: str, url: UrlMatch, handler: RouteHandler | None) -> _Done:
     return _Done()
 
 
-class _Scope:
-    """`route_web_socket` / `unroute_web_socket` of one scope; page routes are consulted before context routes."""
+class _Scope(InspectionScope):
+    """`route_web_socket` / `unroute_web_socket` of one scope; page routes are consulted before context routes.
+
+    Inspection (`on("websocket", ...)`, `expect_websocket()`) comes from `InspectionScope` (inspect.py)."""
 
     def __init__(self, scope: str) -> None:
         self._scope = scope

@@ -122,7 +122,7 @@ export class PageSocket {
     switch (message.type) {
       case "connect": return this.connect();
       case "passthrough": return this.passThrough();
-      case "ensureOpened": if (!this.server) this.open(); return;
+      case "ensureOpened": if (!this.server) this.open(message.protocol); return;
       case "sendToPage": return this.deliver(message.data);
       case "sendToServer": return this.sendToServer(message.data);
       case "closePage": return this.closePage(message);
@@ -176,10 +176,10 @@ export class PageSocket {
   }
 
   /** CONNECTING → OPEN, taking protocol and extensions from the server socket, or the first requested protocol. */
-  private open(): void {
+  private open(protocol?: string): void {
     if (this.readyState !== CONNECTING) return;
     this.extensions = this.server?.extensions ?? "";
-    this.protocol = this.server ? this.server.protocol : (this.protocols[0] ?? "");
+    this.protocol = this.server ? this.server.protocol : (protocol ?? this.protocols[0] ?? "");
     this.readyState = OPEN;
     this.target.dispatchEvent(new Event("open"));
   }

@@ -32,8 +32,9 @@ export type RouteMessage =
   | { type: "connect"; id: string }
   /** No route took the socket after all: behave as a native socket. */
   | { type: "passthrough"; id: string }
-  /** The handler finished without connecting: open the page socket if still CONNECTING. */
-  | { type: "ensureOpened"; id: string }
+  /** The handler finished without connecting: open the page socket if still CONNECTING (with `protocol` as
+   * its negotiated protocol when given, else the first requested one). */
+  | { type: "ensureOpened"; id: string; protocol?: string }
   /** Deliver a frame to the page (opens it first when still CONNECTING). */
   | { type: "sendToPage"; id: string; data: Wire }
   /** Send a frame to the server; queued while it connects. */

@@ -191,6 +191,30 @@ export class WebSocketRoute {
     return this.pageInbox.closed?.reason;
   }
 
+  /**
+   * Completes the handshake as a server would (Starlette's `accept`): the page opens with `protocol` as its
+   * negotiated protocol. As in the browser, a protocol the page did not offer, or none when it offered some,
+   * fails the handshake instead (a warning says why) and false is returned.
+   */
+  accept(options: { protocol?: string | null } = {}): boolean {
+    if (this.opened) return true;
+    const protocol = options.protocol ?? undefined;
+    const offered = this.requested;
+    const problem = protocol !== undefined && !offered.includes(protocol)
+      ? `the route accepted with subprotocol ${JSON.stringify(protocol)}, which the page did not offer (${JSON.stringify(offered)})`
+      : protocol === undefined && offered.length > 0
+        ? `the page offered subprotocols ${JSON.stringify(offered)} and the route accepted without choosing one`
+        : undefined;
+    if (problem) {
+      console.warn(`wsbridge: WebSocket handshake for ${this.socketUrl} failed: ${problem}; a browser fails such a handshake too.`);
+      this.fail();
+      return false;
+    }
+    this.opened = true;
+    if (!this.connected) this.post({ type: "ensureOpened", id: this.id, ...(protocol === undefined ? {} : { protocol }) });
+    return true;
+  }
+
   /** Fails the handshake: the page gets `error`, then `close` 1006 (not clean), and never `open`. */
   reject(): void {
     if (this.opened) throw new Error("reject() must be called before the page socket opens: use terminate() or close()");
