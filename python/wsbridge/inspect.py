@@ -51,7 +51,12 @@ def _call(handler: Callable[..., Any], value: Any, what: str) -> None:
             except Exception as error:  # noqa: BLE001
                 _report(error, what)
 
-        asyncio.ensure_future(run())
+        # Started eagerly: an async listener's code up to its first await runs now, so listeners it adds
+        # (ws.on("framereceived", ...)) see the socket's first frames.
+        try:
+            asyncio.Task(run(), loop=asyncio.get_event_loop(), eager_start=True)  # type: ignore[call-arg]
+        except TypeError:  # Python < 3.12: no eager start
+            asyncio.ensure_future(run())
 
 
 def _timeout_ms(timeout: float | None) -> float:
