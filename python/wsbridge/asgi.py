@@ -99,6 +99,7 @@ class _Connection:
         self.closed = False  # the app closed (or the handshake failed)
         self.disconnected: dict[str, Any] | None = None  # the page closed
         self.denial_started = False
+        self.failed = False  # the handshake failed after accept (subprotocol rule)
 
     async def receive(self) -> Message:
         if not self.connect_sent:
@@ -124,6 +125,8 @@ class _Connection:
     async def send(self, message: Message) -> None:
         kind = message.get("type")
         if self.closed:
+            if kind == "websocket.send" and self.failed:
+                raise Disconnected("the handshake failed: the page socket is closed")
             raise RuntimeError(f"cannot send {kind!r} after the connection was closed")
         if kind == "websocket.accept":
             if self.accepted:
@@ -132,7 +135,7 @@ class _Connection:
                 raise RuntimeError("websocket.accept after a denial response started")
             self.accepted = True
             if not self.route._accept(message.get("subprotocol")):  # the browser's subprotocol rule failed it
-                self.closed = True
+                self.closed = self.failed = True
             return
         if kind == "websocket.send":
             if not self.accepted:
