@@ -2,7 +2,7 @@
 // proxy (inspectInit); JS calls it as dispatch(kind, key, value) for every announcement and event Python
 // subscribed to. Inspected sockets are named to Python by a number, so the page and context announcements of
 // one socket reach the same Python object.
-import { contextInspection, pageInspection, type InspectionScope } from "../inspect/api.js";
+import { contextInspection, pageInspection, resetInspection, type InspectionScope } from "../inspect/api.js";
 import type { InspectedEvent, InspectedWebSocket } from "../inspect/websocket.js";
 import type { PyCallable, PyodideLike } from "./types.js";
 
@@ -69,9 +69,10 @@ function inspectListen(ws: InspectedWebSocket, event: string, key: number): () =
   return () => { ws.off(name, listener as (value: unknown) => unknown); };
 }
 
-/** Stops every Python subscription (reset between tests). */
+/** Stops every Python subscription and drops page JS's `websocket` listeners too (reset between tests). */
 function inspectReset(): void {
   for (const scope of [...scopeListeners.keys()]) inspectScope(scope, false);
+  resetInspection();
 }
 
 /** Entry points for the Python inspection face. */
