@@ -1,5 +1,6 @@
 // The `wsbridge` command line: `wsbridge test ...` (and the list of commands in `--help`).
 import { runTestCommand, EXIT, type RunIO } from "./runner.js";
+import { runDemoCommand } from "./demo.js";
 
 export { runTestCommand, EXIT, TEST_HELP } from "./runner.js";
 
@@ -8,7 +9,7 @@ const VERSION = "0.1.0";
 /** Commands, in the order `--help` lists them. `run` is absent for commands not written yet. */
 const COMMANDS: Array<{ name: string; summary: string; run?: (argv: string[], io: RunIO) => Promise<number> }> = [
   { name: "test", summary: "run Python test files (test_*.py) in headless Chromium", run: runTestCommand },
-  { name: "demo", summary: "serve the worker-based real-time demo on 127.0.0.1 (not yet available)" },
+  { name: "demo", summary: "serve the worker-based real-time demo on 127.0.0.1", run: runDemoCommand },
 ];
 
 export const HELP = `Usage: wsbridge <command> [options]
