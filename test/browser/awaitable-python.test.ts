@@ -179,6 +179,36 @@ first = [await probe("echo?times", [], 1) for _ in range(3)]
     ]);
   });
 
+  it("iter_json / iter_bytes / receive_json(mode='binary') / send_json(mode='binary'); faults(direction='from_page') delays what the handler sees", async () => {
+    const got = await run(`
+out = {}
+async def handler(route):
+    route.faults(delay=60, direction="from_page")
+    loop = asyncio.get_running_loop()
+    t0 = loop.time()
+    out["bin"] = await route.receive_json(mode="binary", timeout=2000)
+    out["waited"] = (loop.time() - t0) * 1000 >= 60
+    route.send_json({"a": [1, None]}, mode="binary")
+    out["json"] = [x async for x in route.iter_json()]
+async def bytes_handler(route):
+    route.send("go")
+    out["bytes"] = [list(b) async for b in route.iter_bytes()]
+route_web_socket("**/j", handler)
+route_web_socket("**/b", bytes_handler)
+a = await probe("j", [[123, 34, 120, 34, 58, 49, 125]], 1, [1000, ""])
+await probe("b", [[1], [2, 3]], 1, [1000, ""])
+await asyncio.sleep(0.3)
+try:
+    WebSocketRoute.faults(None, direction="sideways")
+except ValueError as e:
+    out["bad"] = str(e)
+[a, out]`);
+    expect(got).toEqual([
+      [["open", ""], "bin:123,34,97,34,58,91,49,44,110,117,108,108,93,125", ["close", 1000, "", true]],
+      { bin: { x: 1 }, waited: true, json: [], bytes: [[1], [2, 3]], bad: 'direction must be "to_page", "from_page" or "both", got \'sideways\'' },
+    ]);
+  });
+
   it("faults from Python: delay 50 ms measured at the page, per-message delay keeps order, drop", async () => {
     const got = await run(`
 async def handler(route):
