@@ -7,6 +7,7 @@ takes no frame, so nothing is lost.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
@@ -106,11 +107,16 @@ class AwaitableRoute:
         Raises `WebSocketClosed(code, reason)` once that side closed (after its queued frames), `TimeoutError`
         after `timeout` ms. On a mocked socket still connecting, the page opens first (it cannot send before).
         """
-        options = _options(timeout=_check_timeout(timeout))
+        controller = js.AbortController.new()
+        options = _options(timeout=_check_timeout(timeout), cancel=controller.signal)
         try:
             value = await self._js.receive(options)
         except JsException as error:
             raise _translate(error) from None
+        except asyncio.CancelledError:
+            # Cancelled (asyncio.wait_for, task.cancel): the JS wait ends, and a frame it took goes back.
+            controller.abort()
+            raise
         return _message(value)
 
     async def receive_text(self, timeout: float | None = None) -> str:

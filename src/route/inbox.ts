@@ -5,10 +5,17 @@ import { FrameTypeError, TimeoutError, WebSocketClosed } from "./errors.js";
 /** A frame as route code sees it. */
 export type Message = string | Uint8Array;
 
-/** Options of `receive()`: `timeout` in ms (absent or null: wait as long as the socket lives). */
+/** Options of `receive()`: `timeout` in ms (absent or null: wait as long as the socket lives). `cancel`: aborting
+ * it ends a pending wait (AbortError) and gives back a frame the call already took, even if its promise has
+ * resolved: for callers whose await can be cancelled after resolution (Python's asyncio). Abort only when
+ * the result was not used. */
 export interface ReceiveOptions {
   timeout?: number | null;
+  cancel?: AbortSignal;
 }
+
+/** Frames kept for `receive()` before anyone called it; beyond this they are dropped (with one warning). */
+export const MAX_UNCLAIMED = 10_000;
 
 /** Options of `sendJson` / `receiveJson`: text frames (default) or UTF-8 binary frames. */
 export interface JsonOptions {
@@ -29,6 +36,7 @@ export class Inbox {
   claimed = false;
   /** The close that ended this side, once it happened. */
   closed: { code: number | undefined; reason: string | undefined } | undefined;
+  private warned = false;
 
   constructor(private readonly from: string) {}
 
@@ -42,6 +50,11 @@ export class Inbox {
     if (this.closed) return;
     const waiter = this.waiters.shift();
     if (!waiter) {
+      if (!this.claimed && this.frames.length >= MAX_UNCLAIMED) {
+        if (!this.warned) console.warn(`wsbridge: more than ${MAX_UNCLAIMED} frames from the ${this.from} were never received (no on_message handler, no receive()); dropping further ones`);
+        this.warned = true;
+        return;
+      }
       this.frames.push(message);
       return;
     }
@@ -61,15 +74,58 @@ export class Inbox {
 
   /** The next frame; rejects with WebSocketClosed once the side closed, TimeoutError after `timeout` ms. */
   receive(options: ReceiveOptions = {}): Promise<Message> {
+    const signal = options.cancel;
+    if (!signal) return this.take(options);
+    if (signal.aborted) return Promise.reject(new DOMException("receive() was cancelled", "AbortError"));
+    let taken: { message: Message } | undefined;
+    const result = this.take(options, (message) => { taken = { message }; });
+    signal.addEventListener("abort", () => {
+      // Cancelled after a frame was taken for it: the frame goes back to the front, nothing is lost.
+      if (taken) this.giveBack(taken.message);
+      else this.cancel(result);
+    }, { once: true });
+    return result;
+  }
+
+  /** Puts a frame back in front: to the next waiter, or first in the queue. */
+  private giveBack(message: Message): void {
+    const waiter = this.waiters.shift();
+    if (!waiter) {
+      this.frames.unshift(message);
+      return;
+    }
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    waiter.resolve(message);
+  }
+
+  /** Pending waits' promises → their waiters, for cancelling. */
+  private readonly pending = new WeakMap<Promise<Message>, Waiter>();
+
+  /** Cancels a wait still pending. */
+  private cancel(promise: Promise<Message>): void {
+    const waiter = this.pending.get(promise);
+    const index = waiter ? this.waiters.indexOf(waiter) : -1;
+    if (!waiter || index < 0) return;
+    this.waiters.splice(index, 1);
+    if (waiter.timer !== undefined) clearTimeout(waiter.timer);
+    waiter.reject(new DOMException("receive() was cancelled", "AbortError"));
+  }
+
+  private take(options: ReceiveOptions, onTaken?: (message: Message) => void): Promise<Message> {
     this.claimed = true;
     const timeout = options.timeout ?? undefined;
     if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
       return Promise.reject(new TypeError(`timeout must be a number of ms >= 0 or null, got ${String(timeout)}`));
     }
-    if (this.frames.length > 0) return Promise.resolve(this.frames.shift()!);
+    if (this.frames.length > 0) {
+      const message = this.frames.shift()!;
+      onTaken?.(message);
+      return Promise.resolve(message);
+    }
     if (this.closed) return Promise.reject(new WebSocketClosed(this.closed.code, this.closed.reason));
-    return new Promise<Message>((resolve, reject) => {
-      const waiter: Waiter = { resolve, reject, timer: undefined };
+    let waiter!: Waiter;
+    const promise = new Promise<Message>((resolve, reject) => {
+      waiter = { resolve: (message) => { onTaken?.(message); resolve(message); }, reject, timer: undefined };
       if (timeout !== undefined) {
         waiter.timer = setTimeout(() => {
           const index = this.waiters.indexOf(waiter);
@@ -79,6 +135,8 @@ export class Inbox {
       }
       this.waiters.push(waiter);
     });
+    this.pending.set(promise, waiter);
+    return promise;
   }
 
   /** The next frame, which must be text. */

@@ -209,6 +209,31 @@ except ValueError as e:
     ]);
   });
 
+  it("a receive() cancelled by asyncio (wait_for, task.cancel) loses no frame: the next receive() gets it", async () => {
+    const got = await run(`
+out = {}
+async def handler(route):
+    route.send("ready")
+    try:
+        await asyncio.wait_for(route.receive(), 0.05)
+    except TimeoutError:
+        out["wait_for"] = "timed out"
+    task = asyncio.ensure_future(route.receive())
+    await asyncio.sleep(0.01)
+    task.cancel()
+    route.send("go")
+    out["after"] = [await route.receive(timeout=2000), await route.receive(timeout=2000)]
+route_web_socket("**/cancel", handler)
+async with connect(S + "/cancel") as ws:
+    assert await ws.recv(timeout=3) == "ready"
+    assert await ws.recv(timeout=3) == "go"
+    await ws.send("one")
+    await ws.send("two")
+    await asyncio.sleep(0.1)
+out`);
+    expect(got).toEqual({ wait_for: "timed out", after: ["one", "two"] });
+  });
+
   it("faults from Python: delay 50 ms measured at the page, per-message delay keeps order, drop", async () => {
     const got = await run(`
 async def handler(route):
