@@ -123,8 +123,11 @@ export function shareRoutesWith(worker: PortTarget): RoutesLink {
 
 // --- the worker: page end whose sockets are routed by another thread ---
 
-/** Where this thread's upstream messages wait until the port arrives (`routeFromMainThread` before the port came). */
-let pending: PageMessage[] | undefined;
+/**
+ * Sockets made by `routeFromMainThread` before the port came post here for good (a socket keeps its post
+ * function): messages wait in `pending` until `routeThroughPort` sets `sink`.
+ */
+let early: { pending: PageMessage[]; sink?: Receiver<PageMessage> } | undefined;
 /** True while `routeFromMainThread` waits for the port. */
 let listening = false;
 
@@ -140,10 +143,12 @@ export function routeThroughPort(port: MessagePort): void {
     for (const message of batchOf<RouteMessage>(event.data)) engine.sockets.get(message.id)?.receive(message);
   };
   port.start();
-  const waiting = pending ?? [];
-  pending = undefined;
   engine.upstream = out.send;
-  waiting.forEach(out.send);
+  if (early) {
+    early.sink = out.send;
+    early.pending.splice(0).forEach(out.send);
+    early = undefined;
+  }
 }
 
 /**
@@ -156,8 +161,9 @@ export function routeFromMainThread(): void {
   const engine = installRouting();
   const scope = globalThis as unknown as EventTarget;
   if (engine.upstream === undefined) {
-    pending = [];
-    engine.upstream = (message) => pending?.push(message);
+    const waiting: NonNullable<typeof early> = { pending: [] };
+    early = waiting;
+    engine.upstream = (message) => (waiting.sink ? waiting.sink(message) : void waiting.pending.push(message));
   }
   if (listening) return;
   listening = true;

@@ -382,6 +382,38 @@ await ws.recv()`)})`);
   });
 });
 
+describe("routes across threads: the one-line wiring of a plain worker", () => {
+  it("a socket opened before the main thread's port arrives waits for it, then is routed", async () => {
+    const page = await fx.newPage();
+    const url = `${fx.server.url}/early`;
+    const source = `import * as WB from ${JSON.stringify(fx.baseURL + "wsbridge/wsbridge.mjs")};
+WB.routeFromMainThread();
+const ws = new WebSocket(${JSON.stringify(url)});
+const log = ["state:" + ws.readyState];
+ws.onopen = () => { log.push("open"); ws.send("early"); };
+ws.onmessage = (e) => { log.push("message:" + e.data); ws.close(4020, "done"); };
+ws.onclose = (e) => { log.push("close:" + e.code + ":" + e.reason); postMessage(log); };
+self.onmessage = (e) => postMessage(["user message reached onmessage: " + JSON.stringify(e.data)]);`;
+    const r = await page.evaluate(`(async () => {
+      const WB = await import(${JSON.stringify(fx.baseURL + "wsbridge/wsbridge.mjs")});
+      await WB.routeWebSocket(${JSON.stringify(url)}, (route) => route.onMessage((m) => route.send("routed " + m)));
+      const worker = new Worker(URL.createObjectURL(new Blob([${JSON.stringify(source)}], { type: "text/javascript" })), { type: "module" });
+      const messages = [];
+      const done = new Promise((resolve) => { worker.onmessage = (e) => { messages.push(e.data); if (messages.length === 2) resolve(messages); }; });
+      // The worker runs (and opens its socket) well before the port comes.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      WB.shareRoutesWith(worker);
+      worker.postMessage("hello worker");
+      return await done;
+    })()`);
+    // The port message never reached the worker's own onmessage; the page's own message did.
+    expect(r).toHaveLength(2);
+    expect(r).toContainEqual(["user message reached onmessage: \"hello worker\""]);
+    expect(r).toContainEqual(["state:0", "open", "message:routed early", "close:4020:done"]);
+    await page.close();
+  });
+});
+
 describe("routes across threads: Python on both sides", () => {
   let page: Page;
   let main: { run<T = unknown>(code: string): Promise<T>; runAsync<T = unknown>(code: string): Promise<T> };

@@ -191,7 +191,7 @@ describe("createPythonWorker: running Python", () => {
       let error;
       try { await py.attachPort("no-such-service", channel.port2); } catch (e) { error = e.message; }
       return { error, detached: (() => { try { structuredClone(channel.port2, { transfer: [channel.port2] }); return false; } catch { return true; } })() };`);
-    expect(r).toEqual({ ok: true, value: { error: 'wsbridge worker: no port service named "no-such-service" (known: none)', detached: true } });
+    expect(r).toEqual({ ok: true, value: { error: 'wsbridge worker: no port service named "no-such-service" (known: routes)', detached: true } });
   });
 
   it("Python output can be forwarded to the main thread", async () => {
