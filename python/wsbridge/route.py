@@ -188,7 +188,11 @@ class WebSocketRoute(AwaitableRoute):
 
 
 class RouteHandle:
-    """What `route_web_socket` returns: `.unroute()`, a `with`/`async with` block, and awaitable (returns itself)."""
+    """What `route_web_socket` returns: `.unroute()`, a `with`/`async with` block, and awaitable (gives None).
+
+    Awaiting gives None, as Playwright's `await page.route_web_socket(...)` does. It must not give the handle back:
+    Pyodide makes awaitable objects thenable in JS, and a thenable that resolves to itself never settles.
+    """
 
     def __init__(self, scope: str, url: UrlMatch, handler: RouteHandler, token: int) -> None:
         self.scope = scope
@@ -208,7 +212,7 @@ class RouteHandle:
             _handles.remove(self)
 
     def __await__(self):  # type: ignore[no-untyped-def]
-        return self
+        return None
         yield  # pragma: no cover - makes this a generator
 
     def __enter__(self) -> RouteHandle:

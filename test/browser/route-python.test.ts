@@ -61,6 +61,12 @@ with route_web_socket("**/mock", handler):
     expect(got).toEqual([[["open", ""], "ABC", "bin:020101", ["close", 4000, "done", true]], { proxies: 0, routes: 0, sockets: 0 }]);
   });
 
+  it("a handle as the last expression of runPythonAsync settles (an awaitable that gave itself back hung the page)", async () => {
+    const got = await run(`route_web_socket("**/never-opened", lambda ws: None)`);
+    expect(got ?? null).toBeNull();
+    expect(await run(`unroute_web_socket("**/never-opened")\nawait settle()`)).toEqual({ proxies: 0, routes: 0, sockets: 0 });
+  });
+
   it("async route handler opens the socket when done; async on_message handlers run in order", async () => {
     const got = await run(`
 async def handler(ws):
@@ -70,7 +76,8 @@ async def handler(ws):
         ws.send("got " + m)
     ws.on_message(on_message)
     ws.on_close(lambda code, reason: ws.close(code=code, reason="seen " + reason))
-h = await route_web_socket("**/mock", handler)
+h = route_web_socket("**/mock", handler)
+assert await h is None  # Playwright's shape; the handle itself stays usable
 log = await probe("mock", ["slow", "fast"], 2, [4001, "bye"])
 h.unroute()
 [log, await settle()]`);
