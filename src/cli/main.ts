@@ -6,8 +6,8 @@ export { runTestCommand, EXIT, TEST_HELP } from "./runner.js";
 
 const VERSION = "0.1.0";
 
-/** Commands, in the order `--help` lists them. `run` is absent for commands not written yet. */
-const COMMANDS: Array<{ name: string; summary: string; run?: (argv: string[], io: RunIO) => Promise<number> }> = [
+/** Commands, in the order `--help` lists them. */
+const COMMANDS: Array<{ name: string; summary: string; run: (argv: string[], io: RunIO) => Promise<number> }> = [
   { name: "test", summary: "run Python test files (test_*.py) in headless Chromium", run: runTestCommand },
   { name: "demo", summary: "serve the worker-based real-time demo on 127.0.0.1", run: runDemoCommand },
 ];
@@ -32,10 +32,6 @@ export async function main(argv: readonly string[], io: RunIO = processIO()): Pr
   const entry = COMMANDS.find((c) => c.name === command);
   if (!entry) {
     io.err(`wsbridge: unknown command ${JSON.stringify(command)}. Commands: ${COMMANDS.map((c) => c.name).join(", ")} (see wsbridge --help).\n`);
-    return EXIT.usage;
-  }
-  if (!entry.run) {
-    io.err(`wsbridge ${command}: not yet available in this version of wsbridge.\n`);
     return EXIT.usage;
   }
   return entry.run([...rest], io);

@@ -261,9 +261,9 @@ describe("wsbridge test", () => {
       expect(r.err, args.join(" ")).not.toBe("");
       expect(r.out).toBe("");
     }
-    const demo = await wsbridge(["demo"], root);
+    const demo = await wsbridge(["demo", "--frobnicate"], root);
     expect(demo.code).toBe(2);
-    expect(demo.err).toContain("not yet available");
+    expect(demo.err).toContain("frobnicate");
   }, 60_000);
 
   it("the examples/ a newcomer reads first pass headless", async () => {

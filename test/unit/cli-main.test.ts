@@ -17,22 +17,22 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = { PATH: "" }) {
 }
 
 describe("wsbridge", () => {
-  it("--help lists the commands, demo marked not yet available", async () => {
+  it("--help lists the commands", async () => {
     const r = await cli(["--help"]);
     expect(r.code).toBe(0);
     expect(r.out).toBe(HELP);
     expect(HELP).toMatch(/^\s+test\s+run Python test files/m);
-    expect(HELP).toMatch(/^\s+demo\s+.*not yet available/m);
+    expect(HELP).toMatch(/^\s+demo\s+serve the worker-based real-time demo/m);
   });
   it("no command prints the help to stderr and exits 2", async () => {
     const r = await cli([]);
     expect(r.code).toBe(2);
     expect(r.err).toBe(HELP);
   });
-  it("demo exits 2 saying it is not yet available", async () => {
-    const r = await cli(["demo"]);
+  it("demo with an unknown option exits 2 before serving anything", async () => {
+    const r = await cli(["demo", "--frobnicate"]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^wsbridge demo: not yet available/);
+    expect(r.err).toMatch(/frobnicate/);
   });
   it("an unknown command exits 2 and names the commands", async () => {
     const r = await cli(["frobnicate"]);
