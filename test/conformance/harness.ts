@@ -21,6 +21,8 @@ export interface Scenario {
   compare?: Array<"playwright" | "native">;
   /** Where wsbridge deliberately differs from Playwright: why, and the check that replaces equality with Playwright. */
   divergence?: { why: string; check(ours: RunResult, playwright: RunResult): void; racy?: boolean };
+  /** Where wsbridge follows Playwright and Playwright differs from the browser's own socket (compared with "native"). */
+  nativeDiffers?: { why: string; check(ours: RunResult, native: RunResult): void };
 }
 
 /** What one run observed. */

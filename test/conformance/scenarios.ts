@@ -164,6 +164,32 @@ export const scenarios: Record<string, Scenario> = {
       const ws = track(new WebSocket(S + '/echo'));
       await next(ws, 'open'); ws.close(4000, 'r'); await closed(ws, 1000); state('end', ws);`,
   },
+  // The page-side onClose calls server.close(); the server's close comes back to the page (no server-side onClose),
+  // and the page's CLOSING → CLOSED close is reported to the route once more, so onClose runs a second time with
+  // the server's code and reason. Playwright's mock does exactly this (onClosePage from close(), again from
+  // closePage); wsbridge matches it — see docs/routing.md.
+  "server: page-side onClose that closes the server runs again for the page's final close (as in Playwright)": {
+    routes: [
+      { url: `'**/echo'`, handler: `(() => { h.pageCloses = []; return ws => { const server = ws.connectToServer();
+        ws.onClose((code, reason) => { h.pageCloses.push(code + ' ' + reason); server.close({ code: 4001, reason: 'via route' }); }); }; })()` },
+      { url: `'**/count'`, handler: `ws => ws.send(JSON.stringify(h.pageCloses))` },
+    ],
+    page: `
+      const ws = track(new WebSocket(S + '/echo'));
+      await next(ws, 'open'); ws.close(4000, 'r'); await closed(ws, 1000); state('end', ws); await sleep(200);
+      const count = track(new WebSocket(S + '/count'), 'count'); await next(count, 'message');`,
+  },
+  "server: server-side onClose that closes the page runs once": {
+    routes: [
+      { url: `'**/close*'`, handler: `(() => { h.serverCloses = []; return ws => { const server = ws.connectToServer();
+        server.onClose((code, reason) => { h.serverCloses.push(code + ' ' + reason); ws.close({ code: 4002, reason: 'route closes page' }); }); }; })()` },
+      { url: `'**/count'`, handler: `ws => ws.send(JSON.stringify(h.serverCloses))` },
+    ],
+    page: `
+      const ws = track(new WebSocket(S + '/close?code=4003&reason=srv'));
+      await next(ws, 'open'); ws.send('x'); await closed(ws, 1000); state('end', ws); await sleep(200);
+      const count = track(new WebSocket(S + '/count'), 'count'); await next(count, 'message');`,
+  },
   "server: route closes the page; the server gets the same close": {
     routes: [{ url: `'**/echo'`, handler: `ws => { const server = ws.connectToServer(); server.onMessage(m => ws.close({ code: 4100, reason: 'enough' })); }` }],
     page: `
@@ -175,6 +201,18 @@ export const scenarios: Record<string, Scenario> = {
     page: `
       const ws = track(new WebSocket(S + '/reject'));
       await closed(ws); state('end', ws);`,
+    compare: ["playwright", "native"],
+    nativeDiffers: {
+      why: "at `error` a native socket is already CLOSED (3); under Playwright (and wsbridge) it is still CONNECTING (0), because the server-side route decides what the page sees next (a server-side onClose may close it with any code, or keep it)",
+      check(ours, native) {
+        const errorRs = (r: RunResult) => r.log.filter((e) => (e as { ev: string }).ev === "error").map((e) => (e as { rs: number }).rs);
+        expect(errorRs(ours)).toEqual([0]);
+        expect(errorRs(native)).toEqual([3]);
+        const withoutErrorRs = (r: RunResult) => r.log.map((e) => ((e as { ev: string }).ev === "error" ? { ...(e as object), rs: "?" } : e));
+        expect(withoutErrorRs(ours)).toEqual(withoutErrorRs(native));
+        expect(ours.server).toEqual(native.server);
+      },
+    },
   },
   "server: handshake failure reaches the server-side onClose": {
     routes: [{ url: `'**/reject'`, handler: `ws => { const server = ws.connectToServer(); server.onClose((code, reason) => ws.close({ code: code >= 1000 ? 4010 : 4011, reason: 'handshake' })); }` }],
