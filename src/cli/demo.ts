@@ -195,23 +195,25 @@ export async function runDemoCommand(argv: readonly string[], io: RunIO): Promis
     io.out(DEMO_HELP);
     return 0;
   }
+  // Signal handlers go in before anything starts, so a signal that comes early still stops the demo cleanly.
+  let requestStop = () => {};
+  const stopRequested = new Promise<void>((done) => { requestStop = done; });
+  const stop = () => requestStop();
+  process.on("SIGINT", stop);
+  process.on("SIGTERM", stop);
   let demo: Demo;
   try {
     demo = await startDemo({ port: options.port, rate: options.rate });
   } catch (error) {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
     io.err(`wsbridge demo: ${(error as Error).message}\n`);
     return 1;
   }
   io.out(`wsbridge demo: open ${demo.url}\n  live feed: ${demo.feedURL} (${options.rate} messages/s)\n  Ctrl-C to stop\n`);
-  await new Promise<void>((done) => {
-    const stop = () => {
-      process.off("SIGINT", stop);
-      process.off("SIGTERM", stop);
-      done();
-    };
-    process.on("SIGINT", stop);
-    process.on("SIGTERM", stop);
-  });
+  await stopRequested;
+  process.off("SIGINT", stop);
+  process.off("SIGTERM", stop);
   await demo.close();
   io.out("wsbridge demo: stopped\n");
   return 0;
