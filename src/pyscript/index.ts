@@ -9,11 +9,25 @@
 //   `onBeforeRunAsync` (a JS hook, awaited before async worker code) does the same install there; sync workers
 //   (`async="false"`) cannot await a module load, so `codeBeforeRun` leaves a `wsbridge` that fails at import
 //   with a message saying so;
+// - routes across threads: main-thread routes (JS `routeWebSocket`, Python `route_web_socket`) also route the
+//   sockets PyScript workers open. The worker install hook, before user code runs, makes a MessageChannel, routes
+//   the worker's sockets through one end (`routeThroughPort`) and posts the other end to the main thread, marked;
+//   `hooks.main.onWorker` listens on each XWorker for it and serves it with the page's routes (`linkRoutesPort`).
+//   The worker makes the channel (not the main thread, as `shareRoutesWith` does) because the main thread cannot
+//   post a port the worker is sure to catch: the worker listens only once Pyodide has loaded, and by then
+//   PyScript's own worker `message` listener comes first (a worker's global scope runs listeners in registration
+//   order, capture or not), so it would see the port and hand it to Python's `xworker.onmessage`. The worker's own
+//   end works at once: sockets opened before the main thread serves it wait (CONNECTING) in the port's queue. URLs
+//   no main-thread route matches come back as passthrough and behave natively.
 // - MicroPython (`<script type="mpy">`, main or worker): `import wsbridge` raises ImportError at once, naming why.
 
 /** The subset of PyScript's `hooks` export that this plugin uses. */
 export interface PyScriptHooks {
-  main: { onReady: Set<(wrap: PyScriptWrap, element?: Element) => unknown> };
+  main: {
+    onReady: Set<(wrap: PyScriptWrap, element?: Element) => unknown>;
+    /** Called with each XWorker PyScript creates (a real `Worker`; its `postMessage` passes transfer lists on). */
+    onWorker?: Set<(interpreter: unknown, xworker: PyScriptXWorker) => unknown>;
+  };
   worker: {
     onBeforeRunAsync: Set<(wrap: PyScriptWrap, xworker?: unknown) => unknown>;
     codeBeforeRun: Set<string>;
@@ -35,6 +49,17 @@ export interface PyScriptInterpreter {
   loadPackage?: unknown;
   pyodide_py?: unknown;
 }
+
+/** The part of PyScript's XWorker (a `Worker` subclass) that the plugin uses. */
+export interface PyScriptXWorker {
+  postMessage(message: unknown, transfer: Transferable[]): void;
+  addEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  removeEventListener(type: "message", listener: (event: MessageEvent) => void): void;
+  terminate?(): void;
+}
+
+/** Marks the message that carries a PyScript worker's routes port to the main thread. */
+export const WORKER_ROUTES_MARK = "wsbridge.pyscript-routes-port";
 
 export interface RegisterOptions {
   /** Absolute URL of wsbridge's browser bundle; default: `wsbridge.mjs` next to this module. */
@@ -84,7 +109,41 @@ export function isPyodide(interpreter: PyScriptInterpreter): boolean {
   return typeof interpreter.loadPackage === "function" && interpreter.pyodide_py !== undefined;
 }
 
-type WsBridgeModule = { installWsBridge(pyodide: unknown): Promise<void> };
+type WsBridgeModule = {
+  installWsBridge(pyodide: unknown): Promise<void>;
+  linkRoutesPort(port: MessagePort): { close(): void };
+};
+
+/**
+ * Main thread, per XWorker: when the worker posts its routes port (its install hook did so before user code),
+ * serve it with this page's routes (`linkRoutesPort` of the page's wsbridge module instance). The message never
+ * reaches the page's own `xworker.onmessage`. `terminate()` also closes the link: the worker's live routed
+ * sockets' routes see a page close (1006) and are released.
+ */
+export function serveWorkerRoutes(xworker: PyScriptXWorker, load: () => Promise<WsBridgeModule>): void {
+  const onPort = (event: MessageEvent) => {
+    const port = (event.data as Record<string, unknown> | null)?.[WORKER_ROUTES_MARK];
+    if (!(port instanceof MessagePort)) return;
+    event.stopImmediatePropagation();
+    xworker.removeEventListener("message", onPort);
+    void load().then(
+      (wsbridge) => {
+        const link = wsbridge.linkRoutesPort(port);
+        const terminate = xworker.terminate;
+        if (typeof terminate === "function") {
+          xworker.terminate = function (this: PyScriptXWorker) {
+            link.close();
+            return terminate.call(this);
+          };
+        }
+      },
+      (error: unknown) => console.error("wsbridge/pyscript.mjs: cannot route a worker's sockets:", error),
+    );
+  };
+  // Added when PyScript creates the XWorker: before any `onmessage` the page sets (PyScript's own listener there
+  // only takes errors and its "done" message).
+  xworker.addEventListener("message", onPort);
+}
 
 const registered = new WeakSet<PyScriptHooks>();
 
@@ -98,22 +157,33 @@ export function registerWsBridge(hooks: PyScriptHooks, options: RegisterOptions 
   const wsbridgeURL = options.wsbridgeURL ?? new URL("./wsbridge.mjs", import.meta.url).href;
   const installs = new WeakMap<PyScriptInterpreter, Promise<void>>();
 
+  const load = () => import(/* @vite-ignore */ wsbridgeURL) as Promise<WsBridgeModule>;
   hooks.main.onReady.add(async ({ interpreter }: PyScriptWrap) => {
     let done = installs.get(interpreter);
     if (!done) {
       done = isPyodide(interpreter)
-        ? (import(/* @vite-ignore */ wsbridgeURL) as Promise<WsBridgeModule>).then((m) => m.installWsBridge(interpreter))
+        ? load().then((m) => m.installWsBridge(interpreter))
         : Promise.resolve(void interpreter.runPython(unavailableStub("micropython", MICROPYTHON_MESSAGE)));
       installs.set(interpreter, done);
     }
     await done;
   });
 
-  // Stringified into each worker: no closures, the URL is part of the source text.
+  // A PyScript without `main.onWorker` would never answer: its workers then keep their native sockets.
+  const shareRoutes = hooks.main.onWorker !== undefined;
+  hooks.main.onWorker?.add((_interpreter, xworker) => serveWorkerRoutes(xworker, load));
+
+  // Stringified into each worker: no closures, the URL and the mark are part of the source text. The worker's
+  // sockets go through its end of the channel from before user code runs; the other end goes to the main thread.
   const workerInstall = Function(`return async ({ interpreter }) => {
   if (typeof interpreter.loadPackage !== "function" || interpreter.pyodide_py === undefined) return;
   const wsbridge = await import(${JSON.stringify(wsbridgeURL)});
   await wsbridge.installWsBridge(interpreter);
+  if (${shareRoutes}) {
+    const channel = new MessageChannel();
+    wsbridge.routeThroughPort(channel.port1);
+    globalThis.postMessage({ ${JSON.stringify(WORKER_ROUTES_MARK)}: channel.port2 }, [channel.port2]);
+  }
 }`)() as (wrap: PyScriptWrap) => Promise<void>;
   hooks.worker.onBeforeRunAsync.add(workerInstall);
   hooks.worker.codeBeforeRunAsync.add(unavailableStub("micropython", MICROPYTHON_MESSAGE));

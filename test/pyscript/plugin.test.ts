@@ -1,8 +1,8 @@
 // Unit tests of the PyScript plugin's logic (src/pyscript/index.ts) with fake hooks, documents and interpreters.
 import { describe, expect, it } from "vitest";
 import {
-  findCoreURL, isPyodide, MICROPYTHON_MESSAGE, registerWsBridge, unavailableStub,
-  type PyScriptHooks, type PyScriptInterpreter, type PyScriptWrap,
+  findCoreURL, isPyodide, MICROPYTHON_MESSAGE, registerWsBridge, serveWorkerRoutes, unavailableStub, WORKER_ROUTES_MARK,
+  type PyScriptHooks, type PyScriptInterpreter, type PyScriptWrap, type PyScriptXWorker,
 } from "../../src/pyscript/index.js";
 
 function fakeDoc(scripts: Array<{ src: string; attrs?: Record<string, string> }>, base = "http://h/app/"): Document {
@@ -12,7 +12,7 @@ function fakeDoc(scripts: Array<{ src: string; attrs?: Record<string, string> }>
 
 function fakeHooks(): PyScriptHooks {
   return {
-    main: { onReady: new Set() },
+    main: { onReady: new Set(), onWorker: new Set() },
     worker: { onBeforeRunAsync: new Set(), codeBeforeRun: new Set(), codeBeforeRunAsync: new Set() },
   };
 }
@@ -30,8 +30,14 @@ function fakeInterpreter(kind: "pyodide" | "micropython"): PyScriptInterpreter &
   return it;
 }
 
-/** A wsbridge module stand-in: installWsBridge counts calls on the interpreter it is given. */
-const FAKE_WSBRIDGE = `data:text/javascript,${encodeURIComponent("export async function installWsBridge(p) { p.installed += 1; }")}`;
+/**
+ * A wsbridge module stand-in: installWsBridge counts calls on the interpreter it is given; routeThroughPort
+ * records the port it is given (on the interpreter last installed).
+ */
+const FAKE_WSBRIDGE = `data:text/javascript,${encodeURIComponent(
+  "let last; export async function installWsBridge(p) { p.installed += 1; last = p; }\n" +
+    "export function routeThroughPort(port) { last.routedThrough = port; }",
+)}`;
 
 describe("findCoreURL", () => {
   it("finds PyScript's core.js among the page's scripts, absolute", () => {
@@ -84,11 +90,27 @@ describe("registerWsBridge", () => {
     const rebuilt = Function("importModule", `return (${source.replace("import(", "importModule(")})`)(
       (url: string) => import(url),
     ) as (wrap: { interpreter: PyScriptInterpreter }) => Promise<void>;
-    const py = fakeInterpreter("pyodide");
+    const py = fakeInterpreter("pyodide") as ReturnType<typeof fakeInterpreter> & { routedThrough?: MessagePort };
     const mpy = fakeInterpreter("micropython");
-    await rebuilt({ interpreter: py });
-    await rebuilt({ interpreter: mpy });
+    const posted: Array<[unknown, unknown]> = [];
+    const scope = globalThis as { postMessage?: unknown };
+    const saved = scope.postMessage;
+    scope.postMessage = (message: unknown, transfer: unknown) => void posted.push([message, transfer]);
+    try {
+      await rebuilt({ interpreter: py });
+      await rebuilt({ interpreter: mpy });
+    } finally {
+      scope.postMessage = saved;
+    }
     expect([py.installed, mpy.installed]).toEqual([1, 0]);
+    // Pyodide only: the worker routes through one end of a channel and posts the other end, marked, transferred.
+    expect(py.routedThrough).toBeInstanceOf(MessagePort);
+    expect(posted).toHaveLength(1);
+    const [message, transfer] = posted[0]!;
+    const port = (message as Record<string, unknown>)[WORKER_ROUTES_MARK];
+    expect(port).toBeInstanceOf(MessagePort);
+    expect(transfer).toEqual([port]);
+    py.routedThrough!.close();
     expect([...hooks.worker.codeBeforeRunAsync].join("\n")).toContain('== "micropython"');
     expect([...hooks.worker.codeBeforeRun].join("\n")).toContain("synchronous PyScript worker");
   });
@@ -97,5 +119,37 @@ describe("registerWsBridge", () => {
     const stub = unavailableStub("micropython", 'say "why"');
     expect(stub).toContain('_wsb_sys.implementation.name == "micropython"');
     expect(stub).toContain(JSON.stringify(`raise ImportError(${JSON.stringify('say "why"')})\n`));
+  });
+
+  it("main thread: serves the port a worker posts, hides that message from the page, closes the link on terminate", async () => {
+    const hooks = fakeHooks();
+    const links: Array<{ port: MessagePort; closed: boolean }> = [];
+    registerWsBridge(hooks, { wsbridgeURL: FAKE_WSBRIDGE });
+    expect(hooks.main.onWorker?.size).toBe(1);
+    const target = new EventTarget();
+    let terminated = 0;
+    const xworker = Object.assign(target, {
+      postMessage() {},
+      terminate() { terminated += 1; },
+    }) as unknown as PyScriptXWorker & EventTarget;
+    serveWorkerRoutes(xworker, async () => ({
+      installWsBridge: async () => undefined,
+      linkRoutesPort: (port: MessagePort) => {
+        const link = { port, closed: false };
+        links.push(link);
+        return { close: () => void (link.closed = true) };
+      },
+    }));
+    const page: unknown[] = [];
+    target.addEventListener("message", (e) => page.push((e as MessageEvent).data)); // the page's own onmessage
+    const { port1, port2 } = new MessageChannel();
+    target.dispatchEvent(new MessageEvent("message", { data: "user message" }));
+    target.dispatchEvent(new MessageEvent("message", { data: { [WORKER_ROUTES_MARK]: port2 } }));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(page).toEqual(["user message"]);
+    expect(links.map((l) => l.port)).toEqual([port2]);
+    xworker.terminate!();
+    expect([terminated, links[0]!.closed]).toEqual([1, true]);
+    port1.close();
   });
 });
