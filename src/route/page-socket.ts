@@ -49,6 +49,9 @@ export class PageSocket {
   private passthrough = false;
   private forgotten = false;
   private bytesAfterClose = 0;
+  /** Default forwarding done here (the route end said so): server frames to the page, page frames to the server. */
+  private forwardToPage = false;
+  private forwardToServer = false;
   private readonly outbox: Outbox;
   /** Inspection's view of this socket, when someone inspected as it was created. */
   private readonly tap: SocketTap | undefined;
@@ -62,7 +65,7 @@ export class PageSocket {
   ) {
     this.handlers = new EventHandlerSlots(target);
     this.origin = URL.parse?.(url)?.origin ?? new URL(url).origin;
-    this.outbox = new Outbox(end.post);
+    this.outbox = new Outbox((message) => this.post(message));
     this.tap = observe.routed?.(this);
     this.outbox.push({ type: "create", id, url, protocols: [...protocols] });
   }
@@ -127,7 +130,18 @@ export class PageSocket {
       case "sendToServer": return this.sendToServer(message.data);
       case "closePage": return this.closePage(message);
       case "closeServer": return this.closeServer(message);
+      case "forward":
+        this.forwardToPage = message.toPage;
+        this.forwardToServer = message.toServer;
+        return;
     }
+  }
+
+  /** Posts to the route end, in order (behind any Blob being read) — except frames this end forwards itself. */
+  private post(message: PageMessage): void {
+    if (message.type === "messageFromServer" && this.forwardToPage) return this.deliver(message.data);
+    if (message.type === "messageFromPage" && this.forwardToServer) return this.sendToServer(message.data);
+    this.end.post(message);
   }
 
   /** Opens the real socket to the server; frames from it go to the route, and its error to the page. */

@@ -43,7 +43,11 @@ export type RouteMessage =
    * CONNECTING, an `error` event first (a failed handshake; the text is what inspection reports). */
   | ({ type: "closePage"; id: string; error?: string } & CloseInfo)
   /** Close the server connection with this code and reason. */
-  | ({ type: "closeServer"; id: string } & CloseInfo);
+  | ({ type: "closeServer"; id: string } & CloseInfo)
+  /** Server mode, default forwarding: the page end passes server frames to the page (`toPage`) and page frames to
+   * the server (`toServer`) itself instead of posting them to the route end, which would only send them back.
+   * Sent at `connectToServer()`; turned off for good (per direction) once the route needs those frames. */
+  | { type: "forward"; id: string; toPage: boolean; toServer: boolean };
 
 /** Receives messages for one end. */
 export type Receiver<M> = (message: M) => void;

@@ -82,6 +82,8 @@ export class WebSocketRoute {
   private faultLine: Faults | undefined;
   /** True once the route made the page open (a frame sent, or the handler completed without connecting). */
   private opened = false;
+  /** Directions the page end forwards by itself (server mode, default forwarding); each only ever turns off. */
+  private forwarding = { toPage: false, toServer: false };
 
   constructor(
     private readonly id: string,
@@ -93,20 +95,20 @@ export class WebSocketRoute {
     this.server = {
       url: () => route.socketUrl,
       protocols: () => [...route.requested],
-      onMessage: (handler) => { route.serverMessage = handler; },
+      onMessage: (handler) => { route.serverMessage = handler; route.updateForwarding(); },
       onClose: (handler) => { route.serverClose = handler; },
       send: (message) => route.post({ type: "sendToServer", id: route.id, data: handlerDataToWire(message) }),
       close: async (options = {}) => route.post({ type: "closeServer", id: route.id, ...closeOf(options) }),
       connectToServer: () => { throw new Error("connectToServer must be called on the page-side WebSocketRoute"); },
       [Symbol.asyncDispose]: async () => route.server.close(),
-      receive: (options) => route.serverInbox.receive(options),
-      receiveText: (options) => route.serverInbox.receiveText(options),
-      receiveBytes: (options) => route.serverInbox.receiveBytes(options),
-      receiveJson: (options) => route.serverInbox.receiveJson(options),
+      receive: (options) => route.claimServer().receive(options),
+      receiveText: (options) => route.claimServer().receiveText(options),
+      receiveBytes: (options) => route.claimServer().receiveBytes(options),
+      receiveJson: (options) => route.claimServer().receiveJson(options),
       sendJson: (value, options) => route.server.send(jsonFrame(value, options)),
       get closeCode() { return route.serverInbox.closed?.code; },
       get closeReason() { return route.serverInbox.closed?.reason; },
-      [Symbol.asyncIterator]: () => route.serverInbox[Symbol.asyncIterator](),
+      [Symbol.asyncIterator]: () => route.claimServer()[Symbol.asyncIterator](),
     };
   }
 
@@ -123,6 +125,7 @@ export class WebSocketRoute {
   /** Handles frames the page sends (and stops forwarding them to the server). Replaces any previous handler. */
   onMessage(handler: MessageHandler): void {
     this.pageMessage = handler;
+    this.updateForwarding();
   }
 
   /** Handles the page's close (and stops forwarding it to the server). Replaces any previous handler. */
@@ -173,6 +176,8 @@ export class WebSocketRoute {
   /** Opens a mocked page socket that is still CONNECTING (receiving implies the route is ready); the page inbox. */
   private ready(): Inbox {
     if (!this.connected && !this.opened && !this.pageInbox.closed) this.afterHandle();
+    this.pageInbox.claimed = true;
+    this.updateForwarding();
     return this.pageInbox;
   }
 
@@ -229,6 +234,7 @@ export class WebSocketRoute {
   /** Sets fault injection (delay, drop) for frames to and from the page; replaces earlier settings. */
   faults(options: FaultOptions = {}): void {
     (this.faultLine ??= new Faults()).configure(options);
+    this.updateForwarding();
   }
 
   /** Connects to the real server, once; returns the server side. */
@@ -236,6 +242,11 @@ export class WebSocketRoute {
     if (this.connected) throw new Error("Already connected to the server");
     this.connected = true;
     this.post({ type: "connect", id: this.id });
+    // Default forwarding needs no route code: the page end does it, so frames do not make a round trip to this end
+    // (across threads, two postMessages each). Page → server only while the page is not open yet: no page frame can
+    // then be on its way here, to be overtaken by later ones that the page end forwards itself.
+    this.forwarding = { toPage: true, toServer: !this.opened };
+    this.updateForwarding(true);
     return this.server;
   }
 
@@ -244,6 +255,29 @@ export class WebSocketRoute {
   }
 
   // --- engine side (not part of Playwright's API) ---
+
+  /** The server inbox, claimed by a receive(): server frames must come here from now on. */
+  private claimServer(): Inbox {
+    this.serverInbox.claimed = true;
+    this.updateForwarding();
+    return this.serverInbox;
+  }
+
+  /**
+   * Tells the page end which directions it still forwards by itself: none once a side's onMessage, receive() or
+   * faults need the frames here. Only ever turns a direction off (turning one back on could reorder frames).
+   */
+  private updateForwarding(force = false): void {
+    const { toPage, toServer } = this.forwarding;
+    const next = {
+      toPage: toPage && !this.serverMessage && !this.serverInbox.claimed && !this.faultLine,
+      toServer: toServer && !this.pageMessage && !this.pageInbox.claimed && !this.faultLine,
+    };
+    if (!force && next.toPage === toPage && next.toServer === toServer) return;
+    this.forwarding = next;
+    if (force && !next.toPage && !next.toServer) return;
+    this.post({ type: "forward", id: this.id, ...next });
+  }
 
   /** After the route handler completed: opens a mock socket that did not connect. */
   afterHandle(): void {

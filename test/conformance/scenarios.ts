@@ -294,6 +294,21 @@ export const scenarios: Record<string, Scenario> = {
       const a = track(new WebSocket(S + '/multi'), 'multi'); await next(a, 'message');
       const b = track(new WebSocket(S + '/ctx'), 'ctx'); await next(b, 'message');`,
   },
+  "server: handlers set later take over forwarding from then on": {
+    routes: [{ url: `'**/echo'`, handler: `ws => { const server = ws.connectToServer();
+      setTimeout(() => { ws.onMessage(m => server.send('late:' + h.text(m))); server.onMessage(m => ws.send('srv:' + h.text(m))); }, 400); }` }],
+    page: `
+      const ws = track(new WebSocket(S + '/echo'));
+      await next(ws, 'open'); ws.send('a'); ws.send(bin([1])); await next(ws, 'message'); await next(ws, 'message');
+      await sleep(600); ws.send('b'); await next(ws, 'message'); ws.close(4000); await closed(ws);`,
+  },
+  "server: the route opens the page before connecting; page frames are buffered for the server": {
+    routes: [{ url: `'**/echo'`, handler: `ws => { ws.send('hi'); ws.connectToServer(); }` }],
+    page: `
+      const ws = track(new WebSocket(S + '/echo'));
+      await next(ws, 'message'); ws.send('x'); ws.send(bin([2, 3])); await next(ws, 'message'); await next(ws, 'message');
+      ws.close(4000, 'done'); await closed(ws);`,
+  },
   "server: text-only buffering before the server opens": {
     routes: [{ url: `'**/echo'`, handler: `ws => { const server = ws.connectToServer(); server.send('early1'); server.send('early2'); }` }],
     page: `
