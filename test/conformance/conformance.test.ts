@@ -2,15 +2,17 @@
 // routeWebSocket in the same Chromium against the same ws server; the page-side logs and the frames the server
 // received must be identical. Pass-through scenarios are also compared with no route at all.
 import { fileURLToPath } from "node:url";
+import { writeObserved, writeObservedHelpers } from "./observed.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
 import { startStaticServer, type StaticServer } from "../../src/playwright/static-server.js";
-import { runNative, runPlaywright, runWsbridge, type Harness, type RunResult } from "./harness.js";
+import { PAGE_HELPERS, runNative, runPlaywright, runWsbridge, type Harness, type RunResult } from "./harness.js";
 import { scenarios } from "./scenarios.js";
 
 const fixture = useBrowser();
 // Run from sources, the shared static server mounts `wsbridge/` at src/playwright: serve the built dist/ ourselves.
 let statics: StaticServer;
+beforeAll(() => writeObservedHelpers(PAGE_HELPERS));
 beforeAll(async () => { statics = await startStaticServer({ mounts: { wsbridge: fileURLToPath(new URL("../../dist/", import.meta.url)) } }); });
 afterAll(async () => { await statics?.close(); });
 const harness = (): Harness => ({ browser: fixture.browser, server: fixture.server, baseURL: statics.url });
@@ -27,6 +29,7 @@ describe("conformance with Playwright's routeWebSocket", () => {
       const ours = portless(await runWsbridge(harness(), scenario));
       expect(ours.log.length, "the scenario logged something").toBeGreaterThan(0);
       expect(ours.log.filter((e) => (e as { ev?: string }).ev === "script-error"), "the page script ran to its end").toEqual([]);
+      let source = "";
       for (const other of scenario.compare ?? ["playwright"]) {
         if (other === "native") {
           const native = portless(await runNative(harness(), scenario));
@@ -35,6 +38,7 @@ describe("conformance with Playwright's routeWebSocket", () => {
             scenario.nativeDiffers.check(ours, native);
           } else {
             expect(ours, "same as the browser's own socket with no route").toEqual(native);
+            source ||= "native";
           }
           continue;
         }
@@ -44,10 +48,14 @@ describe("conformance with Playwright's routeWebSocket", () => {
           // (A racy divergence shows only on some runs; its check then holds ours to the order the server saw.)
           if (!scenario.divergence.racy) expect(ours, `Playwright differs here: ${scenario.divergence.why}`).not.toEqual(pw);
           scenario.divergence.check(ours, pw);
+          source ||= `wsbridge (documented divergence from Playwright: ${scenario.divergence.why})`;
         } else {
           expect(ours).toEqual(pw);
+          source = "playwright";
         }
       }
+      // The page log every run agreed on (or ours where a divergence is documented), for the Python face's tests.
+      writeObserved(name, scenario, ours.log, source);
     });
   }
 });
