@@ -3,22 +3,10 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
 import { newPython, type PythonPage } from "./_python.js";
+import { PROBE } from "./_probe.js";
 
 const fx = useBrowser();
 let py: PythonPage;
-
-/** Page JS: `__probe(url, sends, n, close, protocols)`: opens, sends after open, waits for n messages, closes; its log. */
-const PROBE = `globalThis.__probe = (url, sendsJson, n, closeJson, protocols) => new Promise((resolve) => {
-  const log = []; const sends = JSON.parse(sendsJson); const close = JSON.parse(closeJson || 'null');
-  const ws = protocols ? new WebSocket(url, JSON.parse(protocols)) : new WebSocket(url);
-  ws.binaryType = 'arraybuffer'; let got = 0;
-  const finish = () => resolve(JSON.stringify(log));
-  const timer = setTimeout(() => { log.push(['timeout', ws.readyState]); finish(); }, 4000);
-  ws.onopen = () => { log.push(['open', ws.protocol]); for (const s of sends) ws.send(typeof s === 'string' ? s : new Uint8Array(s)); if (n === 0 && close) ws.close(close[0], close[1]); };
-  ws.onmessage = (e) => { log.push(typeof e.data === 'string' ? e.data : 'bin:' + Array.from(new Uint8Array(e.data)).join(',')); if (++got === n) { if (close) ws.close(close[0], close[1]); else { clearTimeout(timer); finish(); } } };
-  ws.onerror = () => log.push(['error']);
-  ws.onclose = (e) => { log.push(['close', e.code, e.reason, e.wasClean]); clearTimeout(timer); finish(); };
-});`;
 
 const PRELUDE = `
 import asyncio, json, js
