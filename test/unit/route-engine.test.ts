@@ -104,15 +104,19 @@ describe("RouteHost", () => {
     add(registry, "**/x", (ws) => { route = ws; ws.connectToServer(); });
     send(create("1"));
     await flush();
-    expect(sent).toEqual([{ type: "connect", id: "1" }]);
+    // Default forwarding is handed to the page end, both ways (the page is not open yet).
+    expect(sent).toEqual([{ type: "connect", id: "1" }, { type: "forward", id: "1", toPage: true, toServer: true }]);
     expect(() => route.connectToServer()).toThrow("Already connected to the server");
+    // Frames that still reach the route end are forwarded by it, in order.
     send({ type: "messageFromPage", id: "1", data: "up" });
     send({ type: "messageFromServer", id: "1", data: "down" });
-    expect(sent.slice(1)).toEqual([{ type: "sendToServer", id: "1", data: "up" }, { type: "sendToPage", id: "1", data: "down" }]);
+    expect(sent.slice(2)).toEqual([{ type: "sendToServer", id: "1", data: "up" }, { type: "sendToPage", id: "1", data: "down" }]);
     const seen: unknown[] = [];
     route.onMessage((m) => seen.push(["page", m]));
+    // The page-side handler takes page frames back from the page end; server frames are still forwarded there.
+    expect(sent.slice(4)).toEqual([{ type: "forward", id: "1", toPage: true, toServer: false }]);
     send({ type: "messageFromPage", id: "1", data: "up2" });
-    expect(sent).toHaveLength(3);
+    expect(sent).toHaveLength(5);
     expect(seen).toEqual([["page", "up2"]]);
   });
   it("server side: its own onMessage/onClose, connectToServer throws there", async () => {
@@ -130,7 +134,12 @@ describe("RouteHost", () => {
     send({ type: "messageFromServer", id: "1", data: "s" });
     send({ type: "serverClosed", id: "1", code: 1006, wasClean: false });
     expect(seen).toEqual(["s", [1006, undefined]]);
-    expect(sent).toEqual([{ type: "connect", id: "1" }]);
+    // The server-side handler takes server frames back from the page end.
+    expect(sent).toEqual([
+      { type: "connect", id: "1" },
+      { type: "forward", id: "1", toPage: true, toServer: true },
+      { type: "forward", id: "1", toPage: false, toServer: true },
+    ]);
   });
   it("released: the route is disposed and later messages are ignored; abortAll closes live sockets", async () => {
     const { registry, host, sent, send, flush } = setup();
