@@ -15,3 +15,5 @@ export type { ReceiveOptions, JsonOptions, Message } from "./route/inbox.js";
 export type { FaultOptions, FaultDirection } from "./route/faults.js";
 export type { UrlMatch } from "./route/match.js";
 export type { PageMessage, RouteMessage, Wire } from "./route/protocol.js";
+export { routeWebSocketFromHAR, type Har, type HarEntry, type HarWebSocketMessage, type HarReplayOptions } from "./route/har.js";
+export { recordWebSocket, type WebSocketRecorder } from "./inspect/recorder.js";

@@ -18,3 +18,4 @@ from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket,
 from ._awaitable import FrameTypeError, WebSocketClosed
 from .inspect import InspectedWebSocket, InspectionError
 from .asgi import asgi
+from .har import HarRouteHandle, WebSocketRecorder, record_web_socket, route_web_socket_from_har

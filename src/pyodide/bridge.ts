@@ -3,8 +3,9 @@ import type { PyodideLike } from "./types.js";
 import { socketBridge } from "./socket-bridge.js";
 import { routeBridge } from "./route-bridge.js";
 import { inspectBridge } from "./inspect-bridge.js";
+import { harBridge } from "./har-bridge.js";
 
 /** Builds the object registered as `_wsbridge_js` for one Pyodide instance. */
 export function bridgeModule(pyodide: PyodideLike): Record<string, unknown> {
-  return { ...socketBridge(pyodide), ...routeBridge(pyodide), ...inspectBridge(pyodide) };
+  return { ...socketBridge(pyodide), ...routeBridge(pyodide), ...inspectBridge(pyodide), ...harBridge(pyodide) };
 }

@@ -1,0 +1,80 @@
+// The replay/recording part of `_wsbridge_js`: what python/wsbridge/har.py calls. A Python predicate (for an
+// re.Pattern or a callable `url`) is destroyed when its route leaves the table or its recorder stops.
+import { addHarRoute, loadHar, type Har, type HarReplayOptions } from "../route/har.js";
+import type { RouteEntry } from "../route/registry.js";
+import type { RouteHandler } from "../route/host.js";
+import { installRouting } from "../route/engine.js";
+import type { UrlMatch } from "../route/match.js";
+import { recordWebSocket, type WebSocketRecorder } from "../inspect/recorder.js";
+import type { PyCallable, PyodideLike } from "./types.js";
+
+const entries = new Map<number, RouteEntry<RouteHandler>>();
+let nextToken = 1;
+
+/** Destroys a Python proxy after the current call stack. */
+function release(proxy: PyCallable | undefined): void {
+  if (proxy) queueMicrotask(() => { try { proxy.destroy(); } catch { /* gone */ } });
+}
+
+/** A JS matcher for a glob string, a Python predicate (called with the URL string), or nothing. */
+function matcherOf(url: string | PyCallable | undefined | null): { match?: UrlMatch; predicate?: PyCallable } {
+  if (url === undefined || url === null) return {};
+  if (typeof url === "function") {
+    const predicate = url as PyCallable;
+    return { match: (u: URL) => Boolean(predicate(u.href)), predicate };
+  }
+  return { match: url };
+}
+
+/** Registers a replay route; returns a token. */
+function harRoute(har: Har, url: string | PyCallable | undefined | null, match: string, timing: string, strict: boolean): number {
+  const { match: urlMatch, predicate } = matcherOf(url);
+  const token = nextToken++;
+  const options: HarReplayOptions = { match: match as "sequence", timing: timing as "fast" | "recorded", strict: Boolean(strict) };
+  if (urlMatch !== undefined) options.url = urlMatch;
+  try {
+    entries.set(token, addHarRoute(har, options, () => { entries.delete(token); release(predicate); }));
+  } catch (error) {
+    predicate?.destroy();
+    throw error;
+  }
+  return token;
+}
+
+/** Removes a replay route (no-op when gone). */
+function harRemove(token: number): void {
+  const entry = entries.get(token);
+  if (entry) installRouting().registry.delete(entry);
+}
+
+/** True while the replay route is registered. */
+function harAlive(token: number): boolean {
+  return entries.has(token);
+}
+
+/** Starts a recorder; a Python predicate is destroyed when it stops. */
+function harRecord(url: string | PyCallable): WebSocketRecorder {
+  const { match, predicate } = matcherOf(url);
+  let recorder: WebSocketRecorder;
+  try {
+    recorder = recordWebSocket(match ?? "");
+  } catch (error) {
+    predicate?.destroy();
+    throw error;
+  }
+  const stop = recorder.stop;
+  let done = false;
+  return {
+    har: recorder.har,
+    stop: () => {
+      const har = stop();
+      if (!done) { done = true; release(predicate); }
+      return har;
+    },
+  };
+}
+
+/** Entry points for the Python replay face. */
+export function harBridge(_pyodide: PyodideLike): Record<string, unknown> {
+  return { harRoute, harRemove, harAlive, harRecord, harLoad: (url: string) => loadHar(url) };
+}

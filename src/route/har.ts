@@ -1,0 +1,196 @@
+// Replay: answers routed sockets from a HAR's WebSocket entries (Chrome's `_webSocketMessages`), in order.
+import { addRoute, type RouteHandle } from "./api.js";
+import type { RouteEntry } from "./registry.js";
+import type { RouteHandler } from "./host.js";
+import { installRouting } from "./engine.js";
+import type { UrlMatch } from "./match.js";
+import type { WebSocketRoute } from "./route.js";
+import type { Message } from "./inbox.js";
+
+/** One frame as Chrome's HAR records it: `time` in seconds (epoch), `data` base64 for opcode 2. */
+export interface HarWebSocketMessage {
+  type: "send" | "receive";
+  time: number;
+  opcode: number;
+  data: string;
+}
+
+/** The parts of a HAR entry that replay reads. */
+export interface HarEntry {
+  startedDateTime?: string;
+  request: { url: string };
+  response?: { status?: number; headers?: Array<{ name: string; value: string }> };
+  _resourceType?: string;
+  _webSocketMessages?: HarWebSocketMessage[];
+  [key: string]: unknown;
+}
+
+/** A HAR document (only `log.entries` is read). */
+export interface Har {
+  log: { entries: HarEntry[]; [key: string]: unknown };
+}
+
+/** Options of `routeWebSocketFromHAR`. */
+export interface HarReplayOptions {
+  /** Which sockets to answer; default: any URL with a WebSocket entry in the HAR. */
+  url?: UrlMatch;
+  /** Only "sequence": receives are played in order, each after the page sent the sends before it. */
+  match?: "sequence";
+  /** "fast": no waiting; "recorded": keeps the recorded gaps before each received frame. */
+  timing?: "fast" | "recorded";
+  /** Compare the page's frames with the recorded sends (mismatch closes with 1008); no entry fails the handshake. */
+  strict?: boolean;
+}
+
+/** Normalises a URL for comparison (as a page's `WebSocket.url`); returns the input when unparsable. */
+function normal(url: string): string {
+  try {
+    return new URL(url).href;
+  } catch {
+    return url;
+  }
+}
+
+/** Base64 → bytes. */
+export function fromBase64(data: string): Uint8Array {
+  const binary = atob(data);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** Bytes → base64. */
+export function toBase64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+/** The WebSocket entries of a HAR, checked. */
+function socketEntries(har: Har): HarEntry[] {
+  const entries = har?.log?.entries;
+  if (!Array.isArray(entries)) throw new TypeError("har must be a HAR object with log.entries");
+  return entries.filter((e) => e && e.request && typeof e.request.url === "string" && (e._resourceType === "websocket" || Array.isArray(e._webSocketMessages)));
+}
+
+/** A short description of a frame for a close reason. */
+function describe(frame: { text: boolean; data: string }): string {
+  const body = frame.text ? JSON.stringify(frame.data) : `binary ${frame.data}`;
+  return body.length > 40 ? `${body.slice(0, 37)}...` : body;
+}
+
+/** A close reason within the browser's 123 UTF-8 byte limit. */
+function clampReason(reason: string): string {
+  const enc = new TextEncoder();
+  while (enc.encode(reason).byteLength > 123) reason = reason.slice(0, -4) + "...";
+  return reason;
+}
+
+/** Page frame in HAR terms: text, or base64 of the bytes. */
+function harFrame(message: Message): { text: boolean; data: string } {
+  return typeof message === "string" ? { text: true, data: message } : { text: false, data: toBase64(message) };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+/** Plays one entry on one routed socket. */
+async function replay(route: WebSocketRoute, entry: HarEntry, timing: "fast" | "recorded", strict: boolean): Promise<void> {
+  const messages = entry._webSocketMessages ?? [];
+  const started = entry.startedDateTime ? Date.parse(entry.startedDateTime) / 1000 : NaN;
+  let recordedPrev = Number.isFinite(started) && messages.length > 0 && started <= messages[0].time ? started : messages[0]?.time ?? 0;
+  let virtualPrev = performance.now();
+  for (const message of messages) {
+    const gap = timing === "recorded" ? Math.max(0, (message.time - recordedPrev) * 1000) : 0;
+    const scheduled = virtualPrev + gap;
+    recordedPrev = message.time;
+    if (message.type === "send") {
+      let got: Message;
+      try {
+        got = await route.receive();
+      } catch {
+        return; // the page closed
+      }
+      if (strict) {
+        const expected = { text: message.opcode !== 2, data: message.data };
+        const actual = harFrame(got);
+        if (expected.text !== actual.text || expected.data !== actual.data) {
+          await route.close({ code: 1008, reason: clampReason(`HAR replay: expected ${describe(expected)}, received ${describe(actual)}`) });
+          return;
+        }
+      }
+      virtualPrev = Math.max(performance.now(), scheduled);
+    } else if (message.type === "receive") {
+      if (timing === "recorded") await sleep(scheduled - performance.now());
+      if (route.closeCode !== undefined) return;
+      route.send(message.opcode === 2 ? fromBase64(message.data) : message.data);
+      virtualPrev = Math.max(performance.now(), scheduled);
+    }
+  }
+}
+
+/** The subprotocol to accept: the HAR response's, when the page offered it; else the page's first. */
+function protocolOf(route: WebSocketRoute, entry: HarEntry): string | undefined {
+  const offered = route.protocols();
+  if (offered.length === 0) return undefined;
+  const recorded = entry.response?.headers?.find((h) => h.name.toLowerCase() === "sec-websocket-protocol")?.value;
+  return recorded && offered.includes(recorded) ? recorded : offered[0];
+}
+
+/** Builds the route handler (and default matcher) replaying `har`. */
+export function harHandler(har: Har, options: HarReplayOptions = {}): { handler: RouteHandler; url: UrlMatch } {
+  const entries = socketEntries(har);
+  const match = options.match ?? "sequence";
+  if (match !== "sequence") throw new TypeError(`match must be "sequence", got ${JSON.stringify(match)}`);
+  const timing = options.timing ?? "fast";
+  if (timing !== "fast" && timing !== "recorded") throw new TypeError(`timing must be "fast" or "recorded", got ${JSON.stringify(timing)}`);
+  const strict = options.strict ?? true;
+  const byUrl = new Map<string, HarEntry[]>();
+  for (const entry of entries) {
+    const key = normal(entry.request.url);
+    byUrl.set(key, [...(byUrl.get(key) ?? []), entry]);
+  }
+  const used = new Map<string, number>();
+  const handler: RouteHandler = (route) => {
+    const key = normal(route.url());
+    const list = byUrl.get(key);
+    if (!list || list.length === 0) {
+      if (strict) {
+        console.warn(`wsbridge: no HAR entry for ${route.url()}: the handshake fails (strict)`);
+        route.reject();
+      } else {
+        route.connectToServer();
+      }
+      return;
+    }
+    // The n-th socket to a URL plays the n-th entry for it; later ones replay the last.
+    const n = used.get(key) ?? 0;
+    used.set(key, n + 1);
+    const entry = list[Math.min(n, list.length - 1)];
+    const protocol = protocolOf(route, entry);
+    if (!route.accept(protocol === undefined ? {} : { protocol })) return;
+    void replay(route, entry, timing, strict).catch(() => {});
+  };
+  const url = options.url ?? ((u: URL) => byUrl.has(normal(u.href)));
+  return { handler, url };
+}
+
+/** Loads a HAR given as an object or a URL. */
+export async function loadHar(har: Har | string): Promise<Har> {
+  if (typeof har !== "string") return har;
+  const response = await fetch(har);
+  if (!response.ok) throw new Error(`could not load HAR ${har}: HTTP ${response.status}`);
+  return (await response.json()) as Har;
+}
+
+/** Registers a replay route synchronously (page scope); `onRemove` runs when it leaves the table. */
+export function addHarRoute(har: Har, options: HarReplayOptions = {}, onRemove?: () => void): RouteEntry<RouteHandler> {
+  const { handler, url } = harHandler(har, options);
+  return addRoute("page", url, handler, {}, onRemove);
+}
+
+/** Answers matching sockets from `har` (an object, or a URL to fetch one); resolves to a handle with `unroute()`. */
+export async function routeWebSocketFromHAR(har: Har | string, options: HarReplayOptions = {}): Promise<RouteHandle> {
+  const entry = addHarRoute(await loadHar(har), options);
+  const unroute = () => installRouting().registry.delete(entry);
+  return { unroute, [Symbol.dispose]: unroute };
+}
