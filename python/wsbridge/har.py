@@ -6,31 +6,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
-from collections.abc import Callable
-from typing import Any, Union
+from typing import Any
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import create_proxy, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 import _wsbridge_js  # type: ignore[import-not-found]
 
 from . import _lifecycle
+from .route import UrlMatch, _matcher
 
-UrlMatch = Union[str, "re.Pattern[str]", Callable[[str], bool]]
-
-
-def _matcher(url: Any) -> Any:
-    """The JS-side matcher: globs as they are, None for the default, patterns and callables as one predicate proxy."""
-    if url is None or isinstance(url, str):
-        return url
-    if isinstance(url, re.Pattern):
-        pattern = url
-        return create_proxy(lambda href: pattern.search(href) is not None)
-    if callable(url):
-        predicate = url
-        return create_proxy(lambda href: bool(predicate(href)))
-    raise TypeError(f"url must be a glob str, an re.Pattern or a callable, not {type(url).__name__}")
 
 
 def _to_js(har: dict[str, Any]) -> Any:
@@ -58,7 +43,7 @@ class HarRouteHandle:
         if self._removed:
             return
         try:
-            self._token = int(_wsbridge_js.harRoute(har, _matcher(url), match, timing, bool(strict)))
+            self._token = int(_wsbridge_js.harRoute(har, None if url is None else _matcher(url), match, timing, bool(strict)))
         except Exception as error:
             raise ValueError(_message(error)) from None
 
@@ -177,7 +162,7 @@ _recorders: list[WebSocketRecorder] = []
 def record_web_socket(url: UrlMatch, path: str | None = None) -> WebSocketRecorder:
     """Records the sockets (native, passed through, routed) whose URL matches `url`, opened from now on."""
     try:
-        recorder = WebSocketRecorder(_wsbridge_js.harRecord(_matcher(url)), path)
+        recorder = WebSocketRecorder(_wsbridge_js.harRecord(None if url is None else _matcher(url)), path)
     except TypeError:
         raise
     except Exception as error:
