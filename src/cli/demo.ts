@@ -8,6 +8,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { WebSocketServer, type WebSocket } from "ws";
 import { startStaticServer } from "../playwright/static-server.js";
+import { closeServers } from "../playwright/test-server.js";
 import type { RunIO } from "./runner.js";
 
 /** The feed's instruments: index on the wire → name, starting price, volatility per tick. */
@@ -66,13 +67,7 @@ export async function startFeedServer(options: FeedOptions = {}): Promise<FeedSe
   const { port } = http.address() as AddressInfo;
   return {
     url: `ws://127.0.0.1:${port}/feed`,
-    close: () =>
-      new Promise<void>((ok) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
-        http.closeAllConnections();
-        http.close(() => ok());
-      }),
+    close: () => closeServers(http, wss),
   };
 }
 

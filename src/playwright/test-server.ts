@@ -1,5 +1,5 @@
 // A `ws` server on 127.0.0.1 with scripted behaviours by path, for tests and examples.
-import { createServer, type IncomingMessage } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 
@@ -42,14 +42,18 @@ export async function startTestServer(): Promise<TestServer> {
   return {
     url: `ws://127.0.0.1:${port}`,
     received,
-    close: () =>
-      new Promise<void>((ok) => {
-        for (const client of wss.clients) client.terminate();
-        wss.close();
-        http.closeAllConnections();
-        http.close(() => ok());
-      }),
+    close: () => closeServers(http, wss),
   };
+}
+
+/** Drops every client at once, then closes the ws server and its HTTP server. */
+export function closeServers(http: Server, wss: WebSocketServer): Promise<void> {
+  return new Promise<void>((ok) => {
+    for (const client of wss.clients) client.terminate();
+    wss.close();
+    http.closeAllConnections();
+    http.close(() => ok());
+  });
 }
 
 /** Runs the behaviour named by the request path on one connection. */
