@@ -1,4 +1,7 @@
 // The page-side probe shared by the Python routing tests: a plain page socket that logs what the page sees.
+import { beforeAll, beforeEach } from "vitest";
+import type { BrowserFixture } from "../helpers/browser.js";
+import { newPython, type PythonPage } from "./_python.js";
 
 /** Page JS: `__probe(url, sends, n, close, protocols)`: opens, sends after open, waits for n messages, closes; its log. */
 export const PROBE = `globalThis.__probe = (url, sendsJson, n, closeJson, protocols) => new Promise((resolve) => {
@@ -12,3 +15,19 @@ export const PROBE = `globalThis.__probe = (url, sendsJson, n, closeJson, protoc
   ws.onerror = () => log.push(['error']);
   ws.onclose = (e) => { log.push(['close', e.code, e.reason, e.wasClean]); clearTimeout(timer); finish(); };
 });`;
+
+/**
+ * One Python page per test file with the probe installed and wsbridge reset before each test; returns `run(code)`,
+ * which runs `prelude` (its `${S}` replaced by the ws server's URL as a Python string) then `code`.
+ */
+export function useProbePython(fx: BrowserFixture, prelude: string): <T>(code: string) => Promise<T> {
+  let py: PythonPage;
+  beforeAll(async () => {
+    py = await newPython(fx);
+    await py.page.evaluate(PROBE);
+  });
+  beforeEach(async () => {
+    await py.py.runAsync("import wsbridge._lifecycle\nwsbridge._lifecycle.reset()");
+  });
+  return <T>(code: string) => py.py.runAsync<T>(prelude.replace("${S}", JSON.stringify(fx.server.url)) + code);
+}

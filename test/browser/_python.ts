@@ -2,6 +2,7 @@
 import type { Page } from "playwright-core";
 import type { PythonHandle } from "../../src/playwright/attach.js";
 import type { BrowserFixture } from "../helpers/browser.js";
+import type { TestServer } from "../../src/playwright/test-server.js";
 
 export interface PythonPage {
   page: Page;
@@ -72,3 +73,22 @@ async def settle(timeout=5):
         await asyncio.sleep(0.01)
     return stats()
 `;
+
+/** A server URL with a unique query, so the server's log for this socket can be found; one counter per fixture. */
+export function taggedUrls(fx: BrowserFixture): (path: string) => { full: string; log: () => TestServer["received"][number] | undefined } {
+  let n = 0;
+  return (path) => {
+    const tag = `t=${++n}`;
+    const full = `${fx.server.url}${path}${path.includes("?") ? "&" : "?"}${tag}`;
+    return { full, log: () => fx.server.received.find((r) => r.path.endsWith(`?${tag}`) || r.path.endsWith(`&${tag}`)) };
+  };
+}
+
+/** Polls `check` every 10 ms until it holds; throws after `ms`. */
+export async function until(check: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("condition not met in time");
+    await new Promise((ok) => setTimeout(ok, 10));
+  }
+}

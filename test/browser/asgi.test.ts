@@ -1,11 +1,9 @@
 // route_web_socket(url, asgi(app)): ASGI WebSocket apps written here (no Starlette) serve page sockets.
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
-import { newPython, type PythonPage } from "./_python.js";
-import { PROBE } from "./_probe.js";
+import { useProbePython } from "./_probe.js";
 
 const fx = useBrowser();
-let py: PythonPage;
 
 const PRELUDE = `
 import asyncio, json, js
@@ -30,17 +28,7 @@ async def echo(scope, receive, send):
             await send({"type": "websocket.send", "bytes": message["bytes"][::-1]})
 `;
 
-function run<T>(code: string): Promise<T> {
-  return py.py.runAsync<T>(PRELUDE.replace("${S}", JSON.stringify(fx.server.url)) + code);
-}
-
-beforeAll(async () => {
-  py = await newPython(fx);
-  await py.page.evaluate(PROBE);
-});
-beforeEach(async () => {
-  await py.py.runAsync("import wsbridge._lifecycle\nwsbridge._lifecycle.reset()");
-});
+const run = useProbePython(fx, PRELUDE);
 
 describe("asgi(app)", () => {
   it("echo: text and bytes both ways; the page's close reaches the app as websocket.disconnect with its code", async () => {

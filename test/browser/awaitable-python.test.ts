@@ -1,12 +1,10 @@
 // Awaitable routes from Python (receive, send_json, async for, Starlette names, reject, terminate, faults, times)
 // in real Chromium, with page sockets opened by plain page JS or by wsbridge.connect().
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
-import { newPython, type PythonPage } from "./_python.js";
-import { PROBE } from "./_probe.js";
+import { useProbePython } from "./_probe.js";
 
 const fx = useBrowser();
-let py: PythonPage;
 
 const PRELUDE = `
 import asyncio, json, js
@@ -19,17 +17,7 @@ def err(e):
     return [type(e).__name__, str(e)] + ([e.code, e.reason] if isinstance(e, WebSocketClosed) else [])
 `;
 
-function run<T>(code: string): Promise<T> {
-  return py.py.runAsync<T>(PRELUDE.replace("${S}", JSON.stringify(fx.server.url)) + code);
-}
-
-beforeAll(async () => {
-  py = await newPython(fx);
-  await py.page.evaluate(PROBE);
-});
-beforeEach(async () => {
-  await py.py.runAsync("import wsbridge._lifecycle\nwsbridge._lifecycle.reset()");
-});
+const run = useProbePython(fx, PRELUDE);
 
 describe("awaitable routes (Python)", () => {
   it("a whole conversation: receive_json / send_json (compact), async for ends on close, close_code/close_reason", async () => {

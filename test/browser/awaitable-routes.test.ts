@@ -5,11 +5,7 @@ import { useBrowser } from "../helpers/browser.js";
 
 const fx = useBrowser();
 
-async function page(): Promise<Page> {
-  const p = await fx.newPage();
-  await p.evaluate(`import(${JSON.stringify(`${fx.baseURL}wsbridge/wsbridge.mjs`)}).then((m) => { globalThis.wsb = m; })`);
-  return p;
-}
+const page = (): Promise<Page> => fx.newBundlePage();
 
 /** Runs an async body in the page with `wsb`, `S`, `track(ws)` (event log), `err(promise)` in scope. */
 function run<T>(p: Page, body: string): Promise<T> {

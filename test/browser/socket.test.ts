@@ -1,24 +1,11 @@
 // The Python WebSocket in real Chromium with real Pyodide against a real ws server.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
-import { newPython, PRELUDE, type PythonPage } from "./_python.js";
+import { newPython, PRELUDE, taggedUrls, until, type PythonPage } from "./_python.js";
 
 const fx = useBrowser();
 let p: PythonPage;
-let n = 0;
-/** A server URL with a unique query, so the server's log for this socket can be found. */
-const url = (path: string) => {
-  const tag = `t=${++n}`;
-  const full = `${fx.server.url}${path}${path.includes("?") ? "&" : "?"}${tag}`;
-  return { full, log: () => fx.server.received.find((r) => r.path.endsWith(`?${tag}`) || r.path.endsWith(`&${tag}`)) };
-};
-const until = async (check: () => boolean, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((ok) => setTimeout(ok, 10));
-  }
-};
+const url = taggedUrls(fx);
 
 beforeAll(async () => {
   p = await newPython(fx);

@@ -12,6 +12,8 @@ export interface BrowserFixture {
   baseURL: string;
   /** A fresh page navigated to the static server, with the built wsbridge bundle importable. */
   newPage(): Promise<Page>;
+  /** A fresh page with the built wsbridge bundle imported as `globalThis.wsb`. */
+  newBundlePage(): Promise<Page>;
   /** A fresh page with Pyodide and wsbridge loaded. */
   newPython(): Promise<{ page: Page; py: PythonHandle; console: string[] }>;
 }
@@ -28,6 +30,11 @@ export function useBrowser(): BrowserFixture {
       const page = await fixture.browser.newPage();
       pages.push(page);
       await page.goto(fixture.baseURL);
+      return page;
+    };
+    fixture.newBundlePage = async () => {
+      const page = await fixture.newPage();
+      await page.evaluate(`import(${JSON.stringify(`${fixture.baseURL}wsbridge/wsbridge.mjs`)}).then((m) => { globalThis.wsb = m; })`);
       return page;
     };
     fixture.newPython = async () => {
