@@ -1,8 +1,8 @@
 // A static file server on 127.0.0.1 that serves the local Pyodide package and wsbridge's dist/ to pages.
 import { createServer, type Server } from "node:http";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, realpathSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
-import { dirname, extname, join, normalize, resolve } from "node:path";
+import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 
@@ -50,40 +50,38 @@ export interface StaticServerOptions {
   mounts?: Record<string, string>;
   /** Send COOP/COEP so pages are cross-origin isolated. */
   isolated?: boolean;
+  /** Never keep the Node process alive: the server and each connection are `unref()`ed. */
+  unref?: boolean;
 }
 
 /** Starts a static server on 127.0.0.1, port 0. */
 export async function startStaticServer(options: StaticServerOptions = {}): Promise<StaticServer> {
   const mounts: Record<string, string> = { pyodide: pyodideDir(), wsbridge: distDir(), ...options.mounts };
   const server: Server = createServer((req, res) => {
-    const path = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
     const headers: Record<string, string> = { "Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache" };
     if (options.isolated) {
       headers["Cross-Origin-Opener-Policy"] = "same-origin";
       headers["Cross-Origin-Embedder-Policy"] = "require-corp";
       headers["Cross-Origin-Resource-Policy"] = "cross-origin";
     }
+    const path = decodedPath(req.url);
+    if (path === undefined) return plain(res, headers, 400, "bad request");
     if (path === "/favicon.ico") { res.writeHead(204, headers); res.end(); return; }
     if (path === "/" || path === "/index.html") {
       res.writeHead(200, { ...headers, "Content-Type": MIME[".html"] });
       res.end(BLANK_PAGE);
       return;
     }
-    const [, prefix, ...rest] = path.split("/");
-    const base = prefix === undefined ? undefined : mounts[prefix];
-    const file = base === undefined ? undefined : resolve(base, normalize(rest.join("/")));
-    if (base === undefined || file === undefined || !file.startsWith(resolve(base))) return notFound(res, headers);
-    let size: number;
-    try {
-      const stat = statSync(file);
-      if (!stat.isFile()) return notFound(res, headers);
-      size = stat.size;
-    } catch {
-      return notFound(res, headers);
-    }
-    res.writeHead(200, { ...headers, "Content-Type": MIME[extname(file)] ?? "application/octet-stream", "Content-Length": String(size) });
-    createReadStream(file).pipe(res);
+    const found = fileInMount(mounts, path);
+    if (!found) return plain(res, headers, 404, "not found");
+    res.writeHead(200, { ...headers, "Content-Type": MIME[extname(found.file)] ?? "application/octet-stream", "Content-Length": String(found.size) });
+    // A file removed between the stat and the read must end this response, not the process.
+    createReadStream(found.file).on("error", () => res.destroy()).pipe(res);
   });
+  if (options.unref) {
+    server.unref();
+    server.on("connection", (socket) => socket.unref());
+  }
   await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
   const { port } = server.address() as AddressInfo;
   return {
@@ -92,8 +90,44 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
   };
 }
 
-function notFound(res: import("node:http").ServerResponse, headers: Record<string, string>): void {
-  res.writeHead(404, { ...headers, "Content-Type": "text/plain" });
-  res.end("not found");
+/** The request's path, percent-decoded; undefined when it cannot be decoded or holds a NUL byte. */
+export function decodedPath(rawUrl: string | undefined): string | undefined {
+  try {
+    const path = decodeURIComponent(new URL(rawUrl ?? "/", "http://x").pathname);
+    return path.includes("\0") ? undefined : path;
+  } catch {
+    return undefined; // e.g. `%E0%A4%A`: a truncated escape
+  }
 }
 
+/** True when `path` is `root` itself or below it (a separator after the root, so `/x/site-secret` is not in `/x/site`). */
+export function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/**
+ * The regular file a decoded path names inside its mount, or undefined. Checked twice: the path as written
+ * (`..`, also when it was encoded as `%2e%2e` or `%2f`), then the real paths, so a symlink in the mount
+ * cannot lead outside it.
+ */
+export function fileInMount(mounts: Record<string, string>, path: string): { file: string; size: number } | undefined {
+  const [, prefix, ...rest] = path.split("/");
+  if (prefix === undefined || !Object.hasOwn(mounts, prefix)) return undefined;
+  const root = resolve(mounts[prefix]!);
+  const file = resolve(root, rest.join("/"));
+  if (!isInside(root, file)) return undefined;
+  try {
+    const real = realpathSync(file);
+    if (!isInside(realpathSync(root), real)) return undefined;
+    const stat = statSync(real);
+    return stat.isFile() ? { file: real, size: stat.size } : undefined;
+  } catch {
+    return undefined; // missing, or unreadable
+  }
+}
+
+/** Ends the response with a short plain-text status. */
+function plain(res: import("node:http").ServerResponse, headers: Record<string, string>, status: number, text: string): void {
+  res.writeHead(status, { ...headers, "Content-Type": "text/plain" });
+  res.end(text);
+}
