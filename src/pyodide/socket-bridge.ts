@@ -1,15 +1,34 @@
 // The socket part of `_wsbridge_js`: what python/wsbridge/websocket.py and client.py call.
 import { BridgeSocket, socketCounters, type SocketSink } from "../socket/bridge-socket.js";
+import { checkSocketUrl } from "../socket/validation.js";
+import { documentBase } from "../route/match.js";
 import type { PyCallable, PyodideLike } from "./types.js";
 
 /** Python dispatch proxies handed to `openSocket` and not destroyed yet. */
 const proxyCounter = { live: 0 };
 
 /**
+ * The URL a Python socket opens, resolved against the page; throws a SyntaxError (which Python turns into
+ * ValueError) for a URL wsbridge refuses (see `checkSocketUrl`).
+ */
+export function checkUrl(url: string): string {
+  const checked = checkSocketUrl(String(url), documentBase());
+  // A JS SyntaxError rather than a DOMException: Pyodide keeps an Error's name and message on the JsException.
+  if (!checked.ok) throw new SyntaxError(`Failed to construct 'WebSocket': ${checked.violation.message}`);
+  return checked.url;
+}
+
+/**
  * Opens a BridgeSocket whose sink is a Python callable made with `create_proxy`; the proxy is destroyed once the
  * socket is done with it (after the final close was delivered, or on dispose), never while it is being called.
  */
 export function openSocket(url: string, protocols: string | string[] | undefined | null, dispatch: PyCallable): BridgeSocket {
+  try {
+    checkUrl(url);
+  } catch (error) {
+    dispatch.destroy();
+    throw error;
+  }
   let depth = 0;
   let wanted = false;
   let destroyed = false;
@@ -49,5 +68,5 @@ export function socketStats(): { sockets: number; listeners: number; proxies: nu
 
 /** Entry points for the Python socket face. */
 export function socketBridge(_pyodide: PyodideLike): Record<string, unknown> {
-  return { openSocket, socketStats };
+  return { openSocket, socketStats, checkUrl };
 }

@@ -58,6 +58,39 @@ export function normalizeSocketUrl(url: string | URL, base?: string): Normalized
   return { ok: true, url: parsed.href };
 }
 
+/** A special scheme's host may not contain these once percent-decoded (the URL Standard's forbidden domain code points). */
+const FORBIDDEN_DOMAIN = /[\u0000-\u0020#%/:<>?@[\\\]^|\u007f]/;
+/** ASCII whitespace and C0 controls: the URL Standard repairs them (a validation error); wsbridge refuses them. */
+const UNSAFE_UNITS = /[\u0000-\u0020\u007f]/;
+/** A relative reference that starts with a scheme name and "//" lost its ":" ("http//host/..."). */
+const SCHEME_TYPO = /^(?:wss?|https?)\/\//i;
+
+/**
+ * Stricter than `normalizeSocketUrl`, for wsbridge's own Python `WebSocket` and `connect()`: the URL is parsed with
+ * the URL Standard's rules relative to `base` (http(s) → ws(s), ws/wss only, no fragment), and also refused when it
+ * is empty, contains whitespace or control characters, starts like a scheme missing its colon, or has a host the
+ * Standard forbids (Chromium percent-encodes such a host instead of failing).
+ */
+export function checkSocketUrl(url: string, base?: string): NormalizedUrl {
+  const fail = (message: string): NormalizedUrl => ({ ok: false, violation: { name: "SyntaxError", message } });
+  if (url === "") return fail("The URL is empty.");
+  if (UNSAFE_UNITS.test(url)) return fail(`The URL '${url}' contains whitespace or a control character.`);
+  if (SCHEME_TYPO.test(url)) return fail(`The URL '${url}' is missing the ':' after its scheme.`);
+  const normalized = normalizeSocketUrl(url, base);
+  if (!normalized.ok) return normalized;
+  const host = new URL(normalized.url).hostname;
+  if (!host.startsWith("[")) {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(host);
+    } catch {
+      decoded = "%";
+    }
+    if (decoded === "" || FORBIDDEN_DOMAIN.test(decoded)) return fail(`The URL '${url}' has an invalid host.`);
+  }
+  return normalized;
+}
+
 /** The browser's error for a protocols argument (duplicates or invalid tokens), or undefined. */
 export function checkProtocols(protocols: readonly string[]): Violation | undefined {
   const seen = new Set<string>();

@@ -139,7 +139,9 @@ attempt("send while connecting", lambda: r.ws.send("x"))
 ws = await r.open()
 attempt("send None", lambda: ws.send(None))
 attempt("send int", lambda: ws.send(123))
-attempt("send list", lambda: ws.send([1, 2]))
+attempt("send list over 255", lambda: ws.send([1, 300]))
+attempt("send generator", lambda: ws.send(i for i in range(3)))
+attempt("send list of str", lambda: ws.send(["a"]))
 attempt("close 1001", lambda: ws.close(1001))
 attempt("close 2999", lambda: ws.close(2999))
 attempt("close 5000", lambda: ws.close(5000))
@@ -156,10 +158,15 @@ await r.wait_closed()
 out
 `);
     expect(got["send while connecting"]).toEqual(["InvalidStateError", "WebSocket.send() called while the socket is still CONNECTING; wait for onopen"]);
-    const typeMsg = (t: string) => ["TypeError", `WebSocket.send() takes str or a bytes-like object (bytes, bytearray, memoryview), not ${t}`];
+    const typeMsg = (t: string) => [
+      "TypeError",
+      `WebSocket.send() takes str, a bytes-like object (bytes, bytearray, memoryview), a JS ArrayBuffer or typed array, or a sized iterable of ints 0-255, not ${t}`,
+    ];
     expect(got["send None"]).toEqual(typeMsg("NoneType"));
     expect(got["send int"]).toEqual(typeMsg("int"));
-    expect(got["send list"]).toEqual(typeMsg("list"));
+    expect(got["send generator"]).toEqual(typeMsg("generator"));
+    expect(got["send list over 255"]).toEqual(["ValueError", "WebSocket.send() takes a sequence of ints only in the range 0-255"]);
+    expect(got["send list of str"]).toEqual(["TypeError", "WebSocket.send() takes a sequence of ints 0-255, but this list holds other values"]);
     for (const c of [1001, 2999, 5000]) expect(got[`close ${c}`]).toEqual(["ValueError", `close code must be 1000 or in the range 3000-4999, got ${c}`]);
     expect(got["close str code"]).toEqual(["TypeError", "close code must be an int, not str"]);
     expect(got["close long reason"]).toEqual(["ValueError", "close reason must be at most 123 UTF-8 bytes, got 124"]);
@@ -179,7 +186,7 @@ out
 });
 
 describe("handlers", () => {
-  it("awaits async handlers in order: a sleeping handler never overlaps the next, sync handlers keep their place", async () => {
+  it("serial=True (opt-in) awaits async handlers in order: a sleeping handler never overlaps the next, sync handlers keep their place", async () => {
     const u = url("/burst?n=6");
     const log = await p.py.runAsync<string[]>(`
 log = []
@@ -193,7 +200,7 @@ def returns_awaitable(e):
         await asyncio.sleep(0.02)
         log.append("open done")
     return later()
-r = Rec(${JSON.stringify(u.full)}, onopen=returns_awaitable, onmessage=onmessage, onclose=lambda e: log.append(f"close {e.code}"))
+r = Rec(${JSON.stringify(u.full)}, serial=True, onopen=returns_awaitable, onmessage=onmessage, onclose=lambda e: log.append(f"close {e.code}"))
 await asyncio.sleep(0.02)
 r.ws.close(4002)
 await asyncio.sleep(0)
