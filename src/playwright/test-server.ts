@@ -3,26 +3,56 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 
+/** Most frames one `/burst` or `/die` sends (4-byte frames: a few MiB on the wire). */
+export const MAX_BURST = 1_000_000;
+/** Most frames one `/mixed` sends (every sixth is 200 kB: about 33 MB at the cap). */
+export const MAX_MIXED = 1_000;
+/** A burst pauses while more than this many bytes wait to be written to the connection. */
+export const BURST_HIGH_WATER = 1 << 20;
+/** A burst yields to the event loop after this many frames, so other connections are served meanwhile. */
+export const BURST_SLICE = 1_000;
+/** `/die` waits this long after its last frame was written before it drops the connection. */
+const DIE_GRACE_MS = 50;
+/** Close code for a request the server cannot honour (a bad `n`): 1008, policy violation. */
+export const BAD_REQUEST_CODE = 1008;
+
+export interface TestServerOptions {
+  /** Keep every frame received, per connection, in `received` (off by default: a long run would keep them all). */
+  record?: boolean;
+}
+
 export interface TestServer {
   /** `ws://127.0.0.1:PORT` (no trailing slash); append a path such as `/echo`. */
   url: string;
-  /** Every frame the server received, per connection, in order (text as string, binary as Buffer). */
+  /** With `record`: every connection, the frames it received in order (text as string, binary as Buffer) and its close. Else empty. */
   received: Array<{ path: string; frames: Array<string | Buffer>; closed?: { code: number; reason: string } }>;
   close(): Promise<void>;
+}
+
+/** The part of a `ws` socket that `sendFrames` drives (a fake one in unit tests). */
+export interface FrameSink {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string | Buffer, options: { binary: boolean }, written?: (error?: Error) => void): void;
 }
 
 /**
  * Paths:
  * - `/echo`: echoes each frame with its type.
  * - `/close?code=N&reason=R`: closes with that code and reason after the first message (or at once with `now=1`).
- * - `/burst?n=N&binary=1`: sends N numbered frames at once (`"0".."N-1"`, or 4-byte big-endian ints), then echoes.
- * - `/die?after=N`: sends N frames, then drops the TCP connection without a close frame.
+ * - `/burst?n=N&binary=1`: sends N numbered frames (`"0".."N-1"`, or 4-byte big-endian ints), then echoes
+ *   (frames received meanwhile are echoed after the burst). N ≤ `MAX_BURST`.
+ * - `/die?after=N`: sends N frames, then drops the TCP connection without a close frame. N ≤ `MAX_BURST`.
  * - `/reject`: refuses the handshake with HTTP 400.
  * - `/mixed?n=N`: sends N frames, every third binary (`i` repeated, 200 kB for even i, 10 bytes for odd), the others
- *   text `"t<i>"`, then closes with 4100 "done".
+ *   text `"t<i>"`, then closes with 4100 "done". N ≤ `MAX_MIXED`.
  * - any path: a requested subprotocol is accepted (the first one offered), and the path echoes.
+ *
+ * An N that is not a whole number in range closes the connection at once with 1008 and a reason naming the limit.
+ * Bursts respect backpressure and yield to the event loop, so a slow client never makes the server buffer
+ * everything nor stalls the other connections.
  */
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const http = createServer((_req, res) => { res.writeHead(426); res.end(); });
   const wss = new WebSocketServer({
     noServer: true,
@@ -35,7 +65,7 @@ export async function startTestServer(): Promise<TestServer> {
       socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => behave(ws, req, received));
+    wss.handleUpgrade(req, socket, head, (ws) => behave(ws, req, options.record ? received : undefined));
   });
   await new Promise<void>((ok) => http.listen(0, "127.0.0.1", ok));
   const { port } = http.address() as AddressInfo;
@@ -56,15 +86,57 @@ export function closeServers(http: Server, wss: WebSocketServer): Promise<void> 
   });
 }
 
-/** Runs the behaviour named by the request path on one connection. */
-function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["received"]): void {
+/** A whole number 0..max from a query value (`fallback` when absent), or undefined. */
+export function countParam(value: string | null, fallback: number, max: number): number | undefined {
+  if (value === null) return fallback;
+  const n = Number(value);
+  return value.trim() !== "" && Number.isInteger(n) && n >= 0 && n <= max ? n : undefined;
+}
+
+/** Numbered frame `i` of a burst: its decimal text, or 4 big-endian bytes. */
+function numbered(i: number, binary: boolean): Buffer | string {
+  if (!binary) return String(i);
+  const frame = Buffer.alloc(4);
+  frame.writeUInt32BE(i);
+  return frame;
+}
+
+/** Frame `i` of `/mixed`. */
+function mixed(i: number): Buffer | string {
+  return i % 3 === 0 ? Buffer.alloc(i % 2 === 0 ? 200_000 : 10, i % 256) : `t${i}`;
+}
+
+/**
+ * Sends `count` frames made by `frameAt`, in order, without blocking: waits for the writes to drain while more
+ * than `BURST_HIGH_WATER` bytes are buffered, and yields every `BURST_SLICE` frames. Stops early when the socket
+ * leaves OPEN; resolves once the last frame was written (or the socket went away).
+ */
+export async function sendFrames(ws: FrameSink, count: number, frameAt: (i: number) => Buffer | string): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    if (ws.readyState !== 1) return;
+    const frame = frameAt(i);
+    const last = i === count - 1;
+    if (last || ws.bufferedAmount > BURST_HIGH_WATER) {
+      // Wait for this frame's write: everything before it has left too.
+      await new Promise<void>((ok) => ws.send(frame, { binary: typeof frame !== "string" }, () => ok()));
+    } else {
+      ws.send(frame, { binary: typeof frame !== "string" });
+      if ((i + 1) % BURST_SLICE === 0) await new Promise<void>((ok) => setImmediate(ok));
+    }
+  }
+}
+
+/** Closes with 1008 and a reason naming the allowed range of `name`. */
+function refuse(ws: WebSocket, name: string, max: number): void {
+  ws.close(BAD_REQUEST_CODE, `${name} must be a whole number 0..${max}`);
+}
+
+/** Runs the behaviour named by the request path on one connection; `received` is the log when recording. */
+function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["received"] | undefined): void {
   const url = new URL(req.url ?? "/", "http://x");
   const q = url.searchParams;
-  const log: TestServer["received"][number] = { path: url.pathname + url.search, frames: [] };
-  received.push(log);
   const echo = (data: RawData, isBinary: boolean) => ws.send(data, { binary: isBinary });
-  ws.on("close", (code, reason) => { log.closed = { code, reason: reason.toString() }; });
-  ws.on("message", (data, isBinary) => { log.frames.push(isBinary ? Buffer.from(data as Buffer) : data.toString()); });
+  if (received) record(ws, url, received);
   switch (url.pathname) {
     case "/close": {
       const code = Number(q.get("code") ?? 1000);
@@ -74,35 +146,36 @@ function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["recei
       return;
     }
     case "/burst": {
-      const n = Number(q.get("n") ?? 100);
+      const n = countParam(q.get("n"), 100, MAX_BURST);
+      if (n === undefined) return refuse(ws, "n", MAX_BURST);
       const binary = q.get("binary") === "1";
-      for (let i = 0; i < n; i++) {
-        if (binary) {
-          const frame = Buffer.alloc(4);
-          frame.writeUInt32BE(i);
-          ws.send(frame, { binary: true });
-        } else ws.send(String(i));
-      }
-      ws.on("message", echo);
+      const done = sendFrames(ws, n, (i) => numbered(i, binary));
+      // Frames that arrive during the burst are echoed after it, in order.
+      ws.on("message", (data, isBinary) => { void done.then(() => echo(data, isBinary)); });
       return;
     }
     case "/die": {
-      const after = Number(q.get("after") ?? 3);
-      for (let i = 0; i < after; i++) ws.send(String(i));
-      // Let the frames leave before the reset: the page must still see them, then 1006.
-      setTimeout(() => ws.terminate(), 50);
+      const after = countParam(q.get("after"), 3, MAX_BURST);
+      if (after === undefined) return refuse(ws, "after", MAX_BURST);
+      // Every frame is written before the reset: the page must still see them all, then 1006.
+      void sendFrames(ws, after, (i) => String(i)).then(() => setTimeout(() => ws.terminate(), DIE_GRACE_MS));
       return;
     }
     case "/mixed": {
-      const n = Number(q.get("n") ?? 30);
-      for (let i = 0; i < n; i++) {
-        if (i % 3 === 0) ws.send(Buffer.alloc(i % 2 === 0 ? 200_000 : 10, i % 256), { binary: true });
-        else ws.send(`t${i}`);
-      }
-      ws.close(4100, "done");
+      const n = countParam(q.get("n"), 30, MAX_MIXED);
+      if (n === undefined) return refuse(ws, "n", MAX_MIXED);
+      void sendFrames(ws, n, mixed).then(() => { if (ws.readyState === 1) ws.close(4100, "done"); });
       return;
     }
     default:
       ws.on("message", echo);
   }
+}
+
+/** Logs the connection's frames and close into `received`. */
+function record(ws: WebSocket, url: URL, received: TestServer["received"]): void {
+  const log: TestServer["received"][number] = { path: url.pathname + url.search, frames: [] };
+  received.push(log);
+  ws.on("close", (code, reason) => { log.closed = { code, reason: reason.toString() }; });
+  ws.on("message", (data, isBinary) => { log.frames.push(isBinary ? Buffer.from(data as Buffer) : data.toString()); });
 }

@@ -24,7 +24,7 @@ export function useBrowser(): BrowserFixture {
   const pages: Page[] = [];
   beforeAll(async () => {
     fixture.browser = await launchChromium();
-    fixture.server = await startTestServer();
+    fixture.server = await startTestServer({ record: true }); // the tests read what the server received
     fixture.baseURL = (await sharedStaticServer()).url;
     fixture.newPage = async () => {
       const page = await fixture.browser.newPage();
