@@ -3,7 +3,10 @@ import type { Page } from "playwright-core";
 import { startStaticServer, type StaticServer } from "./static-server.js";
 
 export interface AttachOptions {
-  /** Milliseconds to wait for Pyodide to load (default 60000). */
+  /**
+   * Milliseconds for the whole load: opening the page, downloading pyodide.mjs, `loadPyodide` (download and
+   * compile) and installing wsbridge (default 60000). A slow or busy machine may need more.
+   */
   timeout?: number;
   /** Base URL of a server that serves `pyodide/` and `wsbridge/` (default: one started on 127.0.0.1). */
   baseURL?: string;
@@ -29,7 +32,10 @@ export class PythonError extends Error {
   }
 }
 
-/** Pyodide or wsbridge could not be loaded into the page (missing files, wrong MIME type, timeout). */
+/**
+ * Pyodide or wsbridge could not be loaded into the page. The message names the step that failed or was too slow
+ * (download of pyodide.mjs, loadPyodide, wsbridge install) and the time it took.
+ */
 export class PyodideLoadError extends Error {
   constructor(message: string) {
     super(message);
@@ -39,9 +45,12 @@ export class PyodideLoadError extends Error {
 
 let sharedServer: Promise<StaticServer> | undefined;
 
-/** One static server per Node process, started on first use and closed at exit. */
+/**
+ * One static server per Node process, started on first use and closed at exit. It never keeps the process
+ * alive (server and connections are unref'ed): a script that closes its browser exits by itself.
+ */
 export function sharedStaticServer(): Promise<StaticServer> {
-  sharedServer ??= startStaticServer().then((server) => {
+  sharedServer ??= startStaticServer({ unref: true }).then((server) => {
     process.once("exit", () => void server.close());
     return server;
   });
@@ -65,21 +74,54 @@ async function within<T>(work: Promise<T>, ms: number, error: () => Error): Prom
  * The in-page loader, kept as source text: test runners that transform TypeScript (vitest) rewrite `import()`
  * inside functions handed to `page.evaluate`, which would break it in the page.
  */
-const PAGE_LOADER = String.raw`async ({ baseURL, timeout }) => {
+const PAGE_LOADER = String.raw`async ({ baseURL, timeout, left, spent }) => {
   const g = globalThis;
   if (g.__wsbridgePyodide) return { ok: true, value: null };
+  const t0 = performance.now() - spent;
+  const ms = (t) => Math.round(t) + " ms";
+  // Each step: what a failure says ("failed " + doing) and what a timeout calls it (name); done: finished steps.
+  const done = [];
+  let step;
+  const begin = (name, doing) => {
+    if (step) done.push(step.name + " " + ms(performance.now() - step.at));
+    step = { name, doing, at: performance.now() };
+  };
+  // Only when it is really wrong: a .wasm served with another MIME type makes loadPyodide hang.
+  const wasmHint = async () => {
+    const abort = new AbortController();
+    const stop = setTimeout(() => abort.abort(), 1000);
+    try {
+      const response = await fetch(baseURL + "pyodide/pyodide.asm.wasm", { method: "HEAD", signal: abort.signal, cache: "no-store" });
+      const type = (response.headers.get("content-type") || "").split(";")[0].trim();
+      if (!response.ok) return "; " + baseURL + "pyodide/pyodide.asm.wasm answers HTTP " + response.status;
+      if (type !== "application/wasm") return "; the server sends pyodide.asm.wasm as " + JSON.stringify(type) + ", which must be application/wasm";
+      return "";
+    } catch {
+      return "";
+    } finally {
+      clearTimeout(stop);
+    }
+  };
   let timer;
-  let step = "importing " + baseURL + "pyodide/pyodide.mjs";
   const deadline = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error("Pyodide and wsbridge did not load within " + timeout + " ms from " + baseURL + "pyodide/ (stuck " + step + "; is .wasm served as application/wasm?)")), timeout);
+    timer = setTimeout(async () => {
+      const now = performance.now();
+      const hint = step.name.startsWith("loadPyodide") ? await wasmHint() : "";
+      const before = done.length ? " (finished before it: " + done.join(", ") + ")" : "";
+      reject(Object.assign(new Error(
+        "Pyodide and wsbridge did not load within " + timeout + " ms from " + baseURL + "pyodide/: " + step.name +
+        " was still running after " + ms(now - step.at) + ", " + ms(now - t0) + " in all" + before + hint +
+        ". A slow machine needs a longer attachPython(page, { timeout })"), { timedOut: true }));
+    }, left);
   });
   const load = async () => {
+    begin("download of pyodide.mjs", "importing " + baseURL + "pyodide/pyodide.mjs");
     const { loadPyodide } = await import(baseURL + "pyodide/pyodide.mjs");
-    step = "in loadPyodide({ indexURL: '" + baseURL + "pyodide/' })";
+    begin("loadPyodide (download + compile of pyodide.asm.wasm and the standard library)", "in loadPyodide({ indexURL: '" + baseURL + "pyodide/' })");
     const pyodide = await loadPyodide({ indexURL: baseURL + "pyodide/" });
-    step = "importing " + baseURL + "wsbridge/wsbridge.mjs";
+    begin("wsbridge install (import of " + baseURL + "wsbridge/wsbridge.mjs and installWsBridge)", "importing " + baseURL + "wsbridge/wsbridge.mjs");
     const wsbridge = await import(baseURL + "wsbridge/wsbridge.mjs");
-    step = "in installWsBridge(pyodide)";
+    step.doing = "in installWsBridge(pyodide)";
     await wsbridge.installWsBridge(pyodide);
     return { pyodide, wsbridge };
   };
@@ -107,7 +149,7 @@ const PAGE_LOADER = String.raw`async ({ baseURL, timeout }) => {
     return { ok: true, value: null };
   } catch (error) {
     const text = error instanceof Error ? error.message : String(error);
-    return { ok: false, error: text.includes("did not load within") ? text : "failed " + step + ": " + text };
+    return { ok: false, error: error && error.timedOut ? text : "failed " + step.doing + " after " + ms(performance.now() - step.at) + ": " + text };
   } finally {
     clearTimeout(timer);
   }
@@ -118,23 +160,30 @@ const PAGE_LOADER = String.raw`async ({ baseURL, timeout }) => {
  * Rejects with `PyodideLoadError` when loading fails or takes longer than `options.timeout` (default 60000 ms).
  */
 export async function attachPython(page: Page, options: AttachOptions = {}): Promise<PythonHandle> {
-  const baseURL = withSlash(options.baseURL ?? (await sharedStaticServer()).url);
   const timeout = options.timeout ?? 60_000;
+  if (!(Number.isFinite(timeout) && timeout > 0)) throw new TypeError(`attachPython: timeout must be a positive number of milliseconds, got ${String(options.timeout)}`);
   const started = Date.now();
-  const tooSlow = () => new PyodideLoadError(`attachPython: Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/ (is the server up, and is .wasm served as application/wasm?)`);
+  const baseURL = withSlash(options.baseURL ?? (await sharedStaticServer()).url);
   if (page.url() === "about:blank") {
+    const slowOpen = () => new PyodideLoadError(`attachPython: cannot open ${baseURL}: the server did not answer the page request within ${timeout} ms`);
     try {
-      await within(page.goto(baseURL, { timeout }), timeout, tooSlow);
+      await within(page.goto(baseURL, { timeout }), timeout, slowOpen);
     } catch (error) {
       if (error instanceof PyodideLoadError) throw error;
-      throw new PyodideLoadError(`attachPython: cannot open ${baseURL}: ${firstLine(error)}`);
+      const text = firstLine(error);
+      throw /Timeout \d+ms exceeded/i.test(text) ? slowOpen() : new PyodideLoadError(`attachPython: cannot open ${baseURL}: ${text}`);
     }
   }
-  const left = Math.max(1, timeout - (Date.now() - started));
+  const spent = Date.now() - started;
+  const left = Math.max(1, timeout - spent);
+  // The page enforces the deadline itself and says which step was slow; this one only catches a page that stops
+  // answering altogether (a main thread blocked for seconds), so it allows the page a moment to report first.
+  const pageSilent = () =>
+    new PyodideLoadError(`attachPython: Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/: the page did not answer for ${Date.now() - started} ms (its main thread stayed busy). A slow machine needs a longer attachPython(page, { timeout })`);
   const loaded: Outcome = await within(
-    page.evaluate(`(${PAGE_LOADER})(${JSON.stringify({ baseURL, timeout: left })})`) as Promise<Outcome>,
-    left + 2_000,
-    tooSlow,
+    page.evaluate(`(${PAGE_LOADER})(${JSON.stringify({ baseURL, timeout, left, spent })})`) as Promise<Outcome>,
+    left + 3_000,
+    pageSilent,
   ).catch((error: unknown) => {
     if (error instanceof PyodideLoadError) throw error;
     throw new PyodideLoadError(`attachPython: the page failed while loading Pyodide: ${firstLine(error)}`);
