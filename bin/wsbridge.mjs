@@ -5,7 +5,7 @@ try {
   cli = await import("../dist/cli.mjs");
 } catch (error) {
   if (error?.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("cli.mjs")) {
-    process.stderr.write("wsbridge: dist/cli.mjs is missing; run `npm run build` in the wsbridge folder first.\n");
+    process.stderr.write("wsbridge: dist/cli.mjs is missing; run `npm ci && npm run build` in the wsbridge folder first.\n");
     process.exit(2);
   }
   throw error;

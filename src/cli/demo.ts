@@ -36,7 +36,7 @@ export interface FeedServer {
 }
 
 export interface FeedOptions {
-  /** Port on 127.0.0.1 (0: any free port). */
+  /** Port of the feed's WebSocket server on 127.0.0.1 (0: any free port). */
   port?: number;
   /** Messages per second per connection (default 300). */
   rate?: number;
@@ -61,7 +61,7 @@ export async function startFeedServer(options: FeedOptions = {}): Promise<FeedSe
     wss.handleUpgrade(req, socket, head, (ws) => stream(ws, rate, () => wss.clients.size));
   });
   await new Promise<void>((ok, fail) => {
-    http.once("error", fail);
+    http.once("error", (error) => fail(portError(error, "--feed-port")));
     http.listen(options.port ?? 0, "127.0.0.1", () => ok());
   });
   const { port } = http.address() as AddressInfo;
@@ -125,11 +125,26 @@ export interface Demo {
   close(): Promise<void>;
 }
 
+/** A listen error as one line naming the port and the option that chose it (EADDRINUSE, EACCES). */
+export function portError(error: unknown, option: string): Error {
+  const e = error as NodeJS.ErrnoException & { port?: number };
+  if (e?.code === "EADDRINUSE") return new Error(`port ${e.port} on 127.0.0.1 is already in use (${option}): choose another port, or leave ${option} out for any free one`);
+  if (e?.code === "EACCES") return new Error(`port ${e.port} on 127.0.0.1 is not allowed for this user (${option}): choose a port above 1023`);
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+export interface DemoOptions extends FeedOptions {
+  /** Port of the page's HTTP server on 127.0.0.1 (0: any free port). `port` is the feed's. */
+  pagePort?: number;
+}
+
 /** Starts the feed and the static server (page under `/demo/`, Pyodide under `/pyodide/`, dist/ under `/wsbridge/`). */
-export async function startDemo(options: FeedOptions = {}): Promise<Demo> {
+export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const feed = await startFeedServer(options);
   try {
-    const web = await startStaticServer({ mounts: { demo: demoDir() } });
+    const web = await startStaticServer({ mounts: { demo: demoDir() }, port: options.pagePort ?? 0 }).catch((error: unknown) => {
+      throw portError(error, "--port");
+    });
     return {
       url: `${web.url}demo/index.html?feed=${encodeURIComponent(feed.url)}`,
       feedURL: feed.url,
@@ -143,32 +158,34 @@ export async function startDemo(options: FeedOptions = {}): Promise<Demo> {
   }
 }
 
-export const DEMO_HELP = `Usage: wsbridge demo [--port N] [--rate N]
+export const DEMO_HELP = `Usage: wsbridge demo [--port N] [--feed-port N] [--rate N]
 
 Serves the worker-based real-time demo on 127.0.0.1 and prints its URL; runs until Ctrl-C.
 A ws server streams a live price feed (binary and JSON frames); Python in a Web Worker aggregates it;
 the page draws it, and a switch replaces the feed with a scripted mock (route_web_socket in Python).
 
 Options:
-  --port N   port of the feed's WebSocket server (default: any free port)
-  --rate N   feed messages per second (default 300)
-  -h, --help this text
+  --port N       port of the page (the URL to open; default: any free port)
+  --feed-port N  port of the feed's WebSocket server (default: any free port)
+  --rate N       feed messages per second (default 300)
+  -h, --help     this text
 `;
 
 /** Parses `demo` arguments; throws a message for a bad command line. */
-export function parseDemoArgs(argv: readonly string[]): { port: number; rate: number; help: boolean } {
-  const options = { port: 0, rate: 300, help: false };
+export function parseDemoArgs(argv: readonly string[]): { port: number; feedPort: number; rate: number; help: boolean } {
+  const options = { port: 0, feedPort: 0, rate: 300, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "-h" || arg === "--help") { options.help = true; continue; }
     const [name, inline] = arg.startsWith("--") && arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
-    if (name !== "--port" && name !== "--rate") throw new Error(`unknown option: ${arg}`);
+    if (name !== "--port" && name !== "--feed-port" && name !== "--rate") throw new Error(`unknown option: ${arg}`);
     const value = inline ?? argv[++i];
     if (value === undefined || !/^\d+$/.test(value)) throw new Error(`${name} needs a whole number, got ${JSON.stringify(value ?? "")}`);
     const n = Number(value);
-    if (name === "--port") {
-      if (n > 65535) throw new Error(`--port must be at most 65535, got ${n}`);
-      options.port = n;
+    if (name === "--port" || name === "--feed-port") {
+      if (n > 65535) throw new Error(`${name} must be at most 65535, got ${n}`);
+      if (name === "--port") options.port = n;
+      else options.feedPort = n;
     } else {
       if (n < 1 || n > 5000) throw new Error(`--rate must be between 1 and 5000, got ${n}`);
       options.rate = n;
@@ -198,7 +215,7 @@ export async function runDemoCommand(argv: readonly string[], io: RunIO): Promis
   process.on("SIGTERM", stop);
   let demo: Demo;
   try {
-    demo = await startDemo({ port: options.port, rate: options.rate });
+    demo = await startDemo({ pagePort: options.port, port: options.feedPort, rate: options.rate });
   } catch (error) {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);

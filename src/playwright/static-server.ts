@@ -52,9 +52,11 @@ export interface StaticServerOptions {
   isolated?: boolean;
   /** Never keep the Node process alive: the server and each connection are `unref()`ed. */
   unref?: boolean;
+  /** Port on 127.0.0.1 (default 0: any free port). A port in use rejects with the listen error (`code` EADDRINUSE). */
+  port?: number;
 }
 
-/** Starts a static server on 127.0.0.1, port 0. */
+/** Starts a static server on 127.0.0.1, on `options.port` (default: any free port). */
 export async function startStaticServer(options: StaticServerOptions = {}): Promise<StaticServer> {
   const mounts: Record<string, string> = { pyodide: pyodideDir(), wsbridge: distDir(), ...options.mounts };
   const server: Server = createServer((req, res) => {
@@ -82,7 +84,10 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
     server.unref();
     server.on("connection", (socket) => socket.unref());
   }
-  await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+  await new Promise<void>((ok, fail) => {
+    server.once("error", fail);
+    server.listen(options.port ?? 0, "127.0.0.1", () => { server.off("error", fail); ok(); });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/`,
