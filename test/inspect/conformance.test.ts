@@ -59,8 +59,12 @@ async function run(page: Page, body: string): Promise<void> {
   })(${JSON.stringify(fx.server.url)})`);
 }
 
-/** Waits until Playwright reported `close` for every socket wsbridge saw (CDP events arrive a little later). */
+/**
+ * Waits until wsbridge's inspection reported `close` for every socket it saw (it may still be reading Blob frames
+ * after the page's own close), then until Playwright did too (CDP events arrive a little later).
+ */
 async function bothDone(page: Page, playwright: Map<string, Entry[]>): Promise<Record<string, Entry[]>> {
+  await page.waitForFunction(() => Object.values((globalThis as unknown as { __insp: Record<string, Entry[]> }).__insp).every((log) => log.some((e) => e[0] === "close")));
   const ours = (await page.evaluate("globalThis.__insp")) as Record<string, Entry[]>;
   const end = Date.now() + 5000;
   while (Object.keys(ours).some((u) => !playwright.get(u)?.some((e) => e[0] === "close"))) {
@@ -108,6 +112,23 @@ describe("inspection matches Playwright's page.on('websocket') for native socket
     await run(page, `const ws = new WebSocket(S + "/mixed?n=12"); await closed(ws);`);
     const ours = await bothDone(page, playwright);
     const url = `${fx.server.url}/mixed?n=12`;
+    expect(ours[url]).toHaveLength(13);
+    expect(ours[url]).toEqual(playwright.get(url));
+  });
+
+  it("Blob reads still running at the page's close: every frame is reported before inspection's close", async () => {
+    const { page, playwright } = await inspectedPage();
+    // Blob reads wait for a gate the test opens only after it started waiting, so inspection trails the page.
+    await page.evaluate(`{ const read = Blob.prototype.arrayBuffer;
+      globalThis.__gate = new Promise((ok) => { globalThis.__openGate = ok; });
+      Blob.prototype.arrayBuffer = function () { return globalThis.__gate.then(() => read.call(this)); }; }`);
+    await run(page, `const ws = new WebSocket(S + "/mixed?n=12&gated"); await closed(ws);
+      globalThis.__atPageClose = globalThis.__insp[ws.url].length;`);
+    expect(await page.evaluate("globalThis.__atPageClose")).toBe(0); // frame 0 is a Blob: everything waits behind it
+    const done = bothDone(page, playwright);
+    await page.evaluate("globalThis.__openGate()");
+    const ours = await done;
+    const url = `${fx.server.url}/mixed?n=12&gated`;
     expect(ours[url]).toHaveLength(13);
     expect(ours[url]).toEqual(playwright.get(url));
   });
