@@ -17,5 +17,6 @@ from .client import ConnectionClosed, connect
 from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket, unroute_web_socket
 from ._awaitable import FrameTypeError, WebSocketClosed
 from .inspect import InspectedWebSocket, InspectionError
-from .asgi import asgi
+# The module itself, which is callable: `asgi(app)` works and so does `wsbridge.asgi.WebSocketDisconnect`.
+from . import asgi
 from .har import HarRouteHandle, WebSocketRecorder, record_web_socket, route_web_socket_from_har

@@ -14,21 +14,41 @@ the app once, inside the page:
 - `websocket.close` after accept closes the page socket with its `code` (default 1000) and `reason`.
 - Returning without accepting fails the handshake; returning after accept closes with 1000; an exception
   closes with 1011 (or fails the handshake before accept) and is reported to the console.
-- Sending after the page disconnected raises `Disconnected` (an `OSError`, which Starlette turns into
-  `WebSocketDisconnect(1006)`).
+- After the app closed or denied the handshake, `receive()` gives `websocket.disconnect` with code 1006.
+- Sending after the page closed (whether or not the app has read the close yet) raises `Disconnected` (an
+  `OSError`, as ASGI 2.4 asks; Starlette turns it into `WebSocketDisconnect(1006)`), so a push-only endpoint ends.
+- The scope's headers are what the browser would send: host, upgrade, `sec-websocket-key` (random, per socket),
+  `sec-websocket-version: 13`, `origin`, `user-agent`, `sec-websocket-protocol` when the page offered some, and
+  `cookie` with the page's cookies when the socket goes to the page's own host name. Only cookies that
+  `document.cookie` can read are there: HttpOnly cookies are invisible to the page, so they never reach the app.
+- Lifespan: before the first connection, the app gets a `lifespan` scope and `lifespan.startup`; connections wait
+  for it and get a copy of the lifespan `state` (so Starlette's `websocket.state` sees what the lifespan stored).
+  `wsbridge._lifecycle.reset()` (and `await handler.shutdown()`) sends `lifespan.shutdown`. An app that does
+  not support lifespan (raises on the scope) is served without it; a failed startup fails every handshake.
+- Pyodide has no threads: while an app runs, `anyio.to_thread.run_sync` (behind Starlette's `run_in_threadpool`
+  and FastAPI's sync dependencies) calls the function inline in the page, blocking the page while it runs.
+
+`wsbridge.asgi` is this module and is also callable: `from wsbridge import asgi` then `asgi(app)`, and
+`wsbridge.asgi.WebSocketDisconnect` / `wsbridge.asgi.Disconnected` both work.
 """
 from __future__ import annotations
 
+import asyncio
+import base64
+import os
+import sys
 import traceback
+import types
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import js  # type: ignore[import-not-found]
 
+from . import _lifecycle
 from ._awaitable import WebSocketClosed
 
-__all__ = ["asgi", "ASGIApp", "Disconnected", "WebSocketDisconnect"]
+__all__ = ["asgi", "ASGIApp", "ASGIHandler", "Disconnected", "WebSocketDisconnect"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -44,7 +64,22 @@ class Disconnected(OSError):
     """`send` after the page disconnected (ASGI asks servers for an OSError subclass here)."""
 
 
-def _scope(route: Any, client: tuple[str, int], root_path: str, extra_headers: list[tuple[bytes, bytes]]) -> Scope:
+_ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
+
+
+def _page_cookies(socket_host: str) -> str:
+    """document.cookie when the socket goes to the page's own host name (cookies ignore ports), else ""."""
+    try:
+        if str(js.location.hostname).lower() != socket_host.lower():
+            return ""
+        return str(js.document.cookie)
+    except Exception:  # noqa: BLE001 - a worker has no document: no cookies the page could see
+        return ""
+
+
+def _scope(
+    route: Any, client: tuple[str, int], root_path: str, extra_headers: list[tuple[bytes, bytes]], state: dict[str, Any]
+) -> Scope:
     url = urlsplit(route.url)
     secure = url.scheme == "wss"
     port = url.port or (443 if secure else 80)
@@ -54,6 +89,8 @@ def _scope(route: Any, client: tuple[str, int], root_path: str, extra_headers: l
         (b"host", url.netloc.encode("latin-1")),
         (b"connection", b"Upgrade"),
         (b"upgrade", b"websocket"),
+        # A fresh random key per socket, as the browser sends (the app never needs it, but may log or check it).
+        (b"sec-websocket-key", base64.b64encode(os.urandom(16))),
         (b"sec-websocket-version", b"13"),
     ]
     try:
@@ -68,10 +105,13 @@ def _scope(route: Any, client: tuple[str, int], root_path: str, extra_headers: l
         pass
     if protocols:
         headers.append((b"sec-websocket-protocol", ", ".join(protocols).encode("latin-1")))
+    cookies = _page_cookies(url.hostname or "")
+    if cookies:
+        headers.append((b"cookie", cookies.encode("latin-1", "replace")))
     headers.extend(extra_headers)
     return {
         "type": "websocket",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "asgi": dict(_ASGI_VERSION),
         "http_version": "1.1",
         "scheme": url.scheme,
         "server": (url.hostname or "", port),
@@ -82,7 +122,8 @@ def _scope(route: Any, client: tuple[str, int], root_path: str, extra_headers: l
         "query_string": url.query.encode("latin-1"),
         "headers": headers,
         "subprotocols": list(protocols),
-        "state": {},
+        # A shallow copy per connection, as uvicorn does: the lifespan's objects are shared, the dict is not.
+        "state": dict(state),
         "extensions": {"websocket.http.response": {}},
     }
 
@@ -106,6 +147,10 @@ class _Connection:
             self.connect_sent = True
             return {"type": "websocket.connect"}
         if self.disconnected is not None:
+            return dict(self.disconnected)
+        if self.closed and (not self.accepted or self.failed):
+            # The app closed or denied the handshake (or it failed): a server then reports the lost connection.
+            self.disconnected = {"type": "websocket.disconnect", "code": 1006, "reason": ""}
             return dict(self.disconnected)
         if not self.accepted:
             raise RuntimeError("receive() before websocket.accept: the page cannot send before the handshake completes")
@@ -140,7 +185,8 @@ class _Connection:
         if kind == "websocket.send":
             if not self.accepted:
                 raise RuntimeError("websocket.send before websocket.accept")
-            if self.disconnected is not None:
+            if self.disconnected is not None or self.route.close_code is not None:
+                # The page closed, even if the app has not received the close yet: a push-only app must stop.
                 raise Disconnected("the page socket is closed")
             text, data = message.get("text"), message.get("bytes")
             if text is not None:
@@ -192,13 +238,155 @@ class _Connection:
             self.route.close(1000, "")
 
 
+def _inline_threads() -> None:
+    """Makes anyio's worker-thread call run the function inline: Pyodide cannot start threads."""
+    to_thread = sys.modules.get("anyio.to_thread")
+    if to_thread is None or getattr(to_thread.run_sync, "_wsbridge_inline", False):
+        return
+
+    async def run_sync(func: Callable[..., Any], *args: Any, **_options: Any) -> Any:
+        # Same signature as anyio's (abandon_on_cancel, cancellable, limiter are meaningless without threads).
+        return func(*args)
+
+    run_sync._wsbridge_inline = True  # type: ignore[attr-defined]
+    to_thread.run_sync = run_sync
+
+
+class _Lifespan:
+    """The app's lifespan: started once before the first connection, shut down on reset or `shutdown()`."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.state: dict[str, Any] = {}
+        self.started: asyncio.Future[None] | None = None
+        self.supported = True
+        self.failure: str | None = None
+        self.messages: asyncio.Queue[Message] | None = None
+        self.task: asyncio.Task[None] | None = None
+        self.stopped: asyncio.Future[None] | None = None
+
+    async def startup(self) -> None:
+        if self.started is None:
+            loop = asyncio.get_event_loop()
+            self.started = loop.create_future()
+            self.stopped = loop.create_future()
+            self.messages = asyncio.Queue()
+            self.messages.put_nowait({"type": "lifespan.startup"})
+            self.task = asyncio.ensure_future(self._run())
+        await asyncio.shield(self.started)
+
+    async def _run(self) -> None:
+        scope: Scope = {"type": "lifespan", "asgi": dict(_ASGI_VERSION), "state": self.state}
+        try:
+            await self.app(scope, self._receive, self._send)
+        except BaseException as error:  # noqa: BLE001 - as uvicorn's "auto": an app without lifespan is still served
+            if self.started is not None and not self.started.done():
+                self.supported = False
+                self.started.set_result(None)
+            elif not isinstance(error, asyncio.CancelledError):
+                js.console.error("wsbridge.asgi: exception in the app's lifespan:\n" + "".join(traceback.format_exception(error)))
+        finally:
+            if self.started is not None and not self.started.done():
+                self.started.set_result(None)
+            if self.stopped is not None and not self.stopped.done():
+                self.stopped.set_result(None)
+
+    async def _receive(self) -> Message:
+        assert self.messages is not None
+        return await self.messages.get()
+
+    async def _send(self, message: Message) -> None:
+        kind = message.get("type")
+        if not isinstance(kind, str) or not kind.startswith("lifespan."):
+            # As uvicorn: an app that answers the lifespan scope with something else does not support lifespan.
+            raise RuntimeError(f"unexpected ASGI message type {kind!r} for the lifespan scope")
+        if kind in ("lifespan.startup.complete", "lifespan.startup.failed"):
+            if kind == "lifespan.startup.failed":
+                self.failure = str(message.get("message") or "lifespan startup failed")
+                js.console.error(f"wsbridge.asgi: the app's lifespan startup failed: {self.failure}")
+            if self.started is not None and not self.started.done():
+                self.started.set_result(None)
+        elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
+            if kind == "lifespan.shutdown.failed":
+                js.console.error(f"wsbridge.asgi: the app's lifespan shutdown failed: {message.get('message')}")
+            if self.stopped is not None and not self.stopped.done():
+                self.stopped.set_result(None)
+
+    def begin_shutdown(self) -> asyncio.Future[None] | None:
+        """Sends lifespan.shutdown (once); returns what completes when the app has shut down, if it started."""
+        if self.started is None or self.stopped is None or self.messages is None:
+            return None
+        stopped = self.stopped
+        if self.supported and self.failure is None and not stopped.done():
+            self.messages.put_nowait({"type": "lifespan.shutdown"})
+        # The next connection (after a reset, say) starts the app's lifespan afresh.
+        self.started = None
+        self.state = {}
+        return stopped
+
+
+_lifespans: list[_Lifespan] = []
+
+
+@_lifecycle.on_reset
+def _shutdown_all() -> None:
+    """Reset: every app whose lifespan started gets lifespan.shutdown (it runs on the loop, after reset returns)."""
+    for lifespan in list(_lifespans):
+        lifespan.begin_shutdown()
+    _lifespans.clear()
+
+
+class ASGIHandler:
+    """What `asgi(app)` returns: a route handler that serves each matching socket with `app`."""
+
+    def __init__(
+        self, app: ASGIApp, client: tuple[str, int], root_path: str, headers: list[tuple[bytes, bytes]]
+    ) -> None:
+        self.app = app
+        self.client = client
+        self.root_path = root_path
+        self.headers = headers
+        self._lifespan = _Lifespan(app)
+        self.__name__ = f"asgi({getattr(app, '__name__', type(app).__name__)})"
+
+    async def __call__(self, route: Any) -> None:
+        _inline_threads()
+        lifespan = self._lifespan
+        if lifespan.started is None and lifespan not in _lifespans:
+            _lifespans.append(lifespan)
+        await lifespan.startup()
+        _inline_threads()  # the lifespan may have imported anyio
+        if lifespan.failure is not None:
+            route.reject()  # uvicorn would not be serving at all: the page's handshake fails
+            return
+        scope = _scope(route, self.client, self.root_path, self.headers, lifespan.state)
+        await _Connection(self.app, route, scope).run()
+
+    async def startup(self) -> None:
+        """Runs the app's lifespan startup now instead of at the first connection."""
+        if self._lifespan not in _lifespans:
+            _lifespans.append(self._lifespan)
+        await self._lifespan.startup()
+
+    async def shutdown(self) -> None:
+        """Sends the app lifespan.shutdown and waits for it (call it after unrouting; reset does it too)."""
+        stopped = self._lifespan.begin_shutdown()
+        if self._lifespan in _lifespans:
+            _lifespans.remove(self._lifespan)
+        if stopped is not None:
+            await asyncio.shield(stopped)
+
+    def __repr__(self) -> str:
+        return f"<wsbridge {self.__name__}>"
+
+
 def asgi(
     app: ASGIApp,
     *,
     client: tuple[str, int] = ("127.0.0.1", 0),
     root_path: str = "",
     headers: list[tuple[bytes, bytes]] | None = None,
-) -> Callable[[Any], Awaitable[None]]:
+) -> ASGIHandler:
     """A route handler that serves each matching socket with the ASGI application `app`.
 
     `client` and `root_path` go into the scope as given; `headers` are added to the handshake headers.
@@ -206,9 +394,21 @@ def asgi(
     if not callable(app):
         raise TypeError(f"app must be an ASGI application (async callable), not {type(app).__name__}")
     extra = [(bytes(k).lower(), bytes(v)) for k, v in (headers or [])]
+    return ASGIHandler(app, client, root_path, extra)
 
-    async def handler(route: Any) -> None:
-        await _Connection(app, route, _scope(route, client, root_path, extra)).run()
 
-    handler.__name__ = f"asgi({getattr(app, '__name__', type(app).__name__)})"
-    return handler
+class _CallableModule(types.ModuleType):
+    """`wsbridge.asgi` is both this module (its names reachable as attributes) and the `asgi()` function."""
+
+    def __call__(
+        self,
+        app: ASGIApp,
+        *,
+        client: tuple[str, int] = ("127.0.0.1", 0),
+        root_path: str = "",
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> ASGIHandler:
+        return asgi(app, client=client, root_path=root_path, headers=headers)
+
+
+sys.modules[__name__].__class__ = _CallableModule
