@@ -7,7 +7,13 @@ import { linkRoutesPort, type RoutesLink } from "../src/route/port-link.js";
 // Comlink's `proxy` and `transfer` mark values with symbols private to one copy of Comlink, and this
 // bundle carries its own copy: mark values with these exports (a function passed to setGlobal is
 // wrapped with `proxy` automatically).
-export { proxy, transfer, releaseProxy } from "comlink";
+// Typed here, not re-exported from "comlink": the published declarations must not need comlink, which is bundled.
+/** Marks a value to be passed to the other side by reference (a Comlink proxy) instead of cloned. */
+export const proxy: <T extends object>(value: T) => T = Comlink.proxy;
+/** Marks `value` so that `transfers` (ArrayBuffers, MessagePorts) are moved, not copied. */
+export const transfer: <T>(value: T, transfers: Transferable[]) => T = Comlink.transfer;
+/** The key of a Comlink remote's release method: `remote[releaseProxy]()` frees its side of the channel. */
+export const releaseProxy: symbol = Comlink.releaseProxy;
 export { PythonError, WorkerDiedError } from "./errors.js";
 export type { WorkerAPI } from "./protocol.js";
 
@@ -53,8 +59,8 @@ export interface PythonWorker {
   readonly pyodideVersion: string;
   /** The underlying Worker. */
   readonly worker: Worker;
-  /** The raw Comlink remote (calls on it are not guarded against the worker dying). */
-  readonly remote: Comlink.Remote<WorkerAPI>;
+  /** The raw Comlink remote: each method returns a promise; calls on it are not guarded against the worker dying. */
+  readonly remote: WorkerAPI;
 }
 
 const DEFAULT_TIMEOUT = 60_000;
@@ -176,7 +182,7 @@ export async function createPythonWorker(options: PythonWorkerOptions): Promise<
     closed,
     pyodideVersion,
     worker,
-    remote,
+    remote: remote as unknown as WorkerAPI,
   };
 }
 

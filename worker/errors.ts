@@ -1,5 +1,11 @@
 // Errors that cross the worker boundary.
-import type { TransferHandler } from "comlink";
+
+/** The part of Comlink's TransferHandler used here (declared locally: the published types must not need comlink). */
+interface TransferHandler<T, S> {
+  canHandle(value: unknown): value is T;
+  serialize(value: T): [S, Transferable[]];
+  deserialize(value: S): T;
+}
 
 /**
  * Makes Comlink's "throw" handler carry extra fields of thrown Errors (Comlink keeps only

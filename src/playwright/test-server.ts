@@ -77,7 +77,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
 }
 
 /** Drops every client at once, then closes the ws server and its HTTP server. */
-export function closeServers(http: Server, wss: WebSocketServer): Promise<void> {
+export function closeServers(http: Server, wss: { close(): void; clients: Iterable<{ terminate(): void }> }): Promise<void> {
   return new Promise<void>((ok) => {
     for (const client of wss.clients) client.terminate();
     wss.close();
