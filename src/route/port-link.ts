@@ -2,7 +2,8 @@
 // a worker's sockets (`linkRoutesPort`, `shareRoutesWith`); the worker's engine sends every socket that no
 // worker-local route takes to the main thread (`routeThroughPort`, `routeFromMainThread`). Messages are batched
 // per microtask, in order, and their ArrayBuffers are transferred, never copied.
-import { installRouting } from "./engine.js";
+import { installRouting, type RoutingEngine } from "./engine.js";
+import { documentBase, urlMatches } from "./match.js";
 import type { PageMessage, Receiver, RouteMessage } from "./protocol.js";
 
 /** Marks the message that carries the routes port to a worker set up by the page. */
@@ -59,24 +60,65 @@ export interface RoutesLink {
   close(): void;
 }
 
+/** How many passed-through worker socket URLs are remembered for the late-route warning. */
+const LATE_ROUTE_MEMORY = 64;
+/** Per engine: URLs of other threads' sockets that no route took (they went to the real server natively). */
+const wentNative = new WeakMap<object, Set<string>>();
+
+/**
+ * The URLs this engine let through to the real server for other threads' sockets. The first call makes the
+ * engine warn in the console when a route registered later matches one of them: that socket was not routed.
+ */
+function nativeUrls(engine: RoutingEngine): Set<string> {
+  let urls = wentNative.get(engine.registry);
+  if (urls) return urls;
+  const seen = new Set<string>();
+  urls = seen;
+  wentNative.set(engine.registry, seen);
+  const registry = engine.registry;
+  const add = registry.add.bind(registry);
+  registry.add = (entry) => {
+    const added = add(entry);
+    const late = [...seen].filter((url) => urlMatches(entry.url, url, documentBase()));
+    for (const url of late) seen.delete(url);
+    if (late.length > 0) {
+      console.warn(
+        `wsbridge: a route registered now matches ${late.join(", ")}, which a worker already opened before any route ` +
+          "matched it: that socket went to the real server and stays unrouted (routes apply to sockets opened after " +
+          "them). Register the route before the worker opens the socket.",
+      );
+    }
+    return added;
+  };
+  return seen;
+}
+
 /** Serves the sockets behind `port` (the other end given to `routeThroughPort` in a worker) with this thread's routes. */
 export function linkRoutesPort(port: MessagePort): RoutesLink {
   const engine = installRouting();
   const ids = new Set<string>();
+  const urls = new Map<string, string>();
+  const native = nativeUrls(engine);
   const out = batcher<RouteMessage>(port);
   let closed = false;
   const drop = (id: string) => {
     ids.delete(id);
+    urls.delete(id);
     engine.remote.delete(id);
   };
   const toPage: Receiver<RouteMessage> = (message) => {
     out.send(message);
-    if (message.type === "passthrough") drop(message.id);
+    if (message.type === "passthrough") {
+      const url = urls.get(message.id);
+      if (url !== undefined && native.size < LATE_ROUTE_MEMORY) native.add(url);
+      drop(message.id);
+    }
   };
   port.onmessage = (event: MessageEvent) => {
     if (closed) return;
     for (const message of batchOf<PageMessage>(event.data)) {
       if (message.type === "create") {
+        urls.set(message.id, message.url);
         ids.add(message.id);
         engine.remote.set(message.id, toPage);
       } else if (!ids.has(message.id)) continue;
