@@ -1,5 +1,6 @@
 // Playwright's `WebSocket` inspection object, for every socket the page opens: native, passed through or routed.
 // Frames are reported in wire order per socket: a Blob payload is read before any later event is emitted.
+import { BlobBatches, isBlob } from "../socket/blob-reads.js";
 import { Emitter, waitFor, type WaitOptions } from "./emitter.js";
 
 /** A frame as Playwright reports it: `payload` is a string for text frames and bytes for binary ones. */
@@ -21,12 +22,12 @@ export type InspectedEvent = keyof InspectedEvents & string;
 /** A payload before conversion: what the page sent or received. */
 export type RawPayload = string | ArrayBuffer | ArrayBufferView | Blob;
 
-/** Frame bytes as a fresh Uint8Array, or a string; a Blob gives a promise. */
-function payloadOf(data: RawPayload): string | Uint8Array | Promise<Uint8Array> {
+/** Frame bytes as a fresh Uint8Array, or a string; a Blob gives a promise (read through the socket's `blobs`). */
+function payloadOf(data: RawPayload, blobs: BlobBatches): string | Uint8Array | Promise<Uint8Array> {
   if (typeof data === "string") return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data.slice(0));
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
-  if (typeof Blob !== "undefined" && data instanceof Blob) return data.arrayBuffer().then((b) => new Uint8Array(b));
+  if (isBlob(data)) return blobs.read(data).then((b) => new Uint8Array(b));
   return String(data);
 }
 
@@ -36,6 +37,8 @@ export class InspectedWebSocket extends Emitter<InspectedEvents> {
   private routed: boolean;
   /** Events waiting behind a payload that is still being read. */
   private pending: Promise<void> | undefined;
+  /** This socket's Blob payload reads (batched, bounded). */
+  private readonly blobs = new BlobBatches();
 
   constructor(private readonly socketUrl: string, routed: boolean) {
     super();
@@ -104,7 +107,7 @@ export class InspectedWebSocket extends Emitter<InspectedEvents> {
   /** A frame: converted only when someone listens, emitted in order with every other event. */
   private frame(event: "framesent" | "framereceived", data: RawPayload | Promise<RawPayload>): void {
     if (this.listenerCount(event) === 0) return;
-    const payload = data instanceof Promise ? data.then(payloadOf) : payloadOf(data);
+    const payload = data instanceof Promise ? data.then((d) => payloadOf(d, this.blobs)) : payloadOf(data, this.blobs);
     if (payload instanceof Promise) {
       const ready = payload.then((p) => () => { this.emit(event, { payload: p }); }, () => () => {});
       this.queue(ready);

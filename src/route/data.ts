@@ -1,4 +1,5 @@
 // Frame data conversions between the page's types, the wire (string | ArrayBuffer) and route handlers.
+import { blobOf, isBlob, madeBytes, readBlob } from "../socket/blob-reads.js";
 import type { Wire } from "./protocol.js";
 
 /** Copies the bytes of a view into a fresh ArrayBuffer. */
@@ -13,7 +14,7 @@ export function pageDataToWire(data: unknown): Wire | Promise<Wire> {
   if (typeof data === "string") return data;
   if (data instanceof ArrayBuffer) return data.slice(0);
   if (ArrayBuffer.isView(data)) return copyBytes(data);
-  if (typeof Blob !== "undefined" && data instanceof Blob) return data.arrayBuffer();
+  if (isBlob(data)) return madeBytes(data) ?? readBlob(data);
   if (Object.prototype.toString.call(data) === "[object SharedArrayBuffer]") return copyBytes(new Uint8Array(data as ArrayBufferLike));
   return String(data);
 }
@@ -27,10 +28,13 @@ export function byteSize(data: unknown): number {
   return new TextEncoder().encode(String(data)).byteLength;
 }
 
-/** The `MessageEvent.data` the page gets for a wire frame, following its current `binaryType`. */
+/**
+ * The `MessageEvent.data` the page gets for a wire frame, following its current `binaryType`. A Blob keeps `data`
+ * (nothing else writes to a delivered frame) so wsbridge's own readers take the bytes without a Blob read.
+ */
 export function wireToPageData(data: Wire, binaryType: BinaryType): string | ArrayBuffer | Blob {
   if (typeof data === "string") return data;
-  return binaryType === "arraybuffer" ? data.slice(0) : new Blob([data]);
+  return binaryType === "arraybuffer" ? data.slice(0) : blobOf(data);
 }
 
 /** What a route handler receives for a wire frame: a string for text, a Uint8Array for binary. */

@@ -1,4 +1,7 @@
 // Ordered delivery of socket events: Blob frames are read asynchronously, and everything behind them waits.
+import { BlobBatches, isBlob, madeBytes, type BlobReader } from "./blob-reads.js";
+
+export type { BlobReader };
 
 /** The four events a WebSocket fires. */
 export type SocketEventType = "open" | "message" | "error" | "close";
@@ -11,9 +14,6 @@ export interface Delivery {
   data?: string | ArrayBuffer;
 }
 
-/** Reads a Blob into an ArrayBuffer (injectable so the ordering logic is testable without a browser). */
-export type BlobReader = (blob: Blob) => Promise<ArrayBuffer>;
-
 interface Slot {
   type: SocketEventType;
   event: Event;
@@ -24,25 +24,28 @@ interface Slot {
   failed?: unknown;
 }
 
-const readBlob: BlobReader = (blob) => blob.arrayBuffer();
-
 /**
  * Puts events back in arrival order before handing them to `deliver`.
  *
- * Events are delivered synchronously from `push` whenever nothing is waiting; a Blob frame starts its read at once
- * (reads run in parallel) and holds back every later event, including the close, until it is its turn.
+ * Events are delivered synchronously from `push` whenever nothing is waiting. A Blob frame wsbridge made itself
+ * is taken as its bytes at once; any other Blob frame queues its read (batched per socket, a bounded number in
+ * flight across sockets: see blob-reads.ts) and holds back every later event, including the close, until read.
  */
 export class Receiver {
   private readonly queue: Slot[] = [];
   private delivering = false;
   private stopped = false;
+  private readonly blobs: BlobBatches;
 
   constructor(
     private readonly deliver: (delivery: Delivery) => void,
-    private readonly reader: BlobReader = readBlob,
+    /** The read each queued Blob read performs (the platform's by default). */
+    reader?: BlobReader,
     /** Called when `deliver` throws, so one bad delivery does not stop the ones behind it. */
     private readonly onDeliverError: (error: unknown) => void = (error) => console.error(error),
-  ) {}
+  ) {
+    this.blobs = new BlobBatches(reader);
+  }
 
   /** Number of events received but not yet delivered. */
   get waiting(): number {
@@ -56,19 +59,26 @@ export class Receiver {
     if (type === "message") {
       if (typeof data === "string" || data instanceof ArrayBuffer) slot.data = data;
       else if (ArrayBuffer.isView(data)) slot.data = copyView(data);
-      else if (typeof Blob !== "undefined" && data instanceof Blob) {
-        slot.ready = false;
-        this.reader(data).then(
-          (buffer) => { slot.data = buffer; },
-          (error: unknown) => { slot.failed = error ?? new Error("Blob read failed"); },
-        ).then(() => {
-          slot.ready = true;
-          this.flush();
-        });
+      else if (isBlob(data)) {
+        const own = madeBytes(data);
+        if (own) slot.data = own;
+        else this.read(slot, data);
       } else slot.data = String(data);
     }
     this.queue.push(slot);
     this.flush();
+  }
+
+  /** Reads a Blob frame for `slot` (behind the reads already queued), then delivers what is ready. */
+  private read(slot: Slot, blob: Blob): void {
+    slot.ready = false;
+    this.blobs.read(blob).then(
+      (buffer) => { slot.data = buffer; },
+      (error: unknown) => { slot.failed = error ?? new Error("Blob read failed"); },
+    ).then(() => {
+      slot.ready = true;
+      this.flush();
+    });
   }
 
   /** Drops everything still waiting; later pushes and finishing Blob reads deliver nothing. */

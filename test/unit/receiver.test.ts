@@ -30,7 +30,7 @@ describe("Receiver", () => {
     expect(r.waiting).toBe(0);
   });
 
-  it("holds later frames and the close behind a Blob, even when later Blobs finish first", async () => {
+  it("holds later frames and the close behind a Blob; Blobs that arrive during a read are read next, together", async () => {
     const got: string[] = [];
     const m = manualReader();
     const r = new Receiver((d) => got.push(show(d)), m.reader);
@@ -38,14 +38,17 @@ describe("Receiver", () => {
     r.push("message", ev("message"), new Blob([new Uint8Array([1])]));
     r.push("message", ev("message"), "text");
     r.push("message", ev("message"), new Blob([new Uint8Array([2])]));
+    r.push("message", ev("message"), new Blob([new Uint8Array([3, 4])]));
     r.push("error", ev("error"));
     r.push("close", ev("close"));
     expect(got).toEqual(["open"]);
-    expect(r.waiting).toBe(5);
-    await m.finish(1); // the second Blob is read first: nothing may move yet
-    expect(got).toEqual(["open"]);
+    expect(r.waiting).toBe(6);
+    expect(m.pending).toHaveLength(1); // one read per socket at a time
     await m.finish(0);
-    expect(got).toEqual(["open", "bin:1", "text", "bin:2", "error", "close"]);
+    expect(got).toEqual(["open", "bin:1", "text"]);
+    expect(m.pending).toHaveLength(2); // the two Blobs that waited: one combined read
+    await m.finish(1);
+    expect(got).toEqual(["open", "bin:1", "text", "bin:2", "bin:3,4", "error", "close"]);
     expect(r.waiting).toBe(0);
   });
 
