@@ -33,7 +33,7 @@ RouteHandler = Callable[["WebSocketRoute"], Any]
 
 def _report(error: BaseException) -> None:
     """Shows a handler's exception in the browser console, as an uncaught error would be."""
-    js.console.error("".join(traceback.format_exception(error)))
+    _lifecycle.report_error("".join(traceback.format_exception(error)))
 
 
 class _Done:
@@ -104,6 +104,47 @@ def _to_wire(message: Any) -> Any:
     return to_js(view.cast("B") if view.format != "B" or view.ndim != 1 else view)
 
 
+MAX_REASON_BYTES = 123
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _code_allowed(side: str, code: int) -> bool:
+    """Codes a server may send (page side: the route plays the server) or a page may send (server side)."""
+    if side == "page":
+        return 1000 <= code <= 1003 or 1007 <= code <= 1014 or 3000 <= code <= 4999
+    return code == 1000 or 3000 <= code <= 4999
+
+
+def _check_close(side: str, code: object, reason: object) -> None:
+    """Raises TypeError/ValueError naming the rule when the route may not close `side` with `code` and `reason`."""
+    prefix = f"WebSocketRoute.close() on the {side} side:"
+    if code is not None:
+        if isinstance(code, bool) or not isinstance(code, int):
+            raise TypeError(f"{prefix} the close code must be an int, not {type(code).__name__}")
+        if not _code_allowed(side, code):
+            rule = (
+                "1000-1003, 1007-1014 or 3000-4999 (a code a server may send to the page)"
+                if side == "page"
+                else "1000 or 3000-4999 (a code a page may send to the server)"
+            )
+            raise ValueError(f"{prefix} the close code must be {rule}, got {code}")
+    if reason is not None:
+        if not isinstance(reason, str):
+            raise TypeError(f"{prefix} the close reason must be a str, not {type(reason).__name__}")
+        # Python str has no surrogate pairs: any surrogate is one with no UTF-8 form.
+        if _LONE_SURROGATE.search(reason):
+            raise ValueError(f"{prefix} the close reason must not contain lone surrogates (it is sent as UTF-8)")
+        size = len(reason.encode("utf-8"))
+        if size > MAX_REASON_BYTES:
+            raise ValueError(f"{prefix} the close reason must be at most {MAX_REASON_BYTES} UTF-8 bytes, got {size}")
+
+
+def _check_handler(method: str, handler: object) -> None:
+    """Raises TypeError when a handler given to `on_message`/`on_close` cannot be called."""
+    if not callable(handler):
+        raise TypeError(f"WebSocketRoute.{method}() takes a callable, not {type(handler).__name__}")
+
+
 def _from_wire(message: Any) -> str | bytes:
     """A message from JS for a handler: `str` for text, `bytes` for binary."""
     return message if isinstance(message, str) else bytes(message.to_bytes())
@@ -134,11 +175,13 @@ class WebSocketRoute(AwaitableRoute):
 
     def on_message(self, handler: Callable[[str | bytes], Any]) -> None:
         """Handles this side's messages (`str` or `bytes`) instead of forwarding them; may be `async def`."""
+        _check_handler("on_message", handler)
         self._on_message = handler
         self._listen("message")
 
     def on_close(self, handler: Callable[[int | None, str | None], Any]) -> None:
         """Handles this side's close (`code, reason`) instead of forwarding it; may be `async def`."""
+        _check_handler("on_close", handler)
         self._on_close = handler
         self._listen("close")
 
@@ -147,7 +190,8 @@ class WebSocketRoute(AwaitableRoute):
         self._js.send(_to_wire(message))
 
     def close(self, code: int | None = None, reason: str | None = None) -> _Done:
-        """Closes this side with `code` and `reason`; works plain and awaited."""
+        """Closes this side with `code` and `reason`; works plain and awaited. Invalid values raise, closing nothing."""
+        _check_close("page" if self._page_side is None else "server", code, reason)
         _wsbridge_js.routeClose(self._js, code, reason)
         return _Done()
 
@@ -247,6 +291,11 @@ def _matcher(url: Any) -> Any:
     raise TypeError(f"url must be a glob str, an re.Pattern or a callable, not {type(url).__name__}")
 
 
+def _handler_error(error: BaseException) -> Any:
+    """A JS Error whose message is the Python traceback of a failed route handler."""
+    return _wsbridge_js.routeError("".join(traceback.format_exception(error)).rstrip())
+
+
 def _same_url(a: Any, b: Any) -> bool:
     """Equality for unroute: equal strings or patterns (pattern and flags), or the same callable."""
     if isinstance(a, (str, re.Pattern)) and type(a) is type(b):
@@ -264,9 +313,8 @@ def _route(scope: str, url: UrlMatch, handler: RouteHandler, times: int | None) 
         route = WebSocketRoute(js_route)
         try:
             result = handler(route)
-        except Exception as error:  # noqa: BLE001 - the socket stays CONNECTING, as with Playwright
-            _report(error)
-            reject(_wsbridge_js.routeError(f"{type(error).__name__}: {error}"))
+        except Exception as error:  # noqa: BLE001 - JS reports it (with this traceback) and fails the handshake
+            reject(_handler_error(error))
             return
         if not inspect.isawaitable(result):
             resolve()
@@ -276,8 +324,7 @@ def _route(scope: str, url: UrlMatch, handler: RouteHandler, times: int | None) 
             try:
                 await result
             except Exception as error:  # noqa: BLE001
-                _report(error)
-                reject(_wsbridge_js.routeError(f"{type(error).__name__}: {error}"))
+                reject(_handler_error(error))
                 return
             resolve()
 

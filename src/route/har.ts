@@ -76,14 +76,17 @@ function socketEntries(har: Har): HarEntry[] {
 /** A short description of a frame for a close reason. */
 function describe(frame: { text: boolean; data: string }): string {
   const body = frame.text ? JSON.stringify(frame.data) : `binary ${frame.data}`;
-  return body.length > 40 ? `${body.slice(0, 37)}...` : body;
+  const points = Array.from(body); // whole code points: a lone surrogate may not go into a close reason
+  return points.length > 40 ? `${points.slice(0, 37).join("")}...` : body;
 }
 
 /** A close reason within the browser's 123 UTF-8 byte limit. */
 function clampReason(reason: string): string {
   const enc = new TextEncoder();
-  while (enc.encode(reason).byteLength > 123) reason = reason.slice(0, -4) + "...";
-  return reason;
+  // Cut whole code points (never half a surrogate pair: a close reason must be valid UTF-8).
+  let points = Array.from(reason);
+  while (enc.encode(points.join("")).byteLength > 123) points = [...points.slice(0, -4), "..."];
+  return points.join("");
 }
 
 /** Page frame in HAR terms: text, or base64 of the bytes. */

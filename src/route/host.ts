@@ -3,7 +3,7 @@
 import { documentBase } from "./match.js";
 import type { PageMessage, Receiver, RouteMessage } from "./protocol.js";
 import type { RouteRegistry } from "./registry.js";
-import { report, WebSocketRoute } from "./route.js";
+import { WebSocketRoute } from "./route.js";
 
 /** A route handler, as given to `routeWebSocket`. */
 export type RouteHandler = (route: WebSocketRoute) => unknown;
@@ -50,14 +50,26 @@ export class RouteHost {
     void this.handle(entry.handler, route);
   }
 
-  /** Runs the handler; when it (or its promise) completes, a socket that did not connect opens. */
+  /**
+   * Runs the handler; when it (or its promise) completes, a socket that did not connect opens. When it throws,
+   * the error is reported and a socket still CONNECTING fails its handshake, so a broken mock shows at once.
+   */
   private async handle(handler: RouteHandler, route: WebSocketRoute): Promise<void> {
     try {
       await handler(route);
     } catch (error) {
-      report(error);
+      console.error(`wsbridge: the route handler for ${route.url()} failed, so the page's WebSocket fails its handshake (error, then close 1006):`, error);
+      route.handlerFailed();
       return;
     }
     route.afterHandle();
+  }
+
+  /** The page end of `id` went away (frame gone, worker terminated): its route hears so and is forgotten. */
+  gone(id: string): void {
+    const route = this.routes.get(id);
+    if (!route) return;
+    this.routes.delete(id);
+    route.pageGone();
   }
 }

@@ -35,6 +35,11 @@ function clampCode(code: unknown): number | undefined {
 /** `socketerror` texts: a page cannot see why a socket failed (HTTP status, network error), only when. */
 export const HANDSHAKE_FAILED = "Error during WebSocket handshake";
 export const CONNECTION_FAILED = "WebSocket connection error";
+/** `socketerror` text when the page itself closed a socket that had not opened (Chromium's console says the same). */
+export const CLOSED_BEFORE_OPEN = "WebSocket is closed before the connection is established.";
+
+/** How a handshake that never completed ends at the page: 1006, no reason, not clean (as in Chromium). */
+const ABORTED: CloseInfo = { code: 1006, reason: "", wasClean: false };
 
 /** The state of one routed page socket; `target` is the object the page holds. */
 export class PageSocket {
@@ -48,6 +53,10 @@ export class PageSocket {
   private serverQueue: Wire[] = [];
   private passthrough = false;
   private forgotten = false;
+  /** True once the route end was told the server connection ended (it is told once). */
+  private serverReported = false;
+  /** True once the page closed before open: its own `error` and `close` are coming, the route's closes are moot. */
+  private aborted = false;
   private bytesAfterClose = 0;
   /** Default forwarding done here (the route end said so): server frames to the page, page frames to the server. */
   private forwardToPage = false;
@@ -114,8 +123,25 @@ export class PageSocket {
       return;
     }
     if (this.readyState === CLOSING || this.readyState === CLOSED) return;
+    if (this.readyState === CONNECTING) return this.abortHandshake();
     this.readyState = CLOSING;
     this.outbox.push({ type: "pageClosed", id: this.id, ...closeInfo(code, reason, true) });
+  }
+
+  /**
+   * `close()` before `open`, as Chromium does it: CLOSING at once, then (after the caller's code) `error` and
+   * `close` 1006, not clean, at CLOSED; the page's code and reason are never sent. The route hears the page
+   * close with 1006, and a server connection still connecting is dropped.
+   */
+  private abortHandshake(): void {
+    this.readyState = CLOSING;
+    this.aborted = true;
+    this.dropServer();
+    this.outbox.push({ type: "pageClosed", id: this.id, ...ABORTED });
+    nextTask(() => {
+      this.finish(ABORTED, CLOSED_BEFORE_OPEN);
+      this.maybeForget();
+    });
   }
 
   // --- messages from the route end ---
@@ -147,6 +173,11 @@ export class PageSocket {
   /** Opens the real socket to the server; frames from it go to the route, and its error to the page. */
   private connect(): void {
     if (this.server) return;
+    // The page closed before the route connected: nobody will use the connection, so it is never made.
+    if (this.readyState === CLOSING || this.readyState === CLOSED) {
+      if (!this.serverReported) this.serverGone(ABORTED);
+      return;
+    }
     const server = new this.end.native(this.url, this.protocols);
     this.server = server;
     server.binaryType = "arraybuffer";
@@ -221,24 +252,48 @@ export class PageSocket {
   }
 
   /** Closes the page with the route's code and reason, then reports the close back to the route. */
-  private closePage(info: CloseInfo & { error?: string }): void {
-    if (this.readyState === CLOSED) return;
+  private closePage(info: CloseInfo & { error?: string; handshakeOnly?: boolean }): void {
+    if (this.readyState === CLOSED || this.aborted) return;
     const handshake = this.readyState === CONNECTING;
-    this.readyState = CLOSED;
+    if (info.handshakeOnly && !handshake) return;
+    // A handshake that fails takes its server connection with it (it would otherwise open a socket nobody sees).
+    if (handshake && info.error !== undefined) this.dropServer();
     // A failed handshake fires `error` first; a connection dropped after open fires only `close`, as in Chromium.
-    if (info.error !== undefined && handshake) {
-      this.tap?.({ kind: "error", message: info.error });
-      this.target.dispatchEvent(new Event("error"));
-    }
-    this.tap?.({ kind: "closed" });
-    this.target.dispatchEvent(new CloseEvent("close", { code: info.code, reason: info.reason, wasClean: info.wasClean }));
+    this.finish(info, handshake ? info.error : undefined);
     this.outbox.push({ type: "pageClosed", id: this.id, ...closeInfo(info.code, info.reason, info.wasClean) });
     this.maybeForget();
   }
 
+  /** CLOSED, then `error` (when `error` is given: its text goes to inspection) and `close` at the page. */
+  private finish(info: CloseInfo, error?: string): void {
+    this.readyState = CLOSED;
+    if (error !== undefined) {
+      this.tap?.({ kind: "error", message: error });
+      this.target.dispatchEvent(new Event("error"));
+    }
+    this.tap?.({ kind: "closed" });
+    this.target.dispatchEvent(new CloseEvent("close", { code: info.code, reason: info.reason, wasClean: info.wasClean }));
+  }
+
+  /** Drops a server connection that has not opened (closing it quietly); the route hears it closed with 1006. */
+  private dropServer(): void {
+    const server = this.server;
+    if (!server || this.passthrough) return;
+    server.onopen = server.onmessage = server.onerror = server.onclose = null;
+    try {
+      server.close();
+    } catch {
+      // Already closing: nothing more to do.
+    }
+    this.serverGone(ABORTED);
+  }
+
   /** Closes the server connection; with none, reports a server close at once. Invalid codes are ignored. */
   private closeServer(info: CloseInfo): void {
-    if (!this.server) return this.serverGone(closeInfo(info.code, info.reason, info.wasClean));
+    if (!this.server) {
+      if (!this.serverReported) this.serverGone(closeInfo(info.code, info.reason, info.wasClean));
+      return;
+    }
     if (this.server.readyState !== CONNECTING && this.server.readyState !== OPEN) return;
     try {
       this.server.close(info.code, info.reason);
@@ -249,6 +304,7 @@ export class PageSocket {
 
   /** The server connection ended (or was never there): tell the route, drop the connection. */
   private serverGone(info: CloseInfo): void {
+    this.serverReported = true;
     this.outbox.push({ type: "serverClosed", id: this.id, ...info });
     const server = this.server;
     if (server) {
@@ -271,6 +327,19 @@ export class PageSocket {
     this.end.forget(this.id);
     if (!this.passthrough) this.outbox.push({ type: "released", id: this.id });
   }
+}
+
+/**
+ * Runs `fn` in a later task, as the browser fires a socket's events (code awaiting promises after `close()`
+ * still sees CLOSING). A message to a fresh MessageChannel: no timer clamping, unlike a nested setTimeout.
+ */
+function nextTask(fn: () => void): void {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    fn();
+  };
+  channel.port2.postMessage(null);
 }
 
 /** Close details with absent fields left out. */

@@ -12,8 +12,11 @@ export const ROUTES_PORT_MARK = "wsbridge.routes-port";
 /** What crosses the port: the messages of one microtask, in order. */
 type Batch<M> = { batch: M[] };
 
+/** Sent by a page end whose document is going away (its frame was removed or navigated). */
+type Gone = { gone: true };
+
 /** A batching sender: messages queued in one microtask go as one postMessage, their buffers transferred. */
-function batcher<M extends PageMessage | RouteMessage>(port: MessagePort): { send: Receiver<M>; close(): void } {
+function batcher<M extends PageMessage | RouteMessage>(port: MessagePort): { send: Receiver<M>; flush(): void; close(): void } {
   let queue: M[] = [];
   let transfer: ArrayBuffer[] = [];
   let closed = false;
@@ -26,6 +29,7 @@ function batcher<M extends PageMessage | RouteMessage>(port: MessagePort): { sen
     port.postMessage({ batch } satisfies Batch<M>, moved);
   };
   return {
+    flush,
     send(message) {
       if (closed) return;
       if (queue.length === 0) queueMicrotask(flush);
@@ -54,8 +58,9 @@ export interface RoutesLink {
   /** Live sockets of the other thread this link routes (not yet released or passed through). */
   readonly size: number;
   /**
-   * Detaches: the other thread is gone. Each live routed socket's route sees the page close (1006, not clean)
-   * and is released; later messages are dropped. Idempotent.
+   * Detaches: the other thread or frame is gone. Each live routed socket's route hears that its page went away
+   * (its `onClose` handlers run once with no code and no reason, as in Playwright) and is released; later
+   * messages are dropped. Idempotent; runs by itself when a routed frame's document goes away.
    */
   close(): void;
 }
@@ -114,8 +119,20 @@ export function linkRoutesPort(port: MessagePort): RoutesLink {
       drop(message.id);
     }
   };
+  const close = (): void => {
+    if (closed) return;
+    closed = true;
+    out.close();
+    port.onmessage = null;
+    port.close();
+    for (const id of [...ids]) {
+      drop(id);
+      engine.host.gone(id);
+    }
+  };
   port.onmessage = (event: MessageEvent) => {
     if (closed) return;
+    if ((event.data as Partial<Gone> | null)?.gone === true) return close();
     for (const message of batchOf<PageMessage>(event.data)) {
       if (message.type === "create") {
         urls.set(message.id, message.url);
@@ -131,18 +148,7 @@ export function linkRoutesPort(port: MessagePort): RoutesLink {
     get size() {
       return ids.size;
     },
-    close() {
-      if (closed) return;
-      closed = true;
-      out.close();
-      port.onmessage = null;
-      port.close();
-      for (const id of [...ids]) {
-        drop(id);
-        engine.host.receive({ type: "pageClosed", id, code: 1006, wasClean: false });
-        engine.host.receive({ type: "released", id });
-      }
-    },
+    close,
   };
 }
 
@@ -151,15 +157,33 @@ export interface PortTarget {
   postMessage(message: unknown, transfer: Transferable[]): void;
 }
 
+/** A frame's window (an iframe's `contentWindow`): its postMessage takes a target origin. */
+export interface FrameTarget {
+  postMessage(message: unknown, options: { targetOrigin: string; transfer: Transferable[] }): void;
+}
+
+/** True for a window (same- or cross-origin): `window` is one of the few names readable across origins. */
+function isWindow(target: PortTarget | FrameTarget): target is FrameTarget {
+  try {
+    return (target as { window?: unknown }).window === target;
+  } catch {
+    return false;
+  }
+}
+
 /**
- * Main thread, one line per worker: `shareRoutesWith(worker)` makes this thread's routes (JS `routeWebSocket`,
- * Python `route_web_socket`) route the sockets of a worker that called `routeFromMainThread()`.
- * Returns the link; call `close()` when the worker is terminated.
+ * Main thread, one line per worker or frame: `shareRoutesWith(worker)` (or an iframe's `contentWindow`) makes
+ * this thread's routes (JS `routeWebSocket`, Python `route_web_socket`) route the sockets of a worker or frame
+ * that called `routeFromMainThread()`. Returns the link; call `close()` when the worker is terminated (a frame
+ * whose document goes away closes its link itself).
  */
-export function shareRoutesWith(worker: PortTarget): RoutesLink {
+export function shareRoutesWith(target: PortTarget | FrameTarget): RoutesLink {
   const channel = new MessageChannel();
   const link = linkRoutesPort(channel.port1);
-  worker.postMessage({ [ROUTES_PORT_MARK]: channel.port2 }, [channel.port2]);
+  const message = { [ROUTES_PORT_MARK]: channel.port2 };
+  // A frame loads its document by itself; "*" because its origin is its own (the port is its only channel).
+  if (isWindow(target)) target.postMessage(message, { targetOrigin: "*", transfer: [channel.port2] });
+  else target.postMessage(message, [channel.port2]);
   return link;
 }
 
@@ -186,6 +210,15 @@ export function routeThroughPort(port: MessagePort): void {
   };
   port.start();
   engine.upstream = out.send;
+  // A document going away (frame removed or navigated, reload) tells the routing thread, whose routes then hear
+  // that their pages went away; a worker cannot say so when terminated (its link's owner closes the link).
+  const scope = globalThis as unknown as Partial<EventTarget> & { document?: unknown };
+  if (scope.document !== undefined && typeof scope.addEventListener === "function") {
+    scope.addEventListener("pagehide", () => {
+      out.flush();
+      port.postMessage({ gone: true } satisfies Gone);
+    }, { once: true });
+  }
   if (early) {
     early.sink = out.send;
     early.pending.splice(0).forEach(out.send);

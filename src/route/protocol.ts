@@ -40,8 +40,9 @@ export type RouteMessage =
   /** Send a frame to the server; queued while it connects. */
   | { type: "sendToServer"; id: string; data: Wire }
   /** Close the page socket with this code and reason, dispatching `close`; with `error` on a socket still
-   * CONNECTING, an `error` event first (a failed handshake; the text is what inspection reports). */
-  | ({ type: "closePage"; id: string; error?: string } & CloseInfo)
+   * CONNECTING, an `error` event first (a failed handshake; the text is what inspection reports). With
+   * `handshakeOnly`, a socket that already opened is left alone. */
+  | ({ type: "closePage"; id: string; error?: string; handshakeOnly?: boolean } & CloseInfo)
   /** Close the server connection with this code and reason. */
   | ({ type: "closeServer"; id: string } & CloseInfo)
   /** Server mode, default forwarding: the page end passes server frames to the page (`toPage`) and page frames to

@@ -5,6 +5,7 @@ import { handlerDataToWire, wireToHandler } from "./data.js";
 import type { CloseInfo, PageMessage, Receiver, RouteMessage } from "./protocol.js";
 import { Inbox, jsonFrame, type JsonOptions, type Message, type ReceiveOptions } from "./inbox.js";
 import { Faults, type FaultOptions } from "./faults.js";
+import { checkHandler, checkRouteClose, enforce, type RouteSide } from "./close-rules.js";
 
 /** Text of the `socketerror` inspection reports when a route fails the handshake (as for a native socket). */
 const HANDSHAKE_FAILED = "Error during WebSocket handshake";
@@ -95,10 +96,13 @@ export class WebSocketRoute {
     this.server = {
       url: () => route.socketUrl,
       protocols: () => [...route.requested],
-      onMessage: (handler) => { route.serverMessage = handler; route.updateForwarding(); },
-      onClose: (handler) => { route.serverClose = handler; },
+      onMessage: (handler) => { enforce(checkHandler("onMessage", handler)); route.serverMessage = handler; route.updateForwarding(); },
+      onClose: (handler) => { enforce(checkHandler("onClose", handler)); route.serverClose = handler; },
       send: (message) => route.post({ type: "sendToServer", id: route.id, data: handlerDataToWire(message) }),
-      close: async (options = {}) => route.post({ type: "closeServer", id: route.id, ...closeOf(options) }),
+      close: (options = {}) => {
+        route.post({ type: "closeServer", id: route.id, ...closeOf(validClose("server", options)) });
+        return Promise.resolve();
+      },
       connectToServer: () => { throw new Error("connectToServer must be called on the page-side WebSocketRoute"); },
       [Symbol.asyncDispose]: async () => route.server.close(),
       receive: (options) => route.claimServer().receive(options),
@@ -124,12 +128,14 @@ export class WebSocketRoute {
 
   /** Handles frames the page sends (and stops forwarding them to the server). Replaces any previous handler. */
   onMessage(handler: MessageHandler): void {
+    enforce(checkHandler("onMessage", handler));
     this.pageMessage = handler;
     this.updateForwarding();
   }
 
   /** Handles the page's close (and stops forwarding it to the server). Replaces any previous handler. */
   onClose(handler: CloseHandler): void {
+    enforce(checkHandler("onClose", handler));
     this.pageClose = handler;
   }
 
@@ -138,9 +144,13 @@ export class WebSocketRoute {
     this.toPage({ type: "sendToPage", id: this.id, data: handlerDataToWire(message) });
   }
 
-  /** Closes the page socket with this code and reason; the close is clean. */
-  async close(options: CloseOptions = {}): Promise<void> {
-    this.toPage({ type: "closePage", id: this.id, ...closeOf(options) });
+  /**
+   * Closes the page socket with this code and reason; the close is clean. An invalid code or reason throws at
+   * the call (nothing is closed), so a broken mock shows where it went wrong.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    this.toPage({ type: "closePage", id: this.id, ...closeOf(validClose("page", options)) });
+    return Promise.resolve();
   }
 
   // --- wsbridge's additions: awaitable receiving, JSON, handshake failure, faults ---
@@ -295,11 +305,41 @@ export class WebSocketRoute {
     else faults.after("toPage", () => this.post(message));
   }
 
-  /** reject() and terminate(): the server connection (if any) closes; the page closes with 1006 at once. */
+  /**
+   * reject() and terminate(): the page closes with 1006 at once, then the server connection (if any) closes.
+   * The page goes first: a page still CONNECTING drops its server connection quietly, with no events from it.
+   */
   private fail(): void {
     this.faultLine?.clear();
-    if (this.connected) this.post({ type: "closeServer", id: this.id, wasClean: true });
     this.post({ type: "closePage", id: this.id, code: 1006, reason: "", wasClean: false, error: HANDSHAKE_FAILED });
+    if (this.connected) this.post({ type: "closeServer", id: this.id, wasClean: true });
+  }
+
+  /**
+   * The route handler threw (or its promise rejected): a page socket still CONNECTING fails its handshake
+   * (`error`, then `close` 1006) instead of waiting forever; one already open is left as it is.
+   */
+  handlerFailed(): void {
+    this.faultLine?.clear();
+    this.post({ type: "closePage", id: this.id, code: 1006, reason: "", wasClean: false, error: HANDSHAKE_FAILED, handshakeOnly: true });
+  }
+
+  /**
+   * The page end went away (its frame was removed or navigated, its worker terminated): as in Playwright, the
+   * page-side `onClose` runs once with no code and no reason, and so does the server-side one when connected;
+   * nothing is forwarded (there is no page left, and its server connection died with it). Then disposes.
+   */
+  pageGone(): void {
+    if (this.disposed) return;
+    this.faultLine?.clear();
+    const pageOpen = !this.pageInbox.closed;
+    const serverOpen = this.connected && !this.serverInbox.closed;
+    this.pageInbox.close(undefined, undefined);
+    this.serverInbox.close(undefined, undefined);
+    const { pageClose, serverClose } = this;
+    if (pageOpen && pageClose) runHandler(() => pageClose(undefined, undefined));
+    if (serverOpen && serverClose) runHandler(() => serverClose(undefined, undefined));
+    this.dispose();
   }
 
   /** Registers a callback run once when the socket is released or the route engine is reset. */
@@ -372,6 +412,12 @@ export class WebSocketRoute {
         return;
     }
   }
+}
+
+/** `options` when a route may close `side` with them; else throws the rule they break. */
+function validClose(side: RouteSide, options: CloseOptions): CloseOptions {
+  enforce(checkRouteClose(side, options?.code, options?.reason));
+  return options ?? {};
 }
 
 /** Close fields for a message: code and reason when given; clean unless said otherwise. */

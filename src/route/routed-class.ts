@@ -78,34 +78,55 @@ function write(state: PageSocket, name: (typeof ACCESSORS)[number], value: unkno
   else if (name.startsWith("on")) state.handlers.set(name.slice(2), value);
 }
 
-/** Patches `proto` (WebSocket.prototype) so routed instances are served from their PageSocket; returns an undo. */
+/** The descriptor of `key` on `proto` or the nearest prototype above it that has one. */
+function lookup(proto: object | null, key: PropertyKey): PropertyDescriptor | undefined {
+  for (let at = proto; at !== null; at = Object.getPrototypeOf(at) as object | null) {
+    const found = Object.getOwnPropertyDescriptor(at, key);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** Gives `target` an own data property, as a plain assignment would had no accessor been in the way. */
+function setOwn(target: object, name: PropertyKey, value: unknown): void {
+  Object.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
+ * Patches `proto` (the current WebSocket class's prototype) so routed instances are served from their
+ * PageSocket; returns an undo. The class need not be the browser's: a replacement such as Playwright's mock
+ * inherits its methods and keeps `url`, `readyState`... as fields of each instance, so members are looked up
+ * along the prototype chain and the patches are own properties of `proto`.
+ */
 export function patchPrototype(proto: WebSocket, routed: typeof WebSocket): () => void {
-  const saved: Array<[PropertyKey, PropertyDescriptor]> = [];
+  const saved: Array<[PropertyKey, PropertyDescriptor | undefined]> = [];
   const redefine = (key: PropertyKey, descriptor: PropertyDescriptor) => {
-    saved.push([key, Object.getOwnPropertyDescriptor(proto, key)!]);
+    saved.push([key, Object.getOwnPropertyDescriptor(proto, key)]);
     Object.defineProperty(proto, key, descriptor);
   };
   for (const name of ACCESSORS) {
-    const original = Object.getOwnPropertyDescriptor(proto, name);
-    if (!original?.get) continue;
-    const nativeGet = original.get;
-    const nativeSet = original.set;
+    const original = lookup(proto, name);
+    const nativeGet = original?.get;
+    const nativeSet = original?.set;
     redefine(name, {
-      ...original,
+      configurable: true,
+      enumerable: original?.enumerable ?? true,
       get: named(`get ${name}`, function (this: unknown) {
         const state = pageSocketOf(this);
-        return state ? read(state, name) : nativeGet.call(this);
+        return state ? read(state, name) : nativeGet?.call(this);
       }),
-      set: nativeSet && named(`set ${name}`, function (this: unknown, value: unknown) {
+      // A class without this accessor keeps the value on each instance: assignments there stay own fields.
+      set: nativeSet || !nativeGet ? named(`set ${name}`, function (this: unknown, value: unknown) {
         const state = pageSocketOf(this);
         if (state) write(state, name, value);
-        else nativeSet.call(this, value);
-      }),
+        else if (nativeSet) nativeSet.call(this, value);
+        else if (typeof this === "object" && this !== null) setOwn(this, name, value);
+      }) : undefined,
     });
   }
   for (const name of ["send", "close"] as const) {
-    const original = Object.getOwnPropertyDescriptor(proto, name)!;
-    const nativeMethod = original.value as (...args: unknown[]) => unknown;
+    const original = lookup(proto, name) ?? { value: undefined, writable: true, enumerable: false, configurable: true };
+    const nativeMethod = (original.value ?? function missing() { throw new TypeError(`WebSocket.prototype.${name} is not a function`); }) as (...args: unknown[]) => unknown;
     const method = {
       send(this: unknown, ...args: unknown[]) {
         const state = pageSocketOf(this);
@@ -126,9 +147,12 @@ export function patchPrototype(proto: WebSocket, routed: typeof WebSocket): () =
     Object.defineProperty(method, "length", { value: nativeMethod.length });
     redefine(name, { ...original, value: method });
   }
-  redefine("constructor", { ...Object.getOwnPropertyDescriptor(proto, "constructor")!, value: routed });
+  redefine("constructor", { ...(lookup(proto, "constructor") ?? { writable: true, enumerable: false, configurable: true }), value: routed });
   return () => {
-    for (const [key, descriptor] of saved.reverse()) Object.defineProperty(proto, key, descriptor);
+    for (const [key, descriptor] of saved.reverse()) {
+      if (descriptor) Object.defineProperty(proto, key, descriptor);
+      else delete (proto as unknown as Record<PropertyKey, unknown>)[key];
+    }
   };
 }
 
