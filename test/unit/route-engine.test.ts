@@ -76,26 +76,27 @@ describe("RouteHost", () => {
       { type: "closePage", id: "1", code: 4000, reason: "r", wasClean: true },
     ]);
   });
-  it("an async handler opens the socket only when it completes; a rejected one never", async () => {
+  it("an async handler opens the socket only when it completes; a rejected one fails the handshake and is reported", async () => {
     const { registry, sent, send, flush } = setup();
     let finish!: () => void;
     add(registry, "**/x", () => new Promise<void>((r) => (finish = r)));
     add(registry, "**/bad", async () => { throw new Error("handler failed"); });
-    const errors: unknown[] = [];
-    const g = globalThis as { reportError?: (e: unknown) => void };
-    const saved = g.reportError;
-    g.reportError = (e) => errors.push(e);
+    const errors: unknown[][] = [];
+    const saved = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
     try {
       send(create("1"));
       send(create("2", "ws://h/bad"));
       await flush();
-      expect(sent).toEqual([]);
+      expect(sent).toEqual([{ type: "closePage", id: "2", code: 1006, reason: "", wasClean: false, error: "Error during WebSocket handshake", handshakeOnly: true }]);
       finish();
       await flush();
-      expect(sent).toEqual([{ type: "ensureOpened", id: "1" }]);
+      expect(sent.slice(1)).toEqual([{ type: "ensureOpened", id: "1" }]);
       expect(errors).toHaveLength(1);
+      expect(String(errors[0]![0])).toContain("the route handler for ws://h/bad failed");
+      expect((errors[0]![1] as Error).message).toBe("handler failed");
     } finally {
-      g.reportError = saved;
+      console.error = saved;
     }
   });
   it("server mode: connect once, default forwarding both ways, per-side handlers turn it off", async () => {
