@@ -11,6 +11,8 @@ export interface SoakServer {
   url: string;
   /** Close codes the server saw, per path, in order. */
   closes: Array<{ path: string; code: number }>;
+  /** Acks received so far, per path. */
+  acks: Map<string, number>;
   close(): Promise<void>;
 }
 
@@ -31,8 +33,8 @@ async function sendRange(ws: WebSocket, from: number, to: number): Promise<void>
   }
 }
 
-/** Runs the soak on one connection: K frames, then wait for the ack of the last of them. */
-function soak(ws: WebSocket, n: number, k: number): void {
+/** Runs the soak on one connection: K frames, then wait for the ack of the last of them; `acked` counts acks. */
+function soak(ws: WebSocket, n: number, k: number, acked: () => void): void {
   let sent = 0;
   const next = async () => {
     const to = Math.min(n, sent + k);
@@ -41,7 +43,9 @@ function soak(ws: WebSocket, n: number, k: number): void {
     if (sent === n && ws.readyState === ws.OPEN) ws.send("end");
   };
   ws.on("message", (data) => {
-    if (data.toString() === `ack:${sent - 1}` && sent < n) void next();
+    if (data.toString() !== `ack:${sent - 1}`) return;
+    acked();
+    if (sent < n) void next();
   });
   void next();
 }
@@ -51,6 +55,7 @@ export async function startSoakServer(): Promise<SoakServer> {
   const http: Server = createServer((_req, res) => { res.writeHead(426); res.end(); });
   const wss = new WebSocketServer({ noServer: true });
   const closes: SoakServer["closes"] = [];
+  const acks: SoakServer["acks"] = new Map();
   http.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://x");
     if (url.pathname === "/refuse") {
@@ -61,7 +66,8 @@ export async function startSoakServer(): Promise<SoakServer> {
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("close", (code) => closes.push({ path: url.pathname, code }));
       const n = Number(url.searchParams.get("n") ?? 0);
-      if (url.pathname === "/soak") soak(ws, n, Number(url.searchParams.get("k") ?? 500));
+      const key = url.pathname + url.search;
+      if (url.pathname === "/soak") soak(ws, n, Number(url.searchParams.get("k") ?? 500), () => acks.set(key, (acks.get(key) ?? 0) + 1));
       else if (url.pathname === "/burst-close") void sendRange(ws, 0, n).then(() => ws.close(4001, "bye"));
       else ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
     });
@@ -70,6 +76,7 @@ export async function startSoakServer(): Promise<SoakServer> {
   return {
     url: `ws://127.0.0.1:${(http.address() as AddressInfo).port}`,
     closes,
+    acks,
     close: () => closeServers(http, wss),
   };
 }
