@@ -15,7 +15,9 @@ process.on("SIGINT", () => {
   if (stopping) process.exit(130);
   stopping = true;
   process.stderr.write("\nwsbridge: interrupted\n");
-  process.exit(130);
+  // A test run finishes pytest's partial summary and JUnit file first; a second Ctrl-C (or 20 s) exits at once.
+  if (cli.interruptRun?.()) setTimeout(() => process.exit(130), 20_000).unref();
+  else process.exit(130);
 });
 const code = await cli.main(process.argv.slice(2));
 process.exit(code);

@@ -22,3 +22,21 @@ def reset() -> None:
             errors.append(error)
     if errors:
         raise errors[0]
+
+
+_error_listeners: list[Callable[[str], None]] = []
+
+
+def on_error(fn: Callable[[str], None]) -> Callable[[str], None]:
+    """Registers `fn` to receive every error text `report_error` reports (the pytest plugin fails the test with it)."""
+    _error_listeners.append(fn)
+    return fn
+
+
+def report_error(text: str) -> None:
+    """Reports an exception raised outside the caller's code (a handler, a task) to the console and the listeners."""
+    import js
+
+    js.console.error(text)
+    for listener in list(_error_listeners):
+        listener(text)

@@ -1,56 +1,119 @@
-// Command-line parsing for `wsbridge test` (pure: no I/O), so usage errors are unit-tested.
+// Command-line parsing for `wsbridge test` (pure: no I/O): wsbridge's own options, and the rest handed to pytest.
 
-/** Thrown for a bad command line; the CLI prints its message and exits 2. */
+/** Thrown for a bad command line; the CLI prints its message and exits with pytest's usage code (4). */
 export class UsageError extends Error {
   override name = "UsageError";
 }
 
 export interface TestOptions {
+  /** Everything that is not wsbridge's, in order, for pytest. */
+  pytestArgs: string[];
+  /** The positional arguments among `pytestArgs` (paths, `file.py::test`), as best pytest's options allow. */
   paths: string[];
-  browserPath?: string;
-  junit?: string;
-  k?: string;
-  /** Per-test timeout in milliseconds. */
+  /** `pytestArgs` without the positional ones: what a worker page gets besides the test ids it runs. */
+  optionArgs: string[];
+  /** Per-test time limit in seconds (default 30). */
   timeout: number;
+  /** Pages that run tests at once (default: the number of cores, at least 1). */
+  workers?: number;
+  /** `[index, total]` of `--shard i/n`, 1-based. */
+  shard?: [number, number];
+  browserPath?: string;
+  requirements?: string;
+  wheels?: string;
+  pyodideIndex?: string;
+  /** Seconds to wait for Pyodide and the packages to load in a page (default 120). */
+  loadTimeout: number;
   help: boolean;
 }
 
-export const DEFAULT_TIMEOUT_MS = 30_000;
+export const DEFAULT_TIMEOUT_S = 30;
+export const DEFAULT_LOAD_TIMEOUT_S = 120;
 
-/** Options that take a value, by every spelling. */
-const VALUE_OPTIONS: Record<string, "browserPath" | "junit" | "k" | "timeout"> = {
-  "--browser-path": "browserPath",
-  "--junit": "junit",
-  "--junit-xml": "junit",
-  "-k": "k",
+type ValueKey = "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "loadTimeout";
+
+/** wsbridge's options that take a value. */
+const OWN_OPTIONS: Record<string, ValueKey> = {
   "--timeout": "timeout",
+  "--workers": "workers",
+  "--shard": "shard",
+  "--browser-path": "browserPath",
+  "--requirements": "requirements",
+  "--wheels": "wheels",
+  "--pyodide-index": "pyodideIndex",
+  "--load-timeout": "loadTimeout",
 };
 
-/** Parses the arguments after `test`: options anywhere, `--` ends them, `--opt=value` and `-kEXPR` work. */
+/** pytest's options that take a separate value, so that value is not mistaken for a path. */
+const PYTEST_VALUE_OPTIONS = new Set([
+  "-k", "-m", "-c", "-p", "-o", "-W", "-r", "--maxfail", "--tb", "--durations", "--durations-min", "--junitxml",
+  "--junit-xml", "--junit-prefix", "--rootdir", "--basetemp", "--confcutdir", "--capture", "--color", "--deselect",
+  "--ignore", "--ignore-glob", "--log-level", "--log-format", "--log-date-format", "--log-cli-level",
+  "--log-cli-format", "--log-cli-date-format", "--log-file", "--log-file-level", "--log-file-format",
+  "--log-file-date-format", "--import-mode", "--override-ini", "--pythonwarnings", "--last-failed-no-failures",
+  "--lfnf", "--code-highlight", "--doctest-glob", "--show-capture", "--assert", "--inifile", "--config-file",
+  "--verbosity", "--report-chars", "--cache-show", "--disable-plugin-autoload",
+]);
+
+/** A positive whole number, or a UsageError naming the option and the rule. */
+function wholeNumber(name: string, value: string, min: number): number {
+  if (!/^\d+$/.test(value) || Number(value) < min) throw new UsageError(`${name} needs a whole number of at least ${min}, got ${JSON.stringify(value)}`);
+  return Number(value);
+}
+
+/** A number of seconds above 0 (fractions allowed). */
+function seconds(name: string, value: string): number {
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) throw new UsageError(`${name} needs a number of seconds above 0, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** `i/n` with 1 <= i <= n. */
+export function parseShard(value: string): [number, number] {
+  const match = /^(\d+)\/(\d+)$/.exec(value);
+  if (!match) throw new UsageError(`--shard needs INDEX/TOTAL (e.g. 1/3), got ${JSON.stringify(value)}`);
+  const [index, total] = [Number(match[1]), Number(match[2])];
+  if (total < 1 || index < 1 || index > total) throw new UsageError(`--shard ${value}: INDEX must be between 1 and TOTAL (${total})`);
+  return [index, total];
+}
+
+/** Parses the arguments after `test`: wsbridge's options (`--opt value` or `--opt=value`) anywhere; the rest is pytest's. */
 export function parseTestArgs(argv: readonly string[]): TestOptions {
-  const options: TestOptions = { paths: [], timeout: DEFAULT_TIMEOUT_MS, help: false };
+  const options: TestOptions = { pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
-    if (arg === "--") { options.paths.push(...argv.slice(i + 1)); break; }
+    if (arg === "--") {
+      const rest = argv.slice(i + 1);
+      options.pytestArgs.push(...rest);
+      options.paths.push(...rest);
+      break;
+    }
     if (arg === "-h" || arg === "--help") { options.help = true; continue; }
-    if (!arg.startsWith("-") || arg === "-") { options.paths.push(arg); continue; }
-    let name = arg;
-    let value: string | undefined;
-    const eq = arg.indexOf("=");
-    if (arg.startsWith("--") && eq > 0) { name = arg.slice(0, eq); value = arg.slice(eq + 1); }
-    else if (arg.startsWith("-k") && arg.length > 2) { name = "-k"; value = arg.slice(2); }
-    const key = VALUE_OPTIONS[name];
-    if (!key) throw new UsageError(`unknown option: ${name}`);
+    const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
+    const name = eq > 0 ? arg.slice(0, eq) : arg;
+    const key = OWN_OPTIONS[name];
+    if (key === undefined) {
+      options.pytestArgs.push(arg);
+      if (!arg.startsWith("-") || arg === "-") { options.paths.push(arg); continue; }
+      options.optionArgs.push(arg);
+      if (eq < 0 && PYTEST_VALUE_OPTIONS.has(arg) && i + 1 < argv.length) {
+        options.pytestArgs.push(argv[++i]!);
+        options.optionArgs.push(argv[i]!);
+      }
+      continue;
+    }
+    let value = eq > 0 ? arg.slice(eq + 1) : undefined;
     if (value === undefined) {
       if (i + 1 >= argv.length) throw new UsageError(`${name} needs a value`);
       value = argv[++i]!;
     }
-    if (key === "timeout") {
-      if (!/^\d+$/.test(value) || Number(value) <= 0) throw new UsageError(`--timeout needs a whole number of milliseconds above 0, got ${JSON.stringify(value)}`);
-      options.timeout = Number(value);
-    } else {
-      if (value === "") throw new UsageError(`${name} needs a value`);
-      options[key] = value;
+    if (value === "") throw new UsageError(`${name} needs a value`);
+    switch (key) {
+      case "timeout": options.timeout = seconds(name, value); break;
+      case "loadTimeout": options.loadTimeout = seconds(name, value); break;
+      case "workers": options.workers = wholeNumber(name, value, 1); break;
+      case "shard": options.shard = parseShard(value); break;
+      default: options[key] = value;
     }
   }
   return options;

@@ -1,14 +1,16 @@
 // The `wsbridge` command line: `wsbridge test ...` (and the list of commands in `--help`).
-import { runTestCommand, EXIT, type RunIO } from "./runner.js";
+import { runTestCommand, interruptRun, EXIT, type RunIO } from "./runner.js";
+import { runWheelsCommand } from "./wheels-command.js";
 import { runDemoCommand } from "./demo.js";
 
-export { runTestCommand, EXIT, TEST_HELP } from "./runner.js";
+export { runTestCommand, interruptRun, EXIT, TEST_HELP } from "./runner.js";
 
 const VERSION = "0.1.0";
 
 /** Commands, in the order `--help` lists them. */
 const COMMANDS: Array<{ name: string; summary: string; run: (argv: string[], io: RunIO) => Promise<number> }> = [
-  { name: "test", summary: "run Python test files (test_*.py) in headless Chromium", run: runTestCommand },
+  { name: "test", summary: "run real pytest in headless Chromium (options: wsbridge test --help)", run: runTestCommand },
+  { name: "wheels", summary: "fetch the page's locked pytest wheels (and --requirements FILE) into the cache", run: runWheelsCommand },
   { name: "demo", summary: "serve the worker-based real-time demo on 127.0.0.1", run: runDemoCommand },
 ];
 
@@ -41,6 +43,8 @@ export async function main(argv: readonly string[], io: RunIO = processIO()): Pr
 export function processIO(): RunIO {
   return {
     out: (text) => void process.stdout.write(text),
+    isTTY: process.stdout.isTTY === true,
+    columns: process.stdout.columns,
     err: (text) => void process.stderr.write(text),
     cwd: process.cwd(),
     env: process.env,

@@ -1,54 +1,60 @@
-// `wsbridge test`: runs Python test files in headless Chromium, one fresh page per file, one browser per run.
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve, sep } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { attachPython, PythonError, type PythonHandle } from "../playwright/attach.js";
+// `wsbridge test`: real pytest in headless Chromium. One controller page runs the user's pytest session (collection,
+// terminal output, JUnit, cache, exit code); N worker pages run the tests file by file and send their reports back,
+// which the controller replays. A worker page that blocks is killed from here and its test reported failed.
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, resolve, sep } from "node:path";
+import type { Browser } from "playwright-core";
 import { findChromium, launchChromium, BrowserNotFoundError } from "../playwright/browser.js";
 import { startStaticServer, type StaticServer } from "../playwright/static-server.js";
 import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
-import { discoverTestFiles, DiscoveryError, type TestFile } from "./discover.js";
-import { compileK, KExpressionError } from "./kexpr.js";
-import { junitXml, type TestResult } from "./junit.js";
+import { TestPage, pyString, type PageSetup } from "./page.js";
+import { findRootdir, mirrorFolder, wsbridgeSettings } from "./project.js";
+import { ensureLockedWheels, pyodideIndexPackages, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
 
-/** Exit codes of `wsbridge test` (also listed in `--help`). */
-export const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3 } as const;
+/** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C. */
+export const EXIT = { ok: 0, failed: 1, interrupted: 2, internal: 3, usage: 4, noTests: 5, sigint: 130 } as const;
 
-/** Extra milliseconds the Node side waits past `--timeout` before it declares the page blocked. */
-const BLOCKED_GRACE_MS = 3_000;
-/** Limits for copying a test file's folder into the page (Pyodide's in-memory file system). */
-const MIRROR = { maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 16 * 1024 * 1024, maxFiles: 2_000 };
-const MIRROR_SKIP = new Set(["node_modules", "__pycache__", "venv", "dist", "build"]);
+/** Seconds the runner waits past a test's own time limit before it declares the page blocked. */
+const BLOCKED_GRACE_S = 5;
+/** Console lines kept per page for the report of a test whose page died. */
+const CONSOLE_KEEP = 50;
 
 export interface RunIO {
   out(text: string): void;
   err(text: string): void;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** True when `out` is a terminal (pytest then prints in colour). */
+  isTTY?: boolean;
+  /** Terminal width for pytest's lines. */
+  columns?: number;
+}
+
+/** The run in progress, so Ctrl-C can ask it to finish with a partial summary. */
+let current: Run | undefined;
+
+/** Asks a running `wsbridge test` to stop (Ctrl-C): pytest prints what ran and writes its files. False when none runs. */
+export function interruptRun(): boolean {
+  if (!current) return false;
+  void current.interrupt();
+  return true;
 }
 
 /** Runs `wsbridge test ARGS`; resolves to the exit code. */
 export async function runTestCommand(argv: readonly string[], io: RunIO): Promise<number> {
   let options: TestOptions;
-  let select: (id: string) => boolean = () => true;
-  let files: TestFile[];
   try {
     options = parseTestArgs(argv);
-    if (options.help) { io.out(TEST_HELP); return EXIT.ok; }
-    if (options.k !== undefined) select = compileK(options.k);
-    files = discoverTestFiles(options.paths, io.cwd);
   } catch (error) {
-    if (error instanceof UsageError || error instanceof KExpressionError || error instanceof DiscoveryError) {
-      io.err(`wsbridge test: ${error.message}\nRun \`wsbridge test --help\` for usage.\n`);
+    if (error instanceof UsageError) {
+      io.err(`wsbridge test: ${error.message} (see wsbridge test --help)\n`);
       return EXIT.usage;
     }
     throw error;
   }
-  if (files.length === 0) {
-    io.err(`wsbridge test: no test files (test_*.py) found in ${options.paths.length ? options.paths.join(" ") : "."}\n`);
-    io.out("0 passed, 0 failed\n");
-    return EXIT.usage;
-  }
+  if (options.help) { io.out(TEST_HELP); return EXIT.ok; }
   let executable: string;
   try {
     executable = findChromium(options.browserPath, io.env);
@@ -56,74 +62,315 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     if (error instanceof BrowserNotFoundError) { io.err(`wsbridge test: ${error.message}\n`); return EXIT.usage; }
     throw error;
   }
-
-  const started = new Date().toISOString();
-  const session = new Session(options, io, select);
+  const run = new Run(options, io);
   try {
-    await session.start(executable);
+    await run.prepare();
   } catch (error) {
-    await session.stop();
-    io.err(`wsbridge test: could not start Chromium at ${executable}: ${message(error).split("\n")[0]}\n`);
-    return EXIT.usage;
+    if (error instanceof SetupError) { io.err(`wsbridge test: ${error.message}\n`); return EXIT.usage; }
+    throw error;
   }
+  current = run;
   try {
-    for (const file of files) await session.runFile(file);
+    return await run.execute(executable);
   } catch (error) {
-    io.err(`wsbridge test: internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
-    await session.stop();
-    return EXIT.internal;
+    io.err(`wsbridge test: ${error instanceof SetupError ? error.message : `internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`}\n`);
+    return error instanceof SetupError ? EXIT.usage : EXIT.internal;
+  } finally {
+    current = undefined;
+    await run.stop();
   }
-  await session.stop();
-  const results = session.results;
-
-  const passed = results.filter((r) => r.passed).length;
-  const failed = results.length - passed;
-  let junitFailed = false;
-  if (options.junit) {
-    const target = resolve(io.cwd, options.junit);
-    try {
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, junitXml(results, started));
-    } catch (error) {
-      io.err(`wsbridge test: cannot write the JUnit report ${options.junit}: ${message(error)}\n`);
-      junitFailed = true;
-    }
-  }
-  if (failed > 0) {
-    io.out(`\nFailed:\n`);
-    for (const r of results) if (!r.passed) io.out(`  ${testId(r)}\n`);
-  }
-  if (results.length === 0) {
-    io.err(`wsbridge test: no tests ran${options.k !== undefined ? ` (-k ${JSON.stringify(options.k)} matched none)` : " (no test_* functions found)"}\n`);
-    io.out("0 passed, 0 failed\n");
-    return EXIT.usage;
-  }
-  io.out(`${passed} passed, ${failed} failed\n`);
-  return junitFailed ? EXIT.usage : failed > 0 ? EXIT.failed : EXIT.ok;
 }
 
-const testId = (r: { file: string; name: string }) => (r.name ? `${r.file}::${r.name}` : r.file);
+/** One file's tests as the controller planned them: run ids are `abs/path.py::rest`. */
+interface Job {
+  file: string;
+  ids: string[];
+}
 
-/** Indents every line of `text` by four spaces. */
-const indent = (text: string) => text.replace(/\s+$/, "").split("\n").map((l) => `    ${l}`).join("\n") + "\n";
+/** A worker event as the controller replays it. */
+type Event = Record<string, unknown> & { t: string };
 
-/** One run: the browser, the servers, and the page of the file being run. */
-class Session {
-  results: TestResult[] = [];
-  private browser?: Browser;
+/** One worker slot: its page (reopened after a kill) and the test in progress. */
+interface Slot {
+  index: number;
+  page?: TestPage;
+  opening?: Promise<TestPage>;
+  console: string[];
+  line: string;
+  onMessage?: (kind: string, data: Record<string, unknown>) => void;
+}
+
+/** Everything one `wsbridge test` run holds. */
+class Run {
   private staticServer?: StaticServer;
   private testServer?: TestServer;
-  private context?: BrowserContext;
-  private page?: Page;
-  private py?: PythonHandle;
-  private output: string[] = [];
-  private mirrors = new Map<string, Record<string, string>>();
+  private browser?: Browser;
+  private controller?: TestPage;
+  private rootdir = "";
+  private files: Record<string, string> = {};
+  private wheelFiles: string[] = [];
+  private pyodidePackages: string[] = [];
+  private queue: Job[] = [];
+  private stopping = false;
+  private interrupted = false;
+  private toController: Promise<void> = Promise.resolve();
+  private planned?: (jobs: Job[]) => void;
 
-  constructor(private options: TestOptions, private io: RunIO, private select: (id: string) => boolean) {}
+  constructor(private options: TestOptions, private io: RunIO) {}
 
-  async start(executable: string): Promise<void> {
-    [this.staticServer, this.testServer] = await Promise.all([startStaticServer(), startTestServer()]);
-    this.browser = await launchChromium(executable);
+  /** Finds the project and resolves the page's packages before any browser starts (errors here are one line). */
+  async prepare(): Promise<void> {
+    const { rootdir, inifile } = findRootdir(this.options.paths, this.io.cwd);
+    this.rootdir = rootdir;
+    const settings = wsbridgeSettings(inifile);
+    const requirements = this.options.requirements ? resolve(this.io.cwd, this.options.requirements) : settings.requirements;
+    const wheels = this.options.wheels ? resolve(this.io.cwd, this.options.wheels) : settings.wheels;
+    const index = this.options.pyodideIndex ?? settings.pyodideIndex;
+    this.wheelFiles = ensureLockedWheels(this.io.env, (line) => this.io.err(`${line}\n`));
+    if (wheels) this.wheelFiles.push(...wheelsIn(wheels));
+    let provided = new Set<string>();
+    if (index && requirements) {
+      const { readFileSync } = await import("node:fs");
+      let names: string[] = [];
+      try { names = requirementNames(readFileSync(requirements, "utf8")); } catch { throw new SetupError(`--requirements ${requirements}: no such file`); }
+      const found = await pyodideIndexPackages(/^https?:/.test(index) ? index : resolve(this.io.cwd, index), names);
+      this.pyodidePackages = found.urls;
+      provided = found.provided;
+    }
+    if (requirements) this.wheelFiles.push(...resolveRequirements(requirements, provided, this.io.env));
+    this.files = mirrorFolder(rootdir, { withCache: true });
+  }
+
+  async execute(executable: string): Promise<number> {
+    const mounts: Record<string, string> = {};
+    const dirs = [...new Set([...this.wheelFiles, ...this.pyodidePackages.filter((p) => !/^https?:/.test(p))].map((f) => dirname(f)))];
+    dirs.forEach((dir, i) => { mounts[`wheels${i}`] = dir; });
+    [this.staticServer, this.testServer] = await Promise.all([startStaticServer({ mounts }), startTestServer()]);
+    const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
+    try {
+      this.browser = await launchChromium(executable);
+    } catch (error) {
+      throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
+    }
+    const base: Omit<PageSetup, "prepare"> = {
+      baseURL: this.staticServer.url,
+      wheelURLs: this.wheelFiles.map(urlOf),
+      pyodidePackageURLs: this.pyodidePackages.map(urlOf),
+      loadTimeoutMs: this.options.loadTimeout * 1000,
+    };
+    const env = {
+      WSBRIDGE_TEST_SERVER: this.testServer.url,
+      WSBRIDGE_TIMEOUT: String(this.options.timeout),
+      COLUMNS: String(this.io.columns ?? 80),
+      ...(this.io.env.PY_COLORS !== undefined ? { PY_COLORS: this.io.env.PY_COLORS } : {}),
+      ...(this.io.env.NO_COLOR !== undefined ? { NO_COLOR: this.io.env.NO_COLOR } : {}),
+      ...(this.io.env.FORCE_COLOR !== undefined ? { FORCE_COLOR: this.io.env.FORCE_COLOR } : {}),
+    };
+    const workerFiles = Object.fromEntries(Object.entries(this.files).filter(([path]) => !path.includes("/.pytest_cache/")));
+    const setupFor = (files: Record<string, string>): PageSetup => ({ ...base, prepare: JSON.stringify({ files, cwd: this.io.cwd, env }) });
+    const slots: Slot[] = Array.from({ length: this.options.workers ?? Math.max(1, availableParallelism()) }, (_, index) => ({ index, console: [], line: "" }));
+    // Worker pages load while the controller loads and collects.
+    for (const slot of slots) { slot.opening = this.openWorker(slot, setupFor(workerFiles)); slot.opening.catch(() => undefined); }
+    const plan = new Promise<Job[]>((ok) => { this.planned = ok; });
+    const controllerConsole: string[] = [];
+    try {
+      this.controller = await TestPage.open(this.browser, setupFor(this.files), {
+        message: (kind, json) => this.fromController(kind, json),
+        output: (_stream, text) => this.io.out(text),
+        console: (line) => keep(controllerConsole, line),
+      });
+    } catch (error) {
+      throw new SetupError(`the controller page did not start: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
+    }
+    const color = !this.options.pytestArgs.some((a) => a.startsWith("--color")) && this.io.isTTY ? ["--color=yes"] : [];
+    const result = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
+      `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify({ args: [...color, ...this.options.pytestArgs], shard: this.options.shard ?? null }))})`,
+    );
+    result.catch(() => undefined);
+    const work = plan.then(async (jobs) => {
+      this.queue = jobs;
+      const used = slots.slice(0, Math.max(1, Math.min(slots.length, jobs.length)));
+      for (const slot of slots.slice(used.length)) void this.closeSlot(slot);
+      await Promise.all(used.map((slot) => this.workLoop(slot, setupFor(workerFiles))));
+      this.sendToController({ t: "done" });
+    });
+    work.catch(() => undefined);
+    let outcome: { exit: number; files: Record<string, string> };
+    try {
+      outcome = await result;
+    } catch (error) {
+      this.stopping = true;
+      throw new Error(`pytest failed in the controller page: ${error instanceof Error ? error.message : String(error)}\n${controllerConsole.join("\n")}`);
+    } finally {
+      this.stopping = true;
+      this.planned?.([]);
+      await Promise.all(slots.map((slot) => this.closeSlot(slot)));
+    }
+    this.writeBack(outcome.files);
+    return this.interrupted ? EXIT.sigint : outcome.exit;
+  }
+
+  /** Messages from the controller: the plan of files to run, or "stop" (-x, --maxfail). */
+  private fromController(kind: string, json: string): void {
+    if (kind === "plan") this.planned?.(JSON.parse(json) as Job[]);
+    else if (kind === "stop") this.stopping = true;
+  }
+
+  /** Delivers to the controller in order. */
+  private sendToController(message: unknown): void {
+    this.toController = this.toController.then(() => this.controller?.deliver(message)).catch(() => undefined);
+  }
+
+  /** Takes files from the queue until it is empty or the run stops. */
+  private async workLoop(slot: Slot, setup: PageSetup): Promise<void> {
+    for (let job = this.queue.shift(); job && !this.stopping; job = this.queue.shift()) await this.runJob(slot, job, setup);
+  }
+
+  /** Opens (or reopens) the slot's page. */
+  private openWorker(slot: Slot, setup: PageSetup): Promise<TestPage> {
+    slot.console = [];
+    return TestPage.open(this.browser!, setup, {
+      message: (kind, json) => slot.onMessage?.(kind, JSON.parse(json) as Record<string, unknown>),
+      output: (_stream, text) => this.workerOutput(slot, text),
+      console: (line) => keep(slot.console, line),
+    });
+  }
+
+  /** Uncaptured worker output (`-s`): whole lines only, so it never splits another line. */
+  private workerOutput(slot: Slot, text: string): void {
+    slot.line += text;
+    const end = slot.line.lastIndexOf("\n");
+    if (end < 0) return;
+    this.io.out(slot.line.slice(0, end + 1));
+    slot.line = slot.line.slice(end + 1);
+  }
+
+  private async closeSlot(slot: Slot): Promise<void> {
+    const page = slot.page ?? (await slot.opening?.catch(() => undefined));
+    slot.page = slot.opening = undefined;
+    await page?.close();
+  }
+
+  /** Runs one file's tests on the slot, reopening the page when a test blocks or crashes it. */
+  private async runJob(slot: Slot, job: Job, setup: PageSetup): Promise<void> {
+    let remaining = [...job.ids];
+    while (remaining.length > 0 && !this.stopping) {
+      let page: TestPage;
+      try {
+        page = slot.page ?? (await (slot.opening ?? this.openWorker(slot, setup)));
+        slot.page = page;
+        slot.opening = undefined;
+      } catch (error) {
+        slot.opening = undefined;
+        for (const id of remaining) this.lost(id, `the worker page did not start: ${error instanceof Error ? error.message : String(error)}`, 0, "");
+        return;
+      }
+      remaining = await this.runOnPage(slot, page, job, remaining);
+    }
+  }
+
+  /** One pytest run in a worker page over `ids`; resolves to the ids still to run after a killed page. */
+  private runOnPage(slot: Slot, page: TestPage, job: Job, ids: string[]): Promise<string[]> {
+    const left = new Map(ids.map((id) => [restOf(id), id]));
+    let events: Event[] = [];
+    let running: { nodeid: string; location: unknown; started: number; consoleFrom: number } | undefined;
+    let collectErrors = "";
+    let timer: NodeJS.Timeout | undefined;
+    return new Promise<string[]>((done) => {
+      let finished = false;
+      const finish = (rest: string[]) => {
+        if (finished) return;
+        finished = true;
+        clearTimeout(timer);
+        slot.onMessage = undefined;
+        done(rest);
+      };
+      const kill = async (why: string) => {
+        if (finished || !running) return;
+        const test = running;
+        const output = slot.console.slice(test.consoleFrom).join("\n");
+        slot.page = undefined;
+        await page.close();
+        events.push({ t: "lost", nodeid: test.nodeid, location: test.location, message: why, duration: (Date.now() - test.started) / 1000, output });
+        events.push({ t: "finish", nodeid: test.nodeid, location: test.location });
+        this.sendToController({ t: "test", events });
+        events = [];
+        left.delete(restOf(test.nodeid));
+        finish([...left.values()]);
+      };
+      slot.onMessage = (kind, data) => {
+        if (kind === "start") {
+          const limit = Number(data.timeout) || this.options.timeout;
+          running = { nodeid: String(data.nodeid), location: data.location, started: Date.now(), consoleFrom: slot.console.length };
+          events = [{ t: "start", nodeid: data.nodeid, location: data.location }];
+          clearTimeout(timer);
+          timer = setTimeout(() => void kill(
+            `Timeout: ${running?.nodeid} did not finish within ${limit} s and blocked the page (a synchronous loop or wait never ` +
+            `returned). The page was killed; a new page runs the rest of this file.`,
+          ), (limit + BLOCKED_GRACE_S) * 1000);
+        } else if (kind === "report") {
+          events.push({ t: "report", data: data.data });
+        } else if (kind === "finish") {
+          clearTimeout(timer);
+          events.push({ t: "finish", nodeid: data.nodeid, location: data.location });
+          this.sendToController({ t: "test", events });
+          events = [];
+          left.delete(restOf(String(data.nodeid)));
+          running = undefined;
+        } else if (kind === "collecterror") {
+          collectErrors += `${String(data.text)}\n`;
+        }
+      };
+      const call = page.py.runAsync<number>(
+        `_pytest_session.run_worker(${pyString(JSON.stringify({ args: ["--capture=sys", "-o", "cache_dir=/tmp/wsbridge-worker-cache", ...this.options.optionArgs.map(sysCapture)], ids, roots: [this.rootdir] }))})`,
+      );
+      call.then((code) => {
+        if (finished) return;
+        if (left.size > 0 && !this.stopping && code !== 1) {
+          for (const id of left.values()) this.lost(id, `not run: pytest in the worker page exited with code ${code}${collectErrors ? `:\n${collectErrors}` : ""}`, 0, "");
+        }
+        finish([]);
+      }, (error: unknown) => {
+        if (finished) return;
+        if (running) void kill(`the page died while this test ran: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+        else { slot.page = undefined; void page.close(); finish([...left.values()]); }
+      });
+    });
+  }
+
+  /** Reports a test that could not run (its page died before it started): one failed report to the controller. */
+  private lost(id: string, message: string, duration: number, output: string): void {
+    const nodeid = nodeIdOf(id, this.rootdir);
+    const location = [nodeid.split("::")[0], null, nodeid.split("::").slice(1).join("::")];
+    this.sendToController({ t: "test", events: [
+      { t: "start", nodeid, location },
+      { t: "lost", nodeid, location, message, duration, output },
+      { t: "finish", nodeid, location },
+    ] });
+  }
+
+  /** Ctrl-C: no more files; the controller stops and pytest prints the partial summary and writes its files. */
+  async interrupt(): Promise<void> {
+    this.interrupted = this.stopping = true;
+    this.queue = [];
+    this.planned?.([]);
+    this.sendToController({ t: "interrupt" });
+  }
+
+  /** Writes the files the controller's session produced: the JUnit report and `.pytest_cache`, nothing else. */
+  private writeBack(files: Record<string, string>): void {
+    const cache = `${this.rootdir}${sep}.pytest_cache${sep}`;
+    const junit = junitPath(this.options.pytestArgs, this.io.cwd);
+    for (const [path, text] of Object.entries(files)) {
+      const target = resolve(path);
+      if (!target.startsWith(cache) && target !== junit) continue;
+      try {
+        mkdirSync(dirname(target), { recursive: true });
+        writeFileSync(target, text);
+      } catch (error) {
+        this.io.err(`wsbridge test: cannot write ${target}: ${error instanceof Error ? error.message : String(error)}\n`);
+      }
+    }
   }
 
   async stop(): Promise<void> {
@@ -131,228 +378,91 @@ class Session {
     await this.testServer?.close().catch(() => undefined);
     await this.staticServer?.close().catch(() => undefined);
   }
-
-  /** Opens a fresh context and page with Pyodide, the test files and the environment in place. */
-  private async openPage(file: TestFile): Promise<PythonHandle> {
-    await this.closePage();
-    this.context = await this.browser!.newContext();
-    const page = (this.page = await this.context.newPage());
-    page.on("console", (message) => {
-      const type = message.type();
-      this.output.push(type === "log" || type === "info" ? message.text() : `[${type}] ${message.text()}`);
-    });
-    page.on("pageerror", (error) => this.output.push(`[pageerror] ${error.message}`));
-    const py = await attachPython(page, { baseURL: this.staticServer!.url, timeout: 60_000 });
-    const root = dirname(file.path);
-    const payload = {
-      files: this.mirrors.get(root) ?? this.mirrors.set(root, mirror(root)).get(root)!,
-      roots: [root],
-      path_entry: root,
-      cwd: this.io.cwd,
-      env: { WSBRIDGE_TEST_SERVER: this.testServer!.url },
-    };
-    await py.run(`import wsbridge.testing as _wsbridge_testing\n_wsbridge_testing._setup(${pyString(JSON.stringify(payload))})`);
-    this.output = [];
-    this.py = py;
-    return py;
-  }
-
-  private async closePage(): Promise<void> {
-    const context = this.context;
-    this.context = this.page = this.py = undefined;
-    await context?.close().catch(() => undefined);
-  }
-
-  private record(result: TestResult): void {
-    this.results.push(result);
-    const id = testId(result);
-    if (result.passed) {
-      this.io.out(`PASS ${id} (${Math.round(result.durationMs)} ms)\n`);
-      return;
-    }
-    let text = `FAIL ${id} (${Math.round(result.durationMs)} ms)\n${indent(result.error ?? "failed")}`;
-    if (result.output) text += `    ----- output -----\n${indent(result.output)}`;
-    this.io.out(text);
-  }
-
-  private takeOutput(): string {
-    const text = this.output.join("\n");
-    this.output = [];
-    return text;
-  }
-
-  async runFile(file: TestFile): Promise<void> {
-    const t0 = performance.now();
-    let py: PythonHandle;
-    let names: string[];
-    try {
-      py = await this.openPage(file);
-    } catch (error) {
-      this.record({ file: file.display, name: "", passed: false, durationMs: performance.now() - t0, error: `could not start the page for this file:\n${message(error)}`, output: this.takeOutput() });
-      await this.closePage();
-      return;
-    }
-    try {
-      const collected = await deadline(
-        py.run<{ ok: boolean; names?: string[]; error?: string }>(`_wsbridge_testing._collect(${pyString(file.path)})`),
-        this.options.timeout + BLOCKED_GRACE_MS,
-        `Timeout: importing the file did not finish within ${this.options.timeout} ms and blocked the page`,
-      );
-      if (!collected.ok) throw new Error(collected.error);
-      names = collected.names ?? [];
-    } catch (error) {
-      this.record({ file: file.display, name: "", passed: false, durationMs: performance.now() - t0, error: `could not load the file:\n${message(error)}`, output: this.takeOutput() });
-      await this.closePage();
-      return;
-    }
-    if (file.only) {
-      const unknown = file.only.filter((n) => !names.includes(n));
-      for (const name of unknown) {
-        this.record({ file: file.display, name, passed: false, durationMs: 0, error: `no test function ${name} in ${file.display}` });
-      }
-      names = names.filter((n) => file.only!.includes(n));
-    }
-    names = names.filter((n) => this.select(`${file.display}::${n}`));
-    for (const name of names) {
-      if (!this.py) {
-        try {
-          py = await this.openPage(file);
-        } catch (error) {
-          this.record({ file: file.display, name, passed: false, durationMs: 0, error: `could not restart the page:\n${message(error)}` });
-          continue;
-        }
-      }
-      await this.runTest(file, name, this.py!);
-    }
-    await this.closePage();
-  }
-
-  private async runTest(file: TestFile, name: string, py: PythonHandle): Promise<void> {
-    const timeout = this.options.timeout;
-    this.output = [];
-    const t0 = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const blocked = new Promise<"blocked">((ok) => { timer = setTimeout(() => ok("blocked"), timeout + BLOCKED_GRACE_MS); });
-    const call = py.runAsync<{ passed: boolean; error: string | null; ms: number }>(
-      `await _wsbridge_testing._run(${pyString(file.path)}, ${pyString(name)}, ${timeout})`,
-    );
-    call.catch(() => undefined); // a killed page rejects it after we stopped waiting
-    let outcome: Awaited<typeof call> | "blocked";
-    try {
-      outcome = await Promise.race([call, blocked]);
-    } catch (error) {
-      clearTimeout(timer);
-      const why = error instanceof PythonError ? `the runner failed inside the page:\n${error.message}` : `the page failed (it was restarted for the remaining tests):\n${message(error)}`;
-      this.record({ file: file.display, name, passed: false, durationMs: performance.now() - t0, error: why, output: this.takeOutput() });
-      await this.closePage();
-      return;
-    }
-    clearTimeout(timer);
-    if (outcome === "blocked") {
-      const output = this.takeOutput();
-      await this.closePage();
-      this.record({
-        file: file.display, name, passed: false, durationMs: performance.now() - t0, output,
-        error: `Timeout: ${name} did not finish within ${timeout} ms and blocked the page (a synchronous loop or wait never returned); the page was closed and a new one runs the remaining tests of this file.`,
-      });
-      return;
-    }
-    this.record({ file: file.display, name, passed: outcome.passed, durationMs: outcome.ms, error: outcome.error ?? undefined, output: this.takeOutput() });
-  }
 }
 
-/** Rejects with `why` when `promise` has not settled within `ms`. */
-async function deadline<T>(promise: Promise<T>, ms: number, why: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  promise.catch(() => undefined);
-  try {
-    return await Promise.race([promise, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(why)), ms); })]);
-  } finally {
-    clearTimeout(timer);
+/** Keeps the last CONSOLE_KEEP lines. */
+function keep(lines: string[], line: string): void {
+  lines.push(line);
+  if (lines.length > CONSOLE_KEEP * 2) lines.splice(0, lines.length - CONSOLE_KEEP);
+}
+
+/** The part of a test id after the file: `test_x[1]`, `TestA::test_b`. */
+function restOf(id: string): string {
+  const at = id.indexOf("::");
+  return at < 0 ? id : id.slice(at + 2);
+}
+
+/** A run id (`/abs/file.py::rest`) as pytest's node id (relative to rootdir, `/` separators). */
+export function nodeIdOf(id: string, rootdir: string): string {
+  const at = id.indexOf("::");
+  const file = at < 0 ? id : id.slice(0, at);
+  const rel = file.startsWith(rootdir + sep) ? file.slice(rootdir.length + 1).split(sep).join("/") : file;
+  return at < 0 ? rel : `${rel}::${id.slice(at + 2)}`;
+}
+
+/** `--capture=fd` hangs in Pyodide (no real file descriptors to redirect): workers capture at the sys level. */
+function sysCapture(arg: string): string {
+  return arg === "--capture=fd" ? "--capture=sys" : arg;
+}
+
+/** The absolute path of `--junitxml`/`--junit-xml`, if given. */
+export function junitPath(args: readonly string[], cwd: string): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^--junit-?xml=(.*)$/.exec(a);
+    if (m) return resolve(cwd, m[1]!);
+    if ((a === "--junitxml" || a === "--junit-xml") && i + 1 < args.length) return resolve(cwd, args[i + 1]!);
   }
+  return undefined;
 }
 
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+export const TEST_HELP = `Usage: wsbridge test [wsbridge options] [pytest options] [PATH...]
 
-/** A Python string literal for `text` (a JSON string literal is one: same escapes). */
-export function pyString(text: string): string {
-  return JSON.stringify(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
-}
+Runs real pytest inside headless Chromium, with real Pyodide and wsbridge. Every
+option that is not one of wsbridge's below is pytest's and does what pytest does
+(-k, -m, -x, --maxfail, -v, -q, -rA, --durations, --lf, --ff, --junitxml, -p,
+-o, --tb...); pytest.ini, pyproject.toml [tool.pytest.ini_options], conftest.py
+and the pythonpath ini option work. The output and the exit code are pytest's.
 
-/** The text files under `root` (recursively, within MIRROR limits) so tests can import helpers and read data. */
-export function mirror(root: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  let total = 0;
-  let count = 0;
-  const walk = (dir: string) => {
-    let entries;
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const entry of entries) {
-      const full = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (!entry.name.startsWith(".") && !MIRROR_SKIP.has(entry.name)) walk(full);
-        continue;
-      }
-      if (!entry.isFile() || count >= MIRROR.maxFiles) continue;
-      const size = statSync(full).size;
-      if (size > MIRROR.maxFileBytes || total + size > MIRROR.maxTotalBytes) continue;
-      const data = readFileSync(full);
-      if (data.includes(0)) continue; // binary: not copied (text only)
-      files[full.split(sep).join("/")] = data.toString("utf8");
-      total += size;
-      count++;
-    }
-  };
-  walk(root);
-  return files;
-}
+wsbridge's options:
+  --workers N          pages that run test files at once (default: the number
+                       of cores); one summary, one JUnit file, same exit code
+  --shard I/N          run only shard I of N (files split deterministically),
+                       for CI matrices
+  --timeout SECONDS    per-test time limit (default 30; a test can set its own
+                       with @pytest.mark.timeout(S)). A hung await fails the
+                       test; a test that blocks the page is killed with its
+                       page and the rest continues in a new page
+  --requirements FILE  pure-Python packages for the page, resolved with the
+                       host's pip (cached; installed once per page)
+  --wheels DIR         a folder of .whl files installed into every page
+  --pyodide-index P    a Pyodide package index (folder or URL with
+                       pyodide-lock.json) for compiled packages named in
+                       --requirements
+  --load-timeout S     seconds for a page to load Pyodide and the packages
+                       (default 120)
+  --browser-path P     the Chromium to use; otherwise $WSBRIDGE_CHROMIUM, then
+                       /usr/bin/chromium, chromium, chromium-browser,
+                       google-chrome on PATH
+  -h, --help           this text
 
-export const TEST_HELP = `Usage: wsbridge test [options] [PATH...]
+The same keys in pyproject.toml:
+  [tool.wsbridge]
+  requirements = "requirements-page.txt"
+  wheels = "wheels/"
+  pyodide-index = "https://..."
 
-Runs Python tests inside headless Chromium with real Pyodide and wsbridge.
-PATH is a folder (searched recursively for test_*.py), a .py file, or
-file.py::test_name. Default: the current folder. Every test_* function
-(plain or async def) is a test; it passes when it returns without raising.
+In the page: fixtures ws_server (the runner's real ws server:
+ws_server.url("/echo")), page and context (wsbridge's routing faces); async def
+tests and async fixtures run on the page's event loop; after every test routes,
+sockets and listeners are reset, and an exception in a socket or route handler
+fails the test (opt out: @pytest.mark.allow_handler_errors).
 
-Isolation: one browser per run, a fresh page (fresh Pyodide) per file, a fresh
-import of the test file and its folder's modules per test (module globals never
-carry over), and wsbridge._lifecycle.reset() after each test (routes removed,
-sockets closed); tasks a test left running are cancelled. Other interpreter
-state (builtins, sys.modules of other packages) lasts for the file's page.
-Bare asserts are rewritten to show values (assert [1, 2] == [1, 3]);
-tests take no arguments (no fixtures).
+pytest's wheels are locked (python/page-wheels.lock.json) and fetched into
+$WSBRIDGE_CACHE (default ~/.cache/wsbridge) by \`wsbridge wheels\` or on first use.
 
-A real WebSocket server runs for the whole run; tests reach it with
-  from wsbridge.testing import server_url
-  server_url("/echo")                      # ws://127.0.0.1:PORT/echo
-or os.environ["WSBRIDGE_TEST_SERVER"] (ws://127.0.0.1:PORT). Paths: /echo,
-/close?code=N&reason=R[&now=1], /burst?n=N[&binary=1], /die?after=N, /reject.
-The test file's folder is copied into the page (text files), the folder is
-first on sys.path, and the working folder is the one wsbridge test ran in.
-
-Options:
-  -k EXPR             run tests whose "path::name" contains EXPR (case-
-                      insensitive); combine with not, and, or, ( )
-  --timeout MS        per-test (and per-file import) time limit, default
-                      30000. A hung async test is cancelled; a test that
-                      blocks the page is killed with its page, and a new
-                      page runs the rest of the file
-  --junit FILE        also write a JUnit XML report to FILE
-  --browser-path P    the Chromium to use; otherwise $WSBRIDGE_CHROMIUM, then
-                      /usr/bin/chromium, chromium, chromium-browser,
-                      google-chrome on PATH
-  -h, --help          show this help
-
-Output: "PASS path::name (N ms)" or "FAIL path::name (N ms)" with the Python
-traceback and the page's console output (print) of the failed test; the last
-line is exactly "N passed, N failed".
-
-Exit codes:
-  0  every test passed
-  1  at least one test failed (a file that cannot be imported counts as one)
-  2  usage error: bad option or path, no browser found (or it does not
-     start), no tests found, or the --junit file cannot be written
-  3  internal error of the runner
+Exit codes: pytest's (0 all passed, 1 some failed, 2 interrupted, 3 internal
+error, 4 usage error — also a missing browser or package, 5 no tests
+collected); 130 after Ctrl-C (pytest's partial summary is printed first).
 `;
+

@@ -1,0 +1,275 @@
+"""The in-page half of `npx wsbridge test`: one controller page and N worker pages, each running real pytest.
+
+The controller runs the user's pytest session (collection, terminal output, JUnit, cache, exit code) but runs no
+test itself: its `pytest_runtestloop` hands the collected test ids to the runner in Node, which gives them to worker
+pages file by file, and replays every report the workers send through the controller's own hooks, the way
+pytest-xdist's controller does. A worker runs pytest on the ids of one file and sends each test's reports back.
+A test that blocks a worker's page is caught in Node; the controller, which never runs tests, stays responsive.
+
+Messages to Node go through `__wsbridgeEmit(kind, json)`; messages from Node are read with `__wsbridgeNext()`.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+import pytest
+from pyodide.ffi import run_sync  # type: ignore[import-not-found]
+
+from . import pytest_plugin
+
+def _emit(kind: str, data: Any) -> None:
+    """Sends one message to the runner in Node (in order with every other message and stdout)."""
+    js.__wsbridgeEmit(kind, json.dumps(data))
+
+
+def _next_message() -> dict[str, Any]:
+    """Waits (JSPI) for the runner's next message to the controller."""
+    return json.loads(run_sync(js.__wsbridgeNext()))
+
+
+def _flush() -> None:
+    """Pushes buffered stdout/stderr to the runner before a message that depends on it."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+
+
+# ------------------------------------------------------------------------------------------------ controller
+
+
+def _file_of(item: pytest.Item) -> str:
+    """The absolute path of the file that defines `item`."""
+    return str(item.path)
+
+
+def _run_id(item: pytest.Item) -> str:
+    """An argument that selects exactly `item` from any working folder: absolute file path + the id's rest."""
+    _, _, rest = item.nodeid.partition("::")
+    return f"{item.path}::{rest}" if rest else str(item.path)
+
+
+def _shard_files(files: list[str], index: int, total: int) -> set[str]:
+    """The files of shard `index` (1-based) of `total`: every total-th file of the sorted list, from index-1."""
+    return set(sorted(files)[index - 1 :: total])
+
+
+class Controller:
+    """pytest plugin of the controller page: collects, hands tests to the workers, replays their reports."""
+
+    def __init__(self, shard: tuple[int, int] | None) -> None:
+        self.shard = shard
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """Keeps only this shard's files (deterministic: sorted paths, every n-th)."""
+        if self.shard is None:
+            return
+        index, total = self.shard
+        keep = _shard_files(list(dict.fromkeys(_file_of(item) for item in items)), index, total)
+        selected = [item for item in items if _file_of(item) in keep]
+        deselected = [item for item in items if _file_of(item) not in keep]
+        if deselected:
+            config.hook.pytest_deselected(items=deselected)
+            items[:] = selected
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool:
+        """Runs the session's tests on the worker pages and replays their reports here."""
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted(f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''} during collection")
+        if session.config.option.collectonly:
+            return True
+        plan: dict[str, list[str]] = {}
+        for item in session.items:
+            plan.setdefault(_file_of(item), []).append(_run_id(item))
+        _flush()
+        _emit("plan", [{"file": file, "ids": ids} for file, ids in plan.items()])
+        stopped = False
+        while True:
+            message = _next_message()
+            kind = message["t"]
+            if kind == "done":
+                break
+            if kind == "interrupt":
+                raise KeyboardInterrupt
+            if kind == "test" and not stopped:
+                for event in message["events"]:
+                    self._replay(session, event)
+                if session.shouldfail or session.shouldstop:
+                    stopped = True
+                    _flush()
+                    _emit("stop", None)
+        if session.shouldfail:
+            raise session.Failed(session.shouldfail)
+        if session.shouldstop:
+            raise session.Interrupted(session.shouldstop)
+        return True
+
+    def _replay(self, session: pytest.Session, event: dict[str, Any]) -> None:
+        """Feeds one worker event (or one the runner made up for a killed page) to this session's hooks."""
+        hook = session.config.hook
+        kind = event["t"]
+        if kind == "start":
+            hook.pytest_runtest_logstart(nodeid=event["nodeid"], location=tuple(event["location"]))
+        elif kind == "finish":
+            hook.pytest_runtest_logfinish(nodeid=event["nodeid"], location=tuple(event["location"]))
+        elif kind == "report":
+            report = hook.pytest_report_from_serializable(config=session.config, data=event["data"])
+            hook.pytest_runtest_logreport(report=report)
+        elif kind == "lost":
+            # The worker page died (blocked or crashed) during this test: one failed call report says so.
+            report = pytest.TestReport(
+                nodeid=event["nodeid"],
+                location=tuple(event["location"]),
+                keywords={},
+                outcome="failed",
+                longrepr=event["message"],
+                when="call",
+                duration=float(event.get("duration", 0.0)),
+                sections=[("Captured page output", event["output"])] if event.get("output") else [],
+            )
+            hook.pytest_runtest_logreport(report=report)
+
+
+def _cache_files(config: pytest.Config) -> dict[str, str]:
+    """The files of the session's `.pytest_cache`, to be written back on the host."""
+    cache = getattr(config, "cache", None)
+    folder = getattr(cache, "_cachedir", None)
+    files: dict[str, str] = {}
+    if folder is None or not os.path.isdir(folder):
+        return files
+    for base, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(base, name)
+            try:
+                with open(path, encoding="utf-8") as fh:
+                    files[path] = fh.read()
+            except (OSError, UnicodeDecodeError):
+                continue
+    return files
+
+
+class _Results:
+    """pytest plugin that remembers the config so the controller can send back the files the session wrote."""
+
+    config: pytest.Config | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self.config = config
+
+
+def run_controller(payload: str) -> dict[str, Any]:
+    """Runs the user's pytest session as the controller; returns {"exit", "files"} (files to write on the host)."""
+    data = json.loads(payload)
+    shard = tuple(data["shard"]) if data.get("shard") else None
+    results = _Results()
+    _flush()
+    code = pytest.main(list(data["args"]), plugins=[pytest_plugin, Controller(shard), results])  # type: ignore[arg-type]
+    _flush()
+    files: dict[str, str] = {}
+    config = results.config
+    if config is not None:
+        files.update(_cache_files(config))
+        xml = getattr(config.option, "xmlpath", None)
+        if xml:
+            path = os.path.abspath(os.path.expanduser(os.path.expandvars(xml)))
+            if os.path.isfile(path):
+                with open(path, encoding="utf-8") as fh:
+                    files[path] = fh.read()
+    return {"exit": int(code), "files": files}
+
+
+# ------------------------------------------------------------------------------------------------ worker
+
+
+class Worker:
+    """pytest plugin of a worker page: sends each test's start, reports and finish to the runner."""
+
+    def __init__(self) -> None:
+        self.timeouts: dict[str, float] = {}
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Silences this session's terminal: the controller prints; prints with `-s` still reach the runner."""
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            config.pluginmanager.unregister(reporter)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> None:
+        """Notes the test's time limit, which the runner needs to tell a blocked page from a slow test."""
+        self.timeouts[item.nodeid] = pytest_plugin.test_timeout(item)
+
+    def pytest_runtest_logstart(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        _flush()
+        _emit("start", {"nodeid": nodeid, "location": list(location), "timeout": self.timeouts.get(nodeid, 0)})
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        config = report_config[0]
+        data = config.hook.pytest_report_to_serializable(config=config, report=report)
+        _emit("report", {"nodeid": report.nodeid, "data": data})
+
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
+        _flush()
+        _emit("finish", {"nodeid": nodeid, "location": list(location)})
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A file that collected in the controller but fails here (it changed, or depends on state): say so."""
+        if report.failed:
+            _emit("collecterror", {"nodeid": report.nodeid, "text": str(report.longrepr)})
+
+
+#: The running worker session's config (reports are serialised with its hooks).
+report_config: list[pytest.Config] = []
+
+
+class _ConfigKeeper:
+    def pytest_configure(self, config: pytest.Config) -> None:
+        report_config[:] = [config]
+
+
+def _forget_modules(roots: list[str], keep: set[str]) -> None:
+    """Drops the modules the run imported from the project's folders, so the next file starts afresh."""
+    prefixes = tuple(root.rstrip("/") + "/" for root in roots)
+    for name, module in list(sys.modules.items()):
+        if name in keep:
+            continue
+        path = getattr(module, "__file__", None) or ""
+        if path.startswith(prefixes) or name == "conftest" or name.startswith("conftest."):
+            del sys.modules[name]
+    importlib.invalidate_caches()
+
+
+def run_worker(payload: str) -> int:
+    """Runs pytest on the given test ids (one file) in this worker page; the reports go to the runner."""
+    data = json.loads(payload)
+    before = set(sys.modules)
+    try:
+        _flush()
+        code = pytest.main([*data["args"], *data["ids"]], plugins=[pytest_plugin, Worker(), _ConfigKeeper()])  # type: ignore[arg-type]
+        _flush()
+        return int(code)
+    finally:
+        report_config.clear()
+        _forget_modules(list(data["roots"]), before)
+
+
+def prepare(payload: str) -> None:
+    """Writes the project's files into the page, and sets the working folder, the environment and `sys.path`."""
+    data = json.loads(payload)
+    for path, source in data["files"].items():
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "w", encoding="utf-8") as fh:
+            fh.write(source)
+    os.environ.update(data["env"])
+    os.makedirs(data["cwd"], exist_ok=True)
+    os.chdir(data["cwd"])
+    sys.dont_write_bytecode = True
+    importlib.invalidate_caches()

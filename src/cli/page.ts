@@ -1,0 +1,114 @@
+// One test page: Chromium page + Pyodide + wsbridge + the page wheels + the project's files, and a message channel
+// with the page's pytest (`__wsbridgeEmit` out, `__wsbridgeNext` in) and its stdout/stderr streamed as text.
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { attachPython, type PythonHandle } from "../playwright/attach.js";
+
+export interface PageSetup {
+  /** Static server base URL (serves pyodide/ and wsbridge/ and the wheel mounts). */
+  baseURL: string;
+  /** Pure-Python wheel URLs unpacked into site-packages, in order. */
+  wheelURLs: string[];
+  /** Wheel URLs loaded with `pyodide.loadPackage` (compiled packages from a Pyodide index). */
+  pyodidePackageURLs: string[];
+  /** JSON payload for `_pytest_session.prepare` (files, cwd, env). */
+  prepare: string;
+  /** Milliseconds for Pyodide and the packages to load. */
+  loadTimeoutMs: number;
+}
+
+export interface PageEvents {
+  /** A message the page's pytest sent (`kind`, JSON text). */
+  message(kind: string, json: string): void;
+  /** Text the page's Python wrote to stdout (`stream` "out") or stderr ("err"). */
+  output(stream: "out" | "err", text: string): void;
+  /** Console messages and page errors, for the report of a page that dies. */
+  console(line: string): void;
+}
+
+/** In-page plumbing installed after Pyodide loads: raw stdout/stderr to Node, and the inbox the controller reads. */
+const PAGE_PLUMBING = String.raw`() => {
+  const g = globalThis;
+  const pyodide = g.__wsbridgePyodide;
+  const stream = (name) => {
+    const decoder = new TextDecoder();
+    return { write: (bytes) => { const text = decoder.decode(bytes, { stream: true }); if (text) g.__wsbridgeEmit(name, text); return bytes.length; } };
+  };
+  pyodide.setStdout(stream("out"));
+  pyodide.setStderr(stream("err"));
+  const queue = [];
+  const waiting = [];
+  g.__wsbridgeDeliver = (message) => { const w = waiting.shift(); if (w) w(message); else queue.push(message); };
+  g.__wsbridgeNext = () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((ok) => waiting.push(ok)));
+}`;
+
+/** Fetches and installs wheels in the page (pure ones unpacked into site-packages, compiled ones via loadPackage). */
+const PAGE_INSTALL = String.raw`async ({ wheelURLs, pyodidePackageURLs }) => {
+  const pyodide = globalThis.__wsbridgePyodide;
+  const purelib = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
+  const buffers = await Promise.all(wheelURLs.map(async (url) => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error("cannot fetch " + url + ": HTTP " + response.status);
+    return response.arrayBuffer();
+  }));
+  buffers.forEach((buffer) => pyodide.unpackArchive(buffer, "wheel", { extractDir: purelib }));
+  if (pyodidePackageURLs.length) await pyodide.loadPackage(pyodidePackageURLs, { messageCallback: () => {} });
+  pyodide.runPython("import importlib; importlib.invalidate_caches()");
+}`;
+
+/** A page ready to run pytest. */
+export class TestPage {
+  private constructor(readonly context: BrowserContext, readonly page: Page, readonly py: PythonHandle) {}
+
+  /** Opens a context and page, loads Pyodide, wsbridge and the packages, and writes the project's files. */
+  static async open(browser: Browser, setup: PageSetup, events: PageEvents): Promise<TestPage> {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      page.on("console", (m) => events.console(`[console.${m.type()}] ${m.text()}`));
+      page.on("pageerror", (e) => events.console(`[pageerror] ${e.message}`));
+      await page.exposeBinding("__wsbridgeEmit", (_source, kind: string, json: string) => {
+        if (kind === "out" || kind === "err") events.output(kind, json);
+        else events.message(kind, json);
+      });
+      const started = Date.now();
+      const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs });
+      await page.evaluate(`(${PAGE_PLUMBING})()`);
+      const left = Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started));
+      await withTimeout(
+        page.evaluate(`(${PAGE_INSTALL})(${JSON.stringify({ wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs })})`),
+        left,
+        `installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`,
+      );
+      await py.run(`from wsbridge import _pytest_session\n_pytest_session.prepare(${pyString(setup.prepare)})`);
+      return new TestPage(context, page, py);
+    } catch (error) {
+      await context.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Hands a message to the page's `__wsbridgeNext()` reader. */
+  async deliver(message: unknown): Promise<void> {
+    await this.page.evaluate((text) => (globalThis as unknown as { __wsbridgeDeliver(t: string): void }).__wsbridgeDeliver(text), JSON.stringify(message));
+  }
+
+  async close(): Promise<void> {
+    await this.context.close().catch(() => undefined);
+  }
+}
+
+/** Rejects with `why` when `work` has not settled within `ms`. */
+export async function withTimeout<T>(work: Promise<T>, ms: number, why: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(why)), ms); })]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A Python string literal for `text` (a JSON string literal is one: same escapes). */
+export function pyString(text: string): string {
+  return JSON.stringify(text).replace(/[\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+}

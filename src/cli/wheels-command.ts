@@ -1,0 +1,34 @@
+// `wsbridge wheels`: fetches the page's locked pytest wheels (and a requirements file's wheels) into the cache.
+import { resolve } from "node:path";
+import type { RunIO } from "./runner.js";
+import { cacheDir, ensureLockedWheels, resolveRequirements, SetupError } from "./wheels.js";
+
+export const WHEELS_HELP = `Usage: wsbridge wheels [--requirements FILE]
+
+Fetches the wheels pytest needs in the page (python/page-wheels.lock.json: exact
+versions, sha256 checked) with the host's pip into $WSBRIDGE_CACHE (default
+~/.cache/wsbridge), and the pure-Python wheels of FILE when given, so later
+\`wsbridge test\` runs need no package index. Exit 0, or 4 with one line saying
+which wheel is missing.
+`;
+
+/** Runs `wsbridge wheels ARGS`; resolves to the exit code. */
+export async function runWheelsCommand(argv: readonly string[], io: RunIO): Promise<number> {
+  let requirements: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === "-h" || arg === "--help") { io.out(WHEELS_HELP); return 0; }
+    if (arg === "--requirements" && i + 1 < argv.length) requirements = argv[++i];
+    else if (arg.startsWith("--requirements=")) requirements = arg.slice("--requirements=".length);
+    else { io.err(`wsbridge wheels: unknown argument ${JSON.stringify(arg)} (see wsbridge wheels --help)\n`); return 4; }
+  }
+  try {
+    const files = ensureLockedWheels(io.env, (line) => io.err(`${line}\n`));
+    if (requirements) files.push(...resolveRequirements(resolve(io.cwd, requirements), new Set(), io.env));
+    io.out(`wsbridge wheels: ${files.length} wheels ready in ${cacheDir(io.env)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof SetupError) { io.err(`wsbridge wheels: ${error.message}\n`); return 4; }
+    throw error;
+  }
+}
