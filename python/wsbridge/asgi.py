@@ -224,7 +224,7 @@ class _Connection:
         try:
             await self.app(self.scope, self.receive, self.send)
         except Exception as error:  # noqa: BLE001 - as a server: report, then close (1011) or fail the handshake
-            js.console.error(f"wsbridge.asgi: exception in ASGI app for {self.route.url}:\n" + "".join(traceback.format_exception(error)))
+            _lifecycle.report_error(f"wsbridge.asgi: exception in ASGI app for {self.route.url}:\n" + "".join(traceback.format_exception(error)))
             if not self.closed:
                 self.closed = True
                 if self.accepted and self.disconnected is None:
@@ -287,7 +287,7 @@ class _Lifespan:
                 self.supported = False
                 self.started.set_result(None)
             elif not isinstance(error, asyncio.CancelledError):
-                js.console.error("wsbridge.asgi: exception in the app's lifespan:\n" + "".join(traceback.format_exception(error)))
+                _lifecycle.report_error("wsbridge.asgi: exception in the app's lifespan:\n" + "".join(traceback.format_exception(error)))
         finally:
             if self.started is not None and not self.started.done():
                 self.started.set_result(None)
@@ -306,12 +306,12 @@ class _Lifespan:
         if kind in ("lifespan.startup.complete", "lifespan.startup.failed"):
             if kind == "lifespan.startup.failed":
                 self.failure = str(message.get("message") or "lifespan startup failed")
-                js.console.error(f"wsbridge.asgi: the app's lifespan startup failed: {self.failure}")
+                _lifecycle.report_error(f"wsbridge.asgi: the app's lifespan startup failed: {self.failure}")
             if self.started is not None and not self.started.done():
                 self.started.set_result(None)
         elif kind in ("lifespan.shutdown.complete", "lifespan.shutdown.failed"):
             if kind == "lifespan.shutdown.failed":
-                js.console.error(f"wsbridge.asgi: the app's lifespan shutdown failed: {message.get('message')}")
+                _lifecycle.report_error(f"wsbridge.asgi: the app's lifespan shutdown failed: {message.get('message')}")
             if self.stopped is not None and not self.stopped.done():
                 self.stopped.set_result(None)
 

@@ -33,7 +33,7 @@ class InspectionError(Exception):
 
 
 def _report(error: BaseException, what: str) -> None:
-    js.console.error(f"wsbridge: exception in {what}:\n" + "".join(traceback.format_exception(error)))
+    _lifecycle.report_error(f"wsbridge: exception in {what}:\n" + "".join(traceback.format_exception(error)))
 
 
 def _call(handler: Callable[..., Any], value: Any, what: str) -> None:

@@ -107,7 +107,7 @@ def _report(error: BaseException, name: str, socket: WebSocket) -> None:
     """Reports a handler's exception to `logging` and the browser console; the socket carries on."""
     logger.error("exception in WebSocket %s handler (%s)", name, socket.url, exc_info=error)
     text = "".join(traceback.format_exception(error))
-    js.console.error(f"wsbridge: exception in WebSocket {name} handler ({socket.url}):\n{text}")
+    _lifecycle.report_error(f"wsbridge: exception in WebSocket {name} handler ({socket.url}):\n{text}")
 
 
 def _check_url(url: object) -> str:
