@@ -28,6 +28,8 @@ T = TypeVar("T")
 
 #: Seconds a test may run when neither `--timeout` nor a marker says otherwise.
 DEFAULT_TIMEOUT = 30.0
+#: Seconds the tasks a test left running get to end after the reset, before they are cancelled.
+SETTLE_SECONDS = 0.2
 #: Environment variable the runner sets to the `--timeout` given on its command line.
 TIMEOUT_ENV = "WSBRIDGE_TIMEOUT"
 
@@ -89,11 +91,18 @@ def _sync_fixture(func: Callable[..., Any], limit: float) -> Callable[..., Any]:
             agen: AsyncGenerator[Any, None] = func(*args, **kwargs)
             value = _run(agen.__anext__(), limit, f"fixture {func.__name__} (setup)")
             yield value
-            try:
-                _run(agen.__anext__(), limit, f"fixture {func.__name__} (teardown)")
-            except StopAsyncIteration:
-                return
-            raise RuntimeError(f"async fixture {func.__name__} yielded more than once")
+
+            async def teardown() -> bool:
+                # StopAsyncIteration is caught here, inside the coroutine: raised through the awaiting task it is
+                # logged to stderr as an unhandled error (noise under the test's captured output).
+                try:
+                    await agen.__anext__()
+                except StopAsyncIteration:
+                    return True
+                return False
+
+            if not _run(teardown(), limit, f"fixture {func.__name__} (teardown)"):
+                raise RuntimeError(f"async fixture {func.__name__} yielded more than once")
 
         return generator
 
@@ -174,10 +183,15 @@ def _wsbridge_isolation(request: pytest.FixtureRequest) -> Generator[None, None,
     _errors.clear()
     loop.set_exception_handler(_loop_exception)
     yield
-    for task in _leftover_tasks(before):
-        task.cancel()
     try:
         _lifecycle.reset()
+        # What reset started (an ASGI app's lifespan shutdown, closing handshakes) finishes on the loop; tasks the
+        # test left behind get a moment to end by themselves, then are cancelled.
+        leftovers = _leftover_tasks(before)
+        if leftovers:
+            _run(asyncio.wait(leftovers, timeout=SETTLE_SECONDS), None, "settling")
+        for task in _leftover_tasks(before):
+            task.cancel()
     finally:
         loop.set_exception_handler(previous_handler)
     text = _hidden_errors(request.node)
