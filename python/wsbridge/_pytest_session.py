@@ -121,7 +121,13 @@ class Controller:
         elif kind == "finish":
             hook.pytest_runtest_logfinish(nodeid=event["nodeid"], location=tuple(event["location"]))
         elif kind == "report":
-            report = hook.pytest_report_from_serializable(config=session.config, data=event["data"])
+            data = event["data"]
+            # JSON turned the report's tuples into lists; pytest needs a skip's longrepr (path, line, reason) and the
+            # location as tuples (the -rs/-rA summary asserts it), as they arrive through pytest-xdist's execnet.
+            for key in ("longrepr", "location"):
+                if isinstance(data.get(key), list):
+                    data[key] = tuple(data[key])
+            report = hook.pytest_report_from_serializable(config=session.config, data=data)
             hook.pytest_runtest_logreport(report=report)
         elif kind == "lost":
             # The worker page died (blocked or crashed) during this test: one failed call report says so.
