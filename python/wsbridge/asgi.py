@@ -372,12 +372,18 @@ class ASGIHandler:
         await self._lifespan.startup()
 
     async def shutdown(self) -> None:
-        """Sends the app lifespan.shutdown and waits for it (call it after unrouting; reset does it too)."""
+        """Sends the app lifespan.shutdown and waits for it (unrouting and reset start it too, without waiting)."""
         stopped = self._lifespan.begin_shutdown()
         if self._lifespan in _lifespans:
             _lifespans.remove(self._lifespan)
         if stopped is not None:
             await asyncio.shield(stopped)
+
+    def _unrouted(self) -> None:
+        """Called by `RouteHandle.unroute()`: the app's lifespan gets lifespan.shutdown (it runs on the loop)."""
+        self._lifespan.begin_shutdown()
+        if self._lifespan in _lifespans:
+            _lifespans.remove(self._lifespan)
 
     def __repr__(self) -> str:
         return f"<wsbridge {self.__name__}>"

@@ -254,6 +254,10 @@ class RouteHandle:
         _wsbridge_js.routeRemove(self._token)
         if self in _handles:
             _handles.remove(self)
+            # A handler that holds resources (an ASGI app's lifespan) is told it is no longer routed.
+            unrouted = getattr(self.handler, "_unrouted", None)
+            if callable(unrouted):
+                unrouted()
 
     def __await__(self):  # type: ignore[no-untyped-def]
         return None

@@ -81,6 +81,28 @@ await wait_for(lambda: "shutdown" in events)
     ]);
   });
 
+  it("lifespan: unrouting the route shuts the app down", async () => {
+    const got = await run(`
+import contextlib
+@contextlib.asynccontextmanager
+async def lifespan(app):
+    events.append("startup")
+    yield {"greeting": "hi"}
+    events.append("shutdown")
+async def greet(websocket):
+    await websocket.accept()
+    await websocket.send_text(websocket.state.greeting)
+    await websocket.close()
+app = Starlette(routes=[WebSocketRoute("/greet", greet)], lifespan=lifespan)
+handle = route_web_socket("**/greet", asgi(app))
+a = await probe("/greet", [], 1)
+before = list(events)
+handle.unroute()
+await wait_for(lambda: "shutdown" in events)
+[a, before, events]`);
+    expect(got).toEqual([[["open", ""], "hi"], ["startup"], ["startup", "shutdown"]]);
+  });
+
   it("lifespan: a failed startup fails every handshake; asgi(...).shutdown() shuts a started app down", async () => {
     const got = await run(`
 import contextlib
