@@ -47,10 +47,14 @@ class ConnectionClosed(Exception):
 
 
 class _ClientSocket(WebSocket):
-    """The client's socket: binary frames become `bytes` directly (one copy, no memoryview in between)."""
+    """The client's socket: binary frames become `bytes` directly (one copy, no memoryview in between), and each
+    frame's data goes straight to `on_data` (no event object), in order with the open and close events."""
 
-    def _binary(self, data: Any) -> bytes:
-        return data.to_bytes()
+    def __init__(self, url: str, protocols: str | list[str] | None, on_data: Any, **handlers: Any) -> None:
+        super().__init__(url, protocols, **handlers)
+        flow = self._flow
+        flow.as_bytes = True
+        flow.raw = on_data
 
 
 class ClientConnection:
@@ -67,9 +71,7 @@ class ClientConnection:
         self._closed: asyncio.Future[None] = loop.create_future()
         self._waiter: asyncio.Future[None] | None = None
         self._overflowed = False
-        self._socket = _ClientSocket(
-            url, protocols, onopen=self._on_open, onmessage=self._on_message, onclose=self._on_close
-        )
+        self._socket = _ClientSocket(url, protocols, self._on_data, onopen=self._on_open, onclose=self._on_close)
 
     # -- events (plain handlers: they run as the events arrive, in order)
 
@@ -77,7 +79,7 @@ class ClientConnection:
         if not self._opened.done():
             self._opened.set_result(None)
 
-    def _on_message(self, event: WebSocketEvent) -> None:
+    def _on_data(self, data: str | bytes) -> None:
         if self._overflowed:
             return
         if self.max_queue is not None and len(self._messages) >= self.max_queue:
@@ -88,8 +90,10 @@ class ClientConnection:
             self._socket.close(QUEUE_OVERFLOW, self.close_reason)
             self._wake()
             return
-        self._messages.append(event.data)  # type: ignore[arg-type]
-        self._wake()
+        self._messages.append(data)
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     def _on_close(self, event: WebSocketEvent) -> None:
         if self.close_code is None:
@@ -140,7 +144,10 @@ class ClientConnection:
             waiter = asyncio.get_event_loop().create_future()
             self._waiter = waiter
             try:
-                await asyncio.wait_for(waiter, timeout)
+                if timeout is None:
+                    await waiter
+                else:
+                    await asyncio.wait_for(waiter, timeout)
             except (TimeoutError, asyncio.TimeoutError):
                 raise TimeoutError(f"no message from {self.url} within {timeout} s") from None
             finally:

@@ -42,34 +42,62 @@ class InvalidStateError(RuntimeError):
 
 
 class WebSocketEvent:
-    """One socket event: `type`, `data` (str or memoryview), close's `code`/`reason`/`wasClean`; other names pass through."""
+    """One socket event: `type`, `data` (str or memoryview), close's `code`/`reason`/`wasClean`; other names pass through.
+
+    Built only when a handler is called. A message event carries its type and data only (no browser event object
+    crosses into Python): `origin` and `lastEventId` are the socket's, and any other attribute (`timeStamp`,
+    `isTrusted`...) is read from an equivalent `MessageEvent` made on first use.
+    """
 
     __slots__ = ("_event", "type", "data", "target")
 
-    def __init__(self, event: Any, type: str, data: str | memoryview | None, target: WebSocket) -> None:
+    def __init__(self, event: Any, type: str, data: str | memoryview | bytes | None, target: WebSocket) -> None:
         self._event = event
         self.type: str = type
-        # Converted once here: reading `.data` twice must not copy twice (pyscript converts on every access).
-        self.data: str | memoryview | None = data
+        # Converted once, before the handler: reading `.data` twice must not copy twice (pyscript converts on every access).
+        self.data: str | memoryview | bytes | None = data
         self.target: WebSocket = target
 
     @property
     def code(self) -> int:
         """Close code (close events)."""
-        return int(self._event.code)
+        return int(self._browser_event().code)
 
     @property
     def reason(self) -> str:
         """Close reason (close events)."""
-        return str(self._event.reason)
+        return str(self._browser_event().reason)
 
     @property
     def wasClean(self) -> bool:  # noqa: N802 - the browser's name
         """True when the closing handshake completed (close events)."""
-        return bool(self._event.wasClean)
+        return bool(self._browser_event().wasClean)
+
+    @property
+    def origin(self) -> str:
+        """The origin of the socket's URL (as the browser's MessageEvent gives it)."""
+        if self._event is None:
+            return self.target._origin()
+        return str(self._event.origin)
+
+    @property
+    def lastEventId(self) -> str:  # noqa: N802 - the browser's name
+        """Always "" for WebSocket messages."""
+        return "" if self._event is None else str(self._event.lastEventId)
+
+    def _browser_event(self) -> Any:
+        event = self._event
+        if event is None:
+            # A message event: made now, once, from what Python holds (the frame never crossed as an event object).
+            data = self.data
+            js_data = data if isinstance(data, str) else to_js(memoryview(data)).buffer
+            init = to_js({"data": js_data, "origin": self.target._origin(), "lastEventId": ""}, dict_converter=js.Object.fromEntries)
+            event = js.MessageEvent.new(self.type, init)
+            self._event = event
+        return event
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._event, name)
+        return getattr(self._browser_event(), name)
 
     def __repr__(self) -> str:
         return f"<WebSocketEvent {self.type}>"
@@ -78,24 +106,154 @@ class WebSocketEvent:
 _live_dispatchers: weakref.WeakSet[_Dispatcher] = weakref.WeakSet()
 _open_sockets: set[WebSocket] = set()
 
+# What JS passes as the first argument of a dispatch call (src/pyodide/socket-bridge.ts): open 0, message 1,
+# error 2, close 3. A message carries its data (str, or an ArrayBuffer JsProxy); the others their browser event.
+_MESSAGE: Final = 1
+_CLOSE: Final = 3
+_TYPES: Final = ("open", "message", "error", "close")
+_NAMES: Final = ("onopen", "onmessage", "onerror", "onclose")
+
+
+class _Flow:
+    """One socket's delivery state: its handlers, the events waiting behind a running handler, async work.
+
+    Invariant: `queue` is empty whenever `busy` is False, so an event arriving while not busy is delivered at
+    once, with no queueing (the fast path). `busy` is set while a handler runs (a frame delivered re-entrantly
+    then waits its turn) and, in serial mode, while an awaitable is being finished.
+    """
+
+    __slots__ = ("socket", "handlers", "queue", "busy", "serial", "task", "tasks", "as_bytes", "raw")
+
+    def __init__(self, socket: WebSocket, serial: bool) -> None:
+        self.socket = socket
+        self.handlers: dict[str, Handler | None] = dict.fromkeys(_NAMES)
+        self.queue: collections.deque[tuple[int, Any]] = collections.deque()
+        self.busy = False
+        self.serial = serial
+        self.task: asyncio.Future[None] | None = None  # serial mode: finishes the current awaitable, then the queue
+        self.tasks: set[asyncio.Task[Any]] = set()  # concurrent mode: async handler calls still running
+        self.as_bytes = False  # binary frames as bytes (the client) instead of memoryview
+        self.raw: Callable[[Any], None] | None = None  # the client's frame sink: takes the data, no event is built
+
+    def run(self, kind: int, data: Any) -> tuple[Any, str] | None:
+        """Calls the handler for one event; returns (awaitable, handler name) when it gave an awaitable."""
+        if kind == _MESSAGE:
+            raw = self.raw
+            if raw is not None:
+                raw(data)
+                return None
+            name = "onmessage"
+            handler = self.handlers[name]
+            if handler is None:
+                return None
+            event = WebSocketEvent(None, "message", data, self.socket)
+        else:
+            name = _NAMES[kind]
+            handler = self.handlers[name]
+            if handler is None:
+                return None
+            event = WebSocketEvent(data, _TYPES[kind], None, self.socket)
+        try:
+            result = handler(event)
+        except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the socket
+            _report(error, name, self.socket)
+            return None
+        if result is None:
+            return None
+        return (result, name) if inspect.isawaitable(result) else None
+
+    def deliver(self, kind: int, data: Any) -> None:
+        """Runs this event's handler now, then any that arrived meanwhile, in order (only called while not busy)."""
+        self.busy = True
+        try:
+            pending = self.run(kind, data)
+            queue = self.queue
+            while True:
+                if pending is not None:
+                    if self.serial:
+                        # Stays busy: later events queue until the task has finished this one and drained them.
+                        self.task = asyncio.ensure_future(self.drain_async(*pending))
+                        return
+                    self.start(*pending)
+                if not queue:
+                    break
+                pending = self.run(*queue.popleft())
+        except BaseException:
+            # Only non-Exception errors get here (SystemExit...); later events must still be delivered.
+            self.busy = False
+            raise
+        self.busy = False
+
+    def start(self, awaitable: Any, name: str) -> None:
+        """Runs `awaitable` as an eager task: its code up to the first real suspension runs now, in event order."""
+        coroutine = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
+        # Events that arrive during the eager step are queued (`busy` is set) and started after it, in order.
+        task = asyncio.Task(coroutine, loop=asyncio.get_event_loop(), eager_start=True)
+        if task.done():
+            self.finished(task, name)
+            return
+        self.tasks.add(task)
+        task.add_done_callback(lambda done: self.finished(done, name))
+
+    def finished(self, task: asyncio.Task[Any], name: str) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if isinstance(error, Exception):
+            _report(error, name, self.socket)
+
+    async def drain_async(self, awaitable: Any, name: str) -> None:
+        try:
+            while True:
+                try:
+                    await awaitable
+                except Exception as error:  # noqa: BLE001 - as in run
+                    _report(error, name, self.socket)
+                awaitable = None
+                while self.queue and awaitable is None:
+                    pending = self.run(*self.queue.popleft())
+                    if pending is not None:
+                        awaitable, name = pending
+                if awaitable is None:
+                    return
+        finally:
+            self.task = None
+            self.busy = False
+
+    def abort(self) -> None:
+        self.queue.clear()
+        task = self.task
+        if task is not None and not task.done():
+            task.cancel()
+        for running in list(self.tasks):
+            running.cancel()
+
 
 class _Dispatcher:
-    """The one callable per socket that JS holds (through one `create_proxy`); it only converts and enqueues."""
+    """The one callable per socket that JS holds (through one `create_proxy`): the hot path of every frame.
 
-    __slots__ = ("socket", "__weakref__")
+    A frame crosses once, as (1, data): text as str, binary as an ArrayBuffer copied once into a memoryview (or
+    bytes). When no handler is running it is handed to the handler at once; otherwise it waits in the queue.
+    """
 
-    def __init__(self, socket: WebSocket) -> None:
-        self.socket = socket
+    __slots__ = ("flow", "__weakref__")
+
+    def __init__(self, flow: _Flow) -> None:
+        self.flow = flow
         _live_dispatchers.add(self)
 
-    def __call__(self, type: str, event: Any, data: Any = None) -> None:
-        socket = self.socket
-        payload: str | memoryview | bytes | None = None
-        if type == "message":
-            payload = data if isinstance(data, str) else socket._binary(data)
-        if type == "close":
-            _open_sockets.discard(socket)
-        socket._enqueue(WebSocketEvent(event, type, payload, socket))  # type: ignore[arg-type]
+    def __call__(self, kind: int, data: Any) -> None:
+        flow = self.flow
+        if kind == _MESSAGE:
+            if data.__class__ is not str:
+                data = data.to_bytes() if flow.as_bytes else data.to_memoryview()
+        elif kind == _CLOSE:
+            _open_sockets.discard(flow.socket)
+        if flow.busy:
+            flow.queue.append((kind, data))
+        else:
+            flow.deliver(kind, data)
 
 
 def live_proxies() -> int:
@@ -184,14 +342,11 @@ class WebSocket:
     onmessage: Handler | None
     onerror: Handler | None
     onclose: Handler | None
-    _handlers: dict[str, Handler | None]
-    _queue: collections.deque[WebSocketEvent]
-    _draining: bool
-    _serial: bool
-    _task: asyncio.Future[None] | None  # serial mode: the task finishing the current awaitable, then the queue
-    _tasks: set[asyncio.Task[Any]]  # concurrent mode: async handler calls still running
+    _flow: _Flow  # handlers, queue and async work (the dispatcher holds it too, never the socket itself)
+    _handlers: dict[str, Handler | None]  # _flow.handlers
     _bridge: Any  # the JS BridgeSocket
     _js: Any  # the browser's WebSocket, for pass-through attributes
+    _send: Any  # the bridge's sendFrame, looked up once
 
     def __init__(
         self, url: str, protocols: str | list[str] | None = None, *, serial: bool = False, **handlers: Any
@@ -199,14 +354,10 @@ class WebSocket:
         url = _check_url(url)
         protocols = _check_protocols(protocols)
         set_ = object.__setattr__
-        set_(self, "_handlers", dict.fromkeys(HANDLER_NAMES))
-        set_(self, "_queue", collections.deque())
-        set_(self, "_draining", False)
-        set_(self, "_serial", bool(serial))
-        set_(self, "_task", None)
-        set_(self, "_tasks", set())
-        dispatcher = _Dispatcher(self)
-        proxy = create_proxy(dispatcher)
+        flow = _Flow(self, bool(serial))
+        set_(self, "_flow", flow)
+        set_(self, "_handlers", flow.handlers)
+        proxy = create_proxy(_Dispatcher(flow))
         # Like pyscript: empty protocols mean none; a list crosses as a JS array.
         js_protocols = (protocols if isinstance(protocols, str) else to_js(list(protocols))) if protocols else None
         try:
@@ -218,18 +369,24 @@ class WebSocket:
             raise
         set_(self, "_bridge", bridge)
         set_(self, "_js", bridge.socket)
+        set_(self, "_send", bridge.sendFrame)
         _open_sockets.add(self)
         for name, value in handlers.items():
             setattr(self, name, value)
-
-    def _binary(self, data: Any) -> memoryview | bytes:
-        """Converts an ArrayBuffer frame: one copy into a memoryview."""
-        return data.to_py()
 
     @property
     def _js_websocket(self) -> Any:
         """The browser's WebSocket object, as pyscript.websocket documents it."""
         return object.__getattribute__(self, "_js")
+
+    def _origin(self) -> str:
+        """The origin of this socket's URL, as message events give it (looked up once)."""
+        try:
+            return object.__getattribute__(self, "_origin_text")
+        except AttributeError:
+            text = str(self._bridge.origin)
+            object.__setattr__(self, "_origin_text", text)
+            return text
 
     # -- attributes: handlers are Python state, everything else is the browser socket's
 
@@ -257,11 +414,10 @@ class WebSocket:
 
     def send(self, data: str | bytes | bytearray | memoryview | Any) -> None:
         """Sends `str` as a text frame; bytes-like, a JS buffer or a sized iterable of ints 0-255 as one binary frame."""
-        payload: Any = data if isinstance(data, str) else _binary_payload(data)
-        # The browser throws a DOMException here; a named Python error says what to do instead.
-        if self._js.readyState == self.CONNECTING:
+        # One crossing: the bridge checks the state and sends; a binary payload was copied once out of the Wasm heap.
+        if self._send(data if isinstance(data, str) else _binary_payload(data)) == 0:  # CONNECTING
+            # The browser would throw a DOMException; a named Python error says what to do instead.
             raise InvalidStateError("WebSocket.send() called while the socket is still CONNECTING; wait for onopen")
-        self._bridge.send(payload)
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
         """Starts the closing handshake; a reason without a code is sent with code 1000."""
@@ -283,90 +439,8 @@ class WebSocket:
     def _abort(self) -> None:
         """Closes and releases at once: no more events, pending handlers cancelled (used by `_lifecycle.reset`)."""
         _open_sockets.discard(self)
-        self._queue.clear()
-        task = self._task
-        if task is not None and not task.done():
-            task.cancel()
-        for running in list(self._tasks):
-            running.cancel()
+        self._flow.abort()
         self._bridge.abort(1000, "wsbridge reset")
-
-    # -- ordered handler execution
-
-    def _enqueue(self, event: WebSocketEvent) -> None:
-        self._queue.append(event)
-        if not self._draining:
-            self._drain()
-
-    def _run(self, event: WebSocketEvent) -> Any:
-        """Calls the current handler for `event`; returns its awaitable if it gave one, else None."""
-        name = "on" + event.type
-        handler = self._handlers.get(name)
-        if handler is None:
-            return None
-        try:
-            result = handler(event)
-        except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the socket
-            _report(error, name, self)
-            return None
-        return (result, name) if inspect.isawaitable(result) else None
-
-    def _drain(self) -> None:
-        """Starts queued handlers in order; an awaitable runs eagerly to its first suspension, then as a task."""
-        set_ = object.__setattr__
-        set_(self, "_draining", True)
-        try:
-            while self._queue:
-                pending = self._run(self._queue.popleft())
-                if pending is None:
-                    continue
-                if self._serial:
-                    set_(self, "_task", asyncio.ensure_future(self._drain_async(*pending)))
-                    return
-                self._start(*pending)
-        except BaseException:
-            # Only non-Exception errors get here (SystemExit...); later events must still be delivered.
-            set_(self, "_draining", False)
-            raise
-        set_(self, "_draining", False)
-
-    def _start(self, awaitable: Any, name: str) -> None:
-        """Runs `awaitable` as an eager task: its code up to the first real suspension runs now, in event order."""
-        coroutine = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
-        # Events that arrive during the eager step are queued (`_draining` is set) and started after it, in order.
-        task = asyncio.Task(coroutine, loop=asyncio.get_event_loop(), eager_start=True)
-        if task.done():
-            self._finished(task, name)
-            return
-        self._tasks.add(task)
-        task.add_done_callback(lambda done: self._finished(done, name))
-
-    def _finished(self, task: asyncio.Task[Any], name: str) -> None:
-        self._tasks.discard(task)
-        if task.cancelled():
-            return
-        error = task.exception()
-        if isinstance(error, Exception):
-            _report(error, name, self)
-
-    async def _drain_async(self, awaitable: Any, name: str) -> None:
-        set_ = object.__setattr__
-        try:
-            while True:
-                try:
-                    await awaitable
-                except Exception as error:  # noqa: BLE001 - as in _run
-                    _report(error, name, self)
-                awaitable = None
-                while self._queue and awaitable is None:
-                    pending = self._run(self._queue.popleft())
-                    if pending is not None:
-                        awaitable, name = pending
-                if awaitable is None:
-                    return
-        finally:
-            set_(self, "_task", None)
-            set_(self, "_draining", False)
 
     def __repr__(self) -> str:
         return f"<wsbridge.WebSocket {self.url} readyState={self.readyState}>"

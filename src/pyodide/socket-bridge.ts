@@ -4,6 +4,10 @@ import { checkSocketUrl } from "../socket/validation.js";
 import { documentBase } from "../route/match.js";
 import type { PyCallable, PyodideLike } from "./types.js";
 
+/** The first argument of a dispatch call (python/wsbridge/websocket.py `_Dispatcher`): a small int, cheap to cross. */
+const KINDS = { open: 0, message: 1, error: 2, close: 3 } as const;
+const MESSAGE = KINDS.message;
+
 /** Python dispatch proxies handed to `openSocket` and not destroyed yet. */
 const proxyCounter = { live: 0 };
 
@@ -44,10 +48,12 @@ export function openSocket(url: string, protocols: string | string[] | undefined
     proxyCounter.live--;
     dispatch.destroy();
   };
+  // One call per event into Python: a message carries only its data (str or ArrayBuffer), the others their event.
   const sink: SocketSink = (type, event, data) => {
     depth++;
     try {
-      dispatch(type, event, data);
+      if (type === "message") dispatch(MESSAGE, data);
+      else dispatch(KINDS[type], event);
     } finally {
       depth--;
       if (wanted && depth === 0) destroy();

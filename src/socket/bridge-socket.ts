@@ -35,6 +35,9 @@ export class BridgeSocket {
   private attached = 0;
   private done = false;
   private sawError = false;
+  /** True while the sink runs: an event arriving then (re-entrantly) goes through the receiver, behind it. */
+  private inSink = false;
+  private originText: string | undefined;
 
   constructor(url: string | URL, protocols: string | string[] | undefined, sink: SocketSink, options: BridgeSocketOptions = {}) {
     const Socket = (globalThis as { WebSocket: typeof WebSocket }).WebSocket;
@@ -70,6 +73,26 @@ export class BridgeSocket {
   /** Events received from the socket but not yet delivered (Blob reads in flight and what waits behind them). */
   get waiting(): number {
     return this.receiver.waiting;
+  }
+
+  /** The origin of the socket's URL: what its message events carry as `origin`. */
+  get origin(): string {
+    if (this.originText === undefined) {
+      const url = this.socket.url;
+      this.originText = URL.parse?.(url)?.origin ?? new URL(url).origin;
+    }
+    return this.originText;
+  }
+
+  /**
+   * Sends a frame unless the socket is still CONNECTING, in one call: returns the readyState it saw (CONNECTING
+   * means nothing was sent; CLOSING/CLOSED drop the frame, as the browser does). For callers that raise their own
+   * error (Python's `send`), so the state is not read a second time.
+   */
+  sendFrame(data: SendData): number {
+    const state = this.socket.readyState;
+    if (state !== CONNECTING) this.socket.send(data as Parameters<WebSocket["send"]>[0]);
+    return state;
   }
 
   /** Sends a frame; throws the browser's InvalidStateError while CONNECTING. */
@@ -118,10 +141,30 @@ export class BridgeSocket {
   /** The single listener for all four event types (an object listener: no closures to leak). */
   handleEvent(event: Event): void {
     const type = event.type as SocketEventType;
-    this.receiver.push(type, event, type === "message" ? (event as MessageEvent).data : undefined);
+    if (type === "message") {
+      const data: unknown = (event as MessageEvent).data;
+      // The fast path: a text or ArrayBuffer frame with nothing waiting goes straight to the sink (no slot, no
+      // delivery object). Blobs, frames behind a Blob read and re-entrant frames keep the receiver's order.
+      if (!this.inSink && !this.done && this.receiver.waiting === 0 && (typeof data === "string" || data instanceof ArrayBuffer)) {
+        this.inSink = true;
+        try {
+          this.sink("message", event, data);
+        } catch (error) {
+          console.error("wsbridge: a socket event handler threw", error);
+        } finally {
+          this.inSink = false;
+        }
+        return;
+      }
+      this.receiver.push(type, event, data);
+      return;
+    }
+    this.receiver.push(type, event, undefined);
   }
 
   private forward(delivery: Delivery): void {
+    const outer = this.inSink;
+    this.inSink = true;
     try {
       if (delivery.type === "error") this.sawError = true;
       // Chromium reports a connection dropped after open with close 1006 alone; the sink is promised error, then
@@ -133,6 +176,7 @@ export class BridgeSocket {
       if (delivery.type === "message") this.sink(delivery.type, delivery.event, delivery.data);
       else this.sink(delivery.type, delivery.event);
     } finally {
+      this.inSink = outer;
       // The close event is the last one a socket fires: after it has been delivered nothing more can come.
       if (delivery.type === "close") this.dispose();
     }

@@ -1,0 +1,44 @@
+// Chromium spawned directly (no Playwright, no DevTools protocol): Playwright's CDP connection mirrors every
+// WebSocket frame to the driver, which slows the page's own receive 1.5–4×. The page talks to the bench server
+// over plain HTTP instead.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const CHROMIUM = process.env.WSBRIDGE_CHROMIUM ?? "/usr/bin/chromium";
+
+/** Opens `url` in a headless Chromium of its own; `close()` ends that process (and only it) and removes its profile. */
+export function spawnChromium(url) {
+  const profile = mkdtempSync(join(tmpdir(), "wsbridge-bench-"));
+  const child = spawn(CHROMIUM, [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--enable-precise-memory-info",
+    "--js-flags=--expose-gc",
+    `--user-data-dir=${profile}`,
+    url,
+  ], { stdio: ["ignore", "ignore", "pipe"], detached: true });
+  let stderr = "";
+  child.stderr.on("data", (chunk) => { stderr = (stderr + chunk).slice(-4000); });
+  const exited = new Promise((ok) => child.once("exit", ok));
+  return {
+    exited,
+    stderr: () => stderr,
+    async close() {
+      if (child.exitCode === null) {
+        try { process.kill(-child.pid, "SIGTERM"); } catch { /* already gone */ }
+        const timer = setTimeout(() => { try { process.kill(-child.pid, "SIGKILL"); } catch { /* gone */ } }, 3000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(profile, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,132 @@
+// The bench page: loads Pyodide + wsbridge, then runs the jobs bench/server.mjs hands out (GET /next) and posts
+// each result back (POST /result). No DevTools involvement, so it runs the same in a Chromium spawned directly.
+import { loadPyodide } from "/pyodide/pyodide.mjs";
+import { installWsBridge } from "/wsbridge/wsbridge.mjs";
+
+const wsURL = `ws://${location.host}/`;
+const post = (path, body) => fetch(path, { method: "POST", body: JSON.stringify(body) });
+const log = (text) => post("/log", { text });
+
+async function bootPython() {
+  const pyodide = await loadPyodide({ indexURL: "/pyodide/" });
+  await installWsBridge(pyodide);
+  const files = await (await fetch("/pyscript-sources.json")).json();
+  files["/bench/bench_helpers.py"] = await (await fetch("/bench/bench_helpers.py")).text();
+  pyodide.FS.mkdirTree("/bench/pyscript");
+  for (const [path, text] of Object.entries(files)) pyodide.FS.writeFile(path, text);
+  await pyodide.runPythonAsync("import sys\nsys.path.insert(0, '/bench')\nfrom bench_helpers import *");
+  return pyodide;
+}
+
+let pyodide;
+const py = (code) => pyodide.runPythonAsync(code);
+const q = JSON.stringify;
+
+/** Bytes of JS heap (precise with --enable-precise-memory-info) plus the Wasm memory Pyodide uses. */
+async function memoryNow() {
+  await py("import gc; gc.collect()");
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.();
+    await new Promise((ok) => setTimeout(ok, 20));
+  }
+  const wasm = pyodide._module?.HEAP8?.buffer?.byteLength ?? 0;
+  return { js: performance.memory?.usedJSHeapSize ?? 0, wasm };
+}
+
+const jobs = {
+  /** µs per synthetic message event dispatched on the socket's browser object, through each implementation. */
+  async handler({ impl, payload, n }) {
+    const data = payload === "binary" ? new ArrayBuffer(1024) : "x".repeat(100);
+    let target, ws;
+    if (impl === "raw") {
+      target = new WebSocket(wsURL);
+      target.binaryType = "arraybuffer";
+      await new Promise((ok) => { target.onopen = ok; });
+      let count = 0;
+      target.onmessage = (e) => { e.data; count++; };
+    } else {
+      ws = await py(`await open_socket(${q(impl)}, ${q(wsURL)})`);
+      target = (await py("browser_socket")) (ws);
+    }
+    const start = performance.now();
+    for (let i = 0; i < n; i++) target.dispatchEvent(new MessageEvent("message", { data }));
+    const ms = performance.now() - start;
+    // Async work (none for a plain handler) would still be running; the count checks every event was handled.
+    if (impl !== "raw") {
+      const got = await py("counted['n']");
+      if (got !== n) throw new Error(`${impl} handled ${got} of ${n}`);
+      ws.close();
+      ws.destroy();
+    } else target.close();
+    return (ms * 1000) / n;
+  },
+
+  /** ms to receive n frames: raw JS onmessage, a Python onmessage, or connect() + async for. */
+  async receive({ impl, payload: kind, size, n }) {
+    if (impl === "raw") {
+      return new Promise((resolve) => {
+        const ws = new WebSocket(wsURL);
+        ws.binaryType = "arraybuffer";
+        let count = 0, start = 0;
+        ws.onopen = () => { start = performance.now(); ws.send(`blast ${n} ${size} ${kind}`); };
+        ws.onmessage = (e) => { e.data; if (++count === n) { resolve(performance.now() - start); ws.close(); } };
+      });
+    }
+    const fn = impl === "onmessage" ? "receive_onmessage" : "receive_async_for";
+    return py(`await ${fn}(${q(wsURL)}, ${n}, ${q(kind)}, ${size})`);
+  },
+
+  /** ms to send n frames of `size` bytes and have the server count them. */
+  async send({ impl, n, size }) {
+    if (impl === "raw") {
+      const payload = new Uint8Array(size);
+      return new Promise((resolve) => {
+        const ws = new WebSocket(wsURL);
+        let start = 0;
+        ws.onopen = () => {
+          start = performance.now();
+          ws.send(`count ${n}`);
+          for (let i = 0; i < n; i++) ws.send(payload);
+        };
+        ws.onmessage = () => { resolve(performance.now() - start); ws.close(); };
+      });
+    }
+    return py(`await send_bytes(${q(wsURL)}, ${n}, ${size})`);
+  },
+
+  /** Growth of JS heap + Wasm memory over n frames from a Python route into a Python handler, after GC. */
+  async memory({ n }) {
+    const url = "ws://mock.invalid/memory";
+    await py(`await memory_run(${q(url)}, 2000)`); // warm-up: first-use allocations are not growth
+    const before = await memoryNow();
+    const result = (await py(`await memory_run(${q(url)}, ${n})`)).toJs({ dict_converter: Object.fromEntries });
+    const after = await memoryNow();
+    return { ...result, js: after.js - before.js, wasm: after.wasm - before.wasm };
+  },
+
+  /** ms for installWsBridge into a freshly loaded Pyodide. */
+  async install() {
+    const fresh = await loadPyodide({ indexURL: "/pyodide/" });
+    const start = performance.now();
+    await installWsBridge(fresh);
+    return performance.now() - start;
+  },
+};
+
+try {
+  pyodide = await bootPython();
+  await post("/ready", { memory: await memoryNow() });
+} catch (error) {
+  await post("/ready", { error: String(error?.stack ?? error) });
+}
+for (;;) {
+  const job = await (await fetch("/next", { cache: "no-store" })).json();
+  if (job.kind === "stop") break;
+  try {
+    const value = await jobs[job.kind](job);
+    await post("/result", { id: job.id, value });
+  } catch (error) {
+    await log(String(error?.stack ?? error));
+    await post("/result", { id: job.id, kind: job.kind, error: String(error?.message ?? error) });
+  }
+}
