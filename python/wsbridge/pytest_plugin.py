@@ -59,16 +59,24 @@ def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) ->
     """Runs `awaitable` to completion on the page's loop from synchronous pytest code (JSPI stack switching)."""
     from pyodide.ffi import run_sync
 
-    if timeout is None:
-        return run_sync(awaitable)
-
-    async def limited() -> T:
+    async def limited() -> tuple[bool, Any]:
+        # The outcome comes back as a value: an exception raised through run_sync is also printed to the page's
+        # stderr, which would repeat every failing async test's traceback under "Captured stderr call".
         try:
-            return await asyncio.wait_for(awaitable, timeout)
-        except TimeoutError:
-            raise TimeoutError(f"Timeout: {what} did not finish within {timeout:g} s (still awaiting; it was cancelled)") from None
+            if timeout is None:
+                return True, await awaitable
+            return True, await asyncio.wait_for(awaitable, timeout)
+        except TimeoutError as error:
+            if timeout is None:
+                return False, error
+            return False, TimeoutError(f"Timeout: {what} did not finish within {timeout:g} s (still awaiting; it was cancelled)")
+        except BaseException as error:  # re-raised below, in the synchronous caller
+            return False, error
 
-    return run_sync(limited())
+    ok, value = run_sync(limited())
+    if ok:
+        return value
+    raise value
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -91,18 +99,11 @@ def _sync_fixture(func: Callable[..., Any], limit: float) -> Callable[..., Any]:
             agen: AsyncGenerator[Any, None] = func(*args, **kwargs)
             value = _run(agen.__anext__(), limit, f"fixture {func.__name__} (setup)")
             yield value
-
-            async def teardown() -> bool:
-                # StopAsyncIteration is caught here, inside the coroutine: raised through the awaiting task it is
-                # logged to stderr as an unhandled error (noise under the test's captured output).
-                try:
-                    await agen.__anext__()
-                except StopAsyncIteration:
-                    return True
-                return False
-
-            if not _run(teardown(), limit, f"fixture {func.__name__} (teardown)"):
-                raise RuntimeError(f"async fixture {func.__name__} yielded more than once")
+            try:
+                _run(agen.__anext__(), limit, f"fixture {func.__name__} (teardown)")
+            except StopAsyncIteration:
+                return
+            raise RuntimeError(f"async fixture {func.__name__} yielded more than once")
 
         return generator
 

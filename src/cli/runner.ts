@@ -173,6 +173,7 @@ class Run {
     for (const slot of slots) { slot.opening = this.openWorker(slot, setupFor(workerFiles)); slot.opening.catch(() => undefined); }
     const plan = new Promise<Job[]>((ok) => { this.planned = ok; });
     const controllerConsole: string[] = [];
+    const t0 = Date.now();
     try {
       this.controller = await TestPage.open(this.browser, setupFor(this.files), {
         message: (kind, json) => this.fromController(kind, json),
@@ -182,6 +183,7 @@ class Run {
     } catch (error) {
       throw new SetupError(`the controller page did not start: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
+    this.timing(`controller page ready in ${Date.now() - t0} ms`);
     const color = !this.options.pytestArgs.some((a) => a.startsWith("--color")) && this.io.isTTY ? ["--color=yes"] : [];
     const result = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify({ args: [...color, ...this.options.pytestArgs], shard: this.options.shard ?? null }))})`,
@@ -229,11 +231,17 @@ class Run {
   /** Opens (or reopens) the slot's page. */
   private openWorker(slot: Slot, setup: PageSetup): Promise<TestPage> {
     slot.console = [];
+    const t0 = Date.now();
     return TestPage.open(this.browser!, setup, {
       message: (kind, json) => slot.onMessage?.(kind, JSON.parse(json) as Record<string, unknown>),
       output: (_stream, text) => this.workerOutput(slot, text),
       console: (line) => keep(slot.console, line),
-    });
+    }).then((page) => { this.timing(`worker page ${slot.index + 1} ready in ${Date.now() - t0} ms`); return page; });
+  }
+
+  /** With WSBRIDGE_TIMINGS=1, one line on stderr per page start-up (for `npm run bench:runner`). */
+  private timing(line: string): void {
+    if (this.io.env.WSBRIDGE_TIMINGS === "1") this.io.err(`wsbridge: ${line}\n`);
   }
 
   /** Uncaptured worker output (`-s`): whole lines only, so it never splits another line. */
@@ -278,6 +286,9 @@ class Run {
     let timer: NodeJS.Timeout | undefined;
     return new Promise<string[]>((done) => {
       let finished = false;
+      // Set as soon as the watchdog kills the page: the worker's pytest call then rejects (page closed), and that
+      // rejection must not report the same test a second time.
+      let killed = false;
       const finish = (rest: string[]) => {
         if (finished) return;
         finished = true;
@@ -286,16 +297,19 @@ class Run {
         done(rest);
       };
       const kill = async (why: string) => {
-        if (finished || !running) return;
+        if (finished || killed || !running) return;
+        killed = true;
         const test = running;
+        running = undefined;
+        slot.onMessage = undefined;
         const output = slot.console.slice(test.consoleFrom).join("\n");
-        slot.page = undefined;
-        await page.close();
         events.push({ t: "lost", nodeid: test.nodeid, location: test.location, message: why, duration: (Date.now() - test.started) / 1000, output });
         events.push({ t: "finish", nodeid: test.nodeid, location: test.location });
         this.sendToController({ t: "test", events });
         events = [];
         left.delete(restOf(test.nodeid));
+        slot.page = undefined;
+        await page.close();
         finish([...left.values()]);
       };
       slot.onMessage = (kind, data) => {
@@ -325,13 +339,13 @@ class Run {
         `_pytest_session.run_worker(${pyString(JSON.stringify({ args: ["--capture=sys", "-o", "cache_dir=/tmp/wsbridge-worker-cache", ...this.options.optionArgs.map(sysCapture)], ids, roots: [this.rootdir] }))})`,
       );
       call.then((code) => {
-        if (finished) return;
+        if (finished || killed) return;
         if (left.size > 0 && !this.stopping && code !== 1) {
           for (const id of left.values()) this.lost(id, `not run: pytest in the worker page exited with code ${code}${collectErrors ? `:\n${collectErrors}` : ""}`, 0, "");
         }
         finish([]);
       }, (error: unknown) => {
-        if (finished) return;
+        if (finished || killed) return;
         if (running) void kill(`the page died while this test ran: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
         else { slot.page = undefined; void page.close(); finish([...left.values()]); }
       });
