@@ -34,6 +34,11 @@ async function memoryNow() {
 }
 
 const jobs = {
+  /** Exploration only (BENCH_EVAL): runs an async function body with `pyodide`, `py` and `wsURL` in scope. */
+  async eval({ code }) {
+    return new Function("pyodide", "py", "wsURL", `return (async () => { ${code} })()`)(pyodide, py, wsURL);
+  },
+
   /** µs per synthetic message event dispatched on the socket's browser object, through each implementation. */
   async handler({ impl, payload, n }) {
     const data = payload === "binary" ? new ArrayBuffer(1024) : "x".repeat(100);

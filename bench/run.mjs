@@ -1,208 +1,208 @@
-// npm run bench: wsbridge against baselines run in the same process, reported as ratios (never asserted).
-// Baselines: raw JS handlers on the browser's WebSocket, PyScript's own `pyscript.websocket` (its source from
-// the local @pyscript/core package), and Playwright's page.routeWebSocket. Each case is the median of ROUNDS.
-import { createServer } from "node:http";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+// npm run bench: wsbridge against baselines in the same browser, as medians of interleaved rounds (never asserted).
+//
+// Two browsers:
+// - Chromium spawned directly (bench/direct.mjs), no DevTools connection: the page pulls jobs from bench/server.mjs
+//   over HTTP. Real-socket figures come from here, because Playwright's CDP session mirrors every WebSocket frame
+//   to the driver and slows the page's own receive 1.5–4×. Also handler cost, memory and install time.
+// - Chromium launched by Playwright, only for the mocked round trips: the baseline is page.routeWebSocket.
+//
+// Writes bench/results.json ({"figures": [...]}, ratio = how many times better wsbridge is than the baseline) and
+// rewrites the README's table (bench/readme-table.mjs).
+import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { WebSocketServer } from "ws";
+import { fileURLToPath } from "node:url";
 import { attachPython, launchChromium } from "../dist/playwright.mjs";
+import { startBenchServer } from "./server.mjs";
+import { spawnChromium } from "./direct.mjs";
+import { writeReadmeTable } from "./readme-table.mjs";
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const N = Number(process.env.BENCH_MESSAGES ?? 10_000);
-
-/** A ws server: "blast N SIZE text|binary" sends N frames; "count N" answers "counted" after N more frames. */
-async function startBlastServer() {
-  const http = createServer();
-  const wss = new WebSocketServer({ server: http });
-  wss.on("connection", (ws) => {
-    let expect = 0;
-    ws.on("message", (data, isBinary) => {
-      if (expect > 0) {
-        if (--expect === 0) ws.send("counted");
-        return;
-      }
-      const [cmd, n, size, kind] = String(data).split(" ");
-      if (cmd === "count") expect = Number(n);
-      if (cmd !== "blast") return;
-      const frame = kind === "binary" ? Buffer.alloc(Number(size), 7) : "x".repeat(Number(size));
-      for (let i = 0; i < Number(n); i++) ws.send(frame, { binary: kind === "binary" });
-    });
-  });
-  await new Promise((ok) => http.listen(0, "127.0.0.1", ok));
-  return { url: `ws://127.0.0.1:${http.address().port}/`, close: () => { wss.close(); http.close(); } };
-}
-
-/** PyScript's websocket module and what it imports, as files for Pyodide's FS (its shipped stdlib sources). */
-function pyscriptSources() {
-  const root = join(dirname(createRequire(import.meta.url).resolve("@pyscript/core/package.json")), "src/stdlib/pyscript");
-  return {
-    "/bench/pyscript/__init__.py": "config = {\"type\": \"py\"}\n",
-    "/bench/pyscript/ffi.py": "from pyodide.ffi import create_proxy, to_js\n",
-    "/bench/pyscript/util.py": readFileSync(join(root, "util.py"), "utf8"),
-    "/bench/pyscript/websocket.py": readFileSync(join(root, "websocket.py"), "utf8").replace("from pyscript import WebSocket", ""),
-  };
-}
+const here = dirname(fileURLToPath(import.meta.url));
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
+const HANDLER_EVENTS = 100_000;
+const FRAMES = 20_000;
+const SENDS = 200;
+const SEND_SIZE = 64 * 1024;
+const MEMORY_MESSAGES = 100_000;
+const ROUND_TRIPS = { playwright: 300, js: 3000, python: 3000 };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const log = (text) => console.error(`bench: ${text}`);
 
-/** Runs `once` ROUNDS times after one warm-up; returns the median in ms. */
-async function measure(once) {
-  await once();
-  const times = [];
-  for (let i = 0; i < ROUNDS; i++) times.push(await once());
-  return median(times);
-}
+/** Samples per case name, filled round by round. */
+const samples = new Map();
+const add = (name, value) => {
+  if (!samples.has(name)) samples.set(name, []);
+  samples.get(name).push(value);
+};
+const stats = (name) => {
+  const xs = samples.get(name) ?? [];
+  return { median: median(xs), min: Math.min(...xs), max: Math.max(...xs), n: xs.length };
+};
 
-const PY_SETUP = `
-import asyncio, js, sys
-sys.path.insert(0, "/bench")
-from pyscript.websocket import WebSocket as PyScriptWebSocket
-from wsbridge import WebSocket, connect
+/** The figures the README and results.json carry: each a wsbridge case against a baseline case. */
+const FIGURES = [
+  { name: "handler cost binary 1 KiB", unit: "µs/msg", better: "lower", ours: "handler wsbridge binary", base: "handler pyscript binary", baseline: "pyscript.websocket", target: 2 },
+  { name: "handler cost text 100 B", unit: "µs/msg", better: "lower", ours: "handler wsbridge text", base: "handler pyscript text", baseline: "pyscript.websocket", target: 2 },
+  { name: "receive binary 1 KiB direct", unit: "msgs/s", better: "higher", ours: "receive onmessage binary", base: "receive raw binary", baseline: "raw JS onmessage", target: 0.9 },
+  { name: "receive text 100 B direct", unit: "msgs/s", better: "higher", ours: "receive onmessage text", base: "receive raw text", baseline: "raw JS onmessage", target: 0.9 },
+  { name: "receive async for direct", unit: "msgs/s", better: "higher", ours: "receive asyncfor text", base: "receive raw text", baseline: "raw JS onmessage", target: 0.8 },
+  { name: "send 64 KiB direct", unit: "MB/s", better: "higher", ours: "send python", base: "send raw", baseline: "raw JS send", target: 0.9 },
+  { name: "mocked round trip JS route", unit: "round trips/s", better: "higher", ours: "round trip js", base: "round trip playwright", baseline: "Playwright page.routeWebSocket", target: 100 },
+  { name: "mocked round trip Python route", unit: "round trips/s", better: "higher", ours: "round trip python", base: "round trip playwright", baseline: "Playwright page.routeWebSocket", target: 30 },
+  { name: "memory growth 100k messages", unit: "MB", better: "lower", ours: "memory", base: null, baseline: "limit", baselineValue: 5, target: 1 },
+  { name: "install time", unit: "ms", better: "lower", ours: "install", base: null, baseline: "limit", baselineValue: 50, target: 1 },
+];
 
-async def receive_with(cls, url, n, kind, size):
-    loop = asyncio.get_event_loop()
-    opened, done = loop.create_future(), loop.create_future()
-    count = 0
-    def onmessage(event):
-        nonlocal count
-        event.data
-        count += 1
-        if count == n: done.set_result(js.performance.now())
-    ws = cls(url, onopen=lambda e: opened.set_result(None), onmessage=onmessage)
-    await opened
-    start = js.performance.now()
-    ws.send(f"blast {n} {size} {kind}")
-    end = await done
-    ws.close()
-    return end - start
-
-async def receive_connect(url, n, kind, size):
-    async with connect(url) as ws:
-        start = js.performance.now()
-        await ws.send(f"blast {n} {size} {kind}")
-        for _ in range(n):
-            await ws.recv()
-        return js.performance.now() - start
-
-async def send_with(cls, url, n, size):
-    loop = asyncio.get_event_loop()
-    opened, done = loop.create_future(), loop.create_future()
-    ws = cls(url, onopen=lambda e: opened.set_result(None), onmessage=lambda e: done.set_result(js.performance.now()))
-    await opened
-    payload = bytes(size)
-    start = js.performance.now()
-    ws.send(f"count {n}")
-    for _ in range(n):
-        ws.send(payload)
-    end = await done
-    ws.close()
-    return end - start
-`;
-
-/** In-page raw JS: time to receive n frames with a plain onmessage handler. */
-function rawReceive([url, n, kind, size]) {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url);
-    ws.binaryType = "arraybuffer";
-    let count = 0, start = 0;
-    ws.onopen = () => { start = performance.now(); ws.send(`blast ${n} ${size} ${kind}`); };
-    ws.onmessage = () => { if (++count === n) { resolve(performance.now() - start); ws.close(); } };
-  });
-}
-
-/** In-page: time for a routed mock to deliver n text frames to a plain page handler (route sends on "go"). */
-function routedReceive([url, n]) {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url);
-    let count = 0, start = 0;
-    ws.onopen = () => { start = performance.now(); ws.send(`go ${n}`); };
-    ws.onmessage = () => { if (++count === n) { resolve(performance.now() - start); ws.close(); } };
-  });
-}
-
-const MOCK_HANDLER = `(ws) => { ws.onMessage((m) => { const n = Number(String(m).split(" ")[1]); for (let i = 0; i < n; i++) ws.send("x".repeat(100)); }); }`;
-
-async function main() {
-  const browser = await launchChromium();
-  const server = await startBlastServer();
-  const rows = [];
-  const row = (group, name, ms, base) => {
-    rows.push({ group, name, ms, ratio: base ? ms / base : 1 });
-    console.error(`bench: ${group} / ${name}: ${ms.toFixed(1)} ms`);
-  };
+/** Real sockets, handler cost, memory and install time, in a Chromium without a DevTools connection. */
+async function direct() {
+  const server = await startBenchServer();
+  const browser = spawnChromium(`${server.origin}/`);
   try {
-    const page = await browser.newPage();
-    page.on("crash", () => console.error("bench: the page crashed"));
-    const py = await attachPython(page);
-    await page.evaluate((files) => {
-      const fs = globalThis.__wsbridgePyodide.FS;
-      fs.mkdirTree("/bench/pyscript");
-      for (const [path, text] of Object.entries(files)) fs.writeFile(path, text);
-    }, pyscriptSources());
-    await py.runAsync(PY_SETUP);
-
-    for (const [kind, size] of [["text", 100], ["binary", 1024]]) {
-      const group = `receive ${N} × ${size} B ${kind}`;
-      const base = await measure(() => page.evaluate(rawReceive, [server.url, N, kind, size]));
-      row(group, "raw JS onmessage", base, base);
-      const pyscript = await measure(() => py.runAsync(`await receive_with(PyScriptWebSocket, ${JSON.stringify(server.url)}, ${N}, "${kind}", ${size})`));
-      row(group, "pyscript.websocket", pyscript, base);
-      const ours = await measure(() => py.runAsync(`await receive_with(WebSocket, ${JSON.stringify(server.url)}, ${N}, "${kind}", ${size})`));
-      row(group, "wsbridge.WebSocket", ours, base);
-      row(group, "wsbridge vs pyscript", ours, pyscript);
-      const client = await measure(() => py.runAsync(`await receive_connect(${JSON.stringify(server.url)}, ${N}, "${kind}", ${size})`));
-      row(group, "wsbridge connect().recv()", client, base);
+    const ready = await Promise.race([
+      server.ready,
+      browser.exited.then(() => { throw new Error(`Chromium exited: ${browser.stderr()}`); }),
+      new Promise((_, fail) => setTimeout(() => fail(new Error("the bench page did not load in 180 s")), 180_000).unref()),
+    ]);
+    if (ready.error) throw new Error(`bench page: ${ready.error}`);
+    log("direct Chromium ready (Pyodide + wsbridge loaded)");
+    const mbps = (ms) => (SENDS * SEND_SIZE) / 1e6 / (ms / 1000);
+    const rate = (ms) => FRAMES / (ms / 1000);
+    // One round: each baseline right next to its wsbridge case, so load changes hit both.
+    const cases = [
+      ["handler pyscript binary", { kind: "handler", impl: "pyscript", payload: "binary", n: HANDLER_EVENTS }],
+      ["handler wsbridge binary", { kind: "handler", impl: "wsbridge", payload: "binary", n: HANDLER_EVENTS }],
+      ["handler pyscript text", { kind: "handler", impl: "pyscript", payload: "text", n: HANDLER_EVENTS }],
+      ["handler wsbridge text", { kind: "handler", impl: "wsbridge", payload: "text", n: HANDLER_EVENTS }],
+      ["receive raw binary", { kind: "receive", impl: "raw", payload: "binary", size: 1024, n: FRAMES }, rate],
+      ["receive onmessage binary", { kind: "receive", impl: "onmessage", payload: "binary", size: 1024, n: FRAMES }, rate],
+      ["receive raw text", { kind: "receive", impl: "raw", payload: "text", size: 100, n: FRAMES }, rate],
+      ["receive onmessage text", { kind: "receive", impl: "onmessage", payload: "text", size: 100, n: FRAMES }, rate],
+      ["receive asyncfor text", { kind: "receive", impl: "asyncfor", payload: "text", size: 100, n: FRAMES }, rate],
+      ["send raw", { kind: "send", impl: "raw", n: SENDS, size: SEND_SIZE }, mbps],
+      ["send python", { kind: "send", impl: "python", n: SENDS, size: SEND_SIZE }, mbps],
+    ];
+    log("warm-up round");
+    for (const [, job] of cases) await server.run(job);
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`round ${round}/${ROUNDS}`);
+      for (const [name, job, convert] of cases) {
+        const value = await server.run(job);
+        add(name, convert ? convert(value) : value);
+      }
+      const memory = await server.run({ kind: "memory", n: MEMORY_MESSAGES });
+      if (memory.received !== MEMORY_MESSAGES || memory.live_proxies !== 0) throw new Error(`memory run: ${JSON.stringify(memory)}`);
+      add("memory", Math.max(0, memory.js + memory.wasm) / 1e6);
+      add("install", await server.run({ kind: "install" }));
     }
-
-    const sends = 20, size = 64 * 1024;
-    const group = `send ${sends} × 64 KiB binary from Python`;
-    const pyscriptSend = await measure(() => py.runAsync(`await send_with(PyScriptWebSocket, ${JSON.stringify(server.url)}, ${sends}, ${size})`));
-    row(group, "pyscript.websocket", pyscriptSend, pyscriptSend);
-    const oursSend = await measure(() => py.runAsync(`await send_with(WebSocket, ${JSON.stringify(server.url)}, ${sends}, ${size})`));
-    row(group, "wsbridge.WebSocket", oursSend, pyscriptSend);
-
-    // Routing: a mock that answers "go N" with N text frames, under Playwright's routing and under ours.
-    const routeGroup = `routed mock → page, ${N} × 100 B text`;
-    const mockURL = "ws://mock.invalid/feed";
-    const pwPage = await browser.newPage();
-    await pwPage.routeWebSocket(mockURL, eval(MOCK_HANDLER));
-    await pwPage.goto(py.baseURL);
-    const playwright = await measure(() => pwPage.evaluate(routedReceive, [mockURL, N]));
-    row(routeGroup, "Playwright page.routeWebSocket", playwright, playwright);
-    const jsPage = await browser.newPage();
-    await jsPage.goto(py.baseURL);
-    await jsPage.evaluate(async ([base, handler]) => {
-      const { routeWebSocket } = await import(`${base}wsbridge/wsbridge.mjs`);
-      await routeWebSocket("ws://mock.invalid/feed", (0, eval)(handler));
-    }, [py.baseURL, MOCK_HANDLER]);
-    const oursJS = await measure(() => jsPage.evaluate(routedReceive, [mockURL, N]));
-    row(routeGroup, "wsbridge routeWebSocket (JS)", oursJS, playwright);
-    await py.runAsync(`
-from wsbridge import route_web_socket
-def _mock(ws):
-    def on_message(m):
-        for _ in range(int(str(m).split(" ")[1])):
-            ws.send("x" * 100)
-    ws.on_message(on_message)
-route_web_socket("ws://mock.invalid/feed", _mock)
-None
-`);
-    const oursPy = await measure(() => page.evaluate(routedReceive, [mockURL, N]));
-    row(routeGroup, "wsbridge route_web_socket (Python)", oursPy, playwright);
   } finally {
     server.close();
     await browser.close();
   }
-
-  console.log(`wsbridge bench — median of ${ROUNDS} rounds, Chromium headless, Pyodide, ws server on 127.0.0.1\n`);
-  let last = "";
-  for (const r of rows) {
-    if (r.group !== last) console.log(`\n${(last = r.group)}`);
-    console.log(`  ${r.name.padEnd(38)} ${r.ms.toFixed(1).padStart(9)} ms   ${r.ratio.toFixed(2).padStart(7)}×`);
-  }
-  console.log("\nratio: time divided by the first line of its group (lower is faster), except 'wsbridge vs pyscript'.");
 }
 
-await main();
+/** In-page: `n` sequential round trips (send, wait for the answer) on a socket to `url`; returns ms. */
+function roundTrips([url, n]) {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url);
+    let left = n, start = 0;
+    ws.onerror = () => reject(new Error("socket error"));
+    ws.onopen = () => { start = performance.now(); ws.send("ping"); };
+    ws.onmessage = () => {
+      if (--left > 0) return ws.send("ping");
+      resolve(performance.now() - start);
+      ws.close();
+    };
+  });
+}
+
+/** Mocked round trips: Playwright's routeWebSocket, wsbridge's JS route and its Python route, in one browser. */
+async function mocked() {
+  const browser = await launchChromium();
+  try {
+    const url = "ws://mock.invalid/echo";
+    const pw = await browser.newPage();
+    const py = await attachPython(pw); // also serves the pages below
+    // Playwright's route on a page without wsbridge (its handler runs in Node; each frame crosses CDP twice).
+    const plain = await browser.newPage();
+    await plain.routeWebSocket(url, (ws) => { ws.onMessage((m) => ws.send(m)); });
+    await plain.goto(py.baseURL);
+    const jsPage = await browser.newPage();
+    await jsPage.goto(py.baseURL);
+    await jsPage.evaluate(async ([base, target]) => {
+      const { routeWebSocket } = await import(`${base}wsbridge/wsbridge.mjs`);
+      await routeWebSocket(target, (ws) => { ws.onMessage((m) => ws.send(m)); });
+    }, [py.baseURL, url]);
+    await py.runAsync(`
+from wsbridge import route_web_socket
+def _echo(route):
+    route.on_message(route.send)
+route_web_socket(${JSON.stringify(url)}, _echo)
+None
+`);
+    const cases = [
+      ["round trip playwright", plain, ROUND_TRIPS.playwright],
+      ["round trip js", jsPage, ROUND_TRIPS.js],
+      ["round trip python", pw, ROUND_TRIPS.python],
+    ];
+    for (const [, page, n] of cases) await page.evaluate(roundTrips, [url, Math.min(n, 100)]);
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`mocked round ${round}/${ROUNDS}`);
+      for (const [name, page, n] of cases) add(name, n / ((await page.evaluate(roundTrips, [url, n])) / 1000));
+    }
+  } finally {
+    await browser.close();
+  }
+}
+
+function figures() {
+  return FIGURES.map((f) => {
+    const ours = stats(f.ours);
+    const base = f.base ? stats(f.base) : { median: f.baselineValue };
+    // Floor at 0.01 so a zero growth still gives a finite ratio.
+    const value = ours.median, baseValue = base.median;
+    const ratio = f.better === "higher" ? value / baseValue : baseValue / Math.max(value, 0.01);
+    return {
+      figure: { name: f.name, value: round(value), unit: f.unit, baseline: f.baseline, baseline_value: round(baseValue), ratio: round(ratio), better: f.better },
+      spread: { min: round(ours.min), max: round(ours.max), ...(f.base ? { baseline_min: round(base.min), baseline_max: round(base.max) } : {}), rounds: ours.n, target_ratio: f.target },
+    };
+  });
+}
+
+function round(x) {
+  return Math.abs(x) >= 100 ? Math.round(x) : Math.round(x * 1000) / 1000;
+}
+
+function printTable(rows) {
+  const lines = [
+    `wsbridge bench: medians of ${ROUNDS} interleaved rounds (min–max), Chromium headless, Pyodide, ws server on 127.0.0.1`,
+    "",
+    `${"figure".padEnd(32)} ${"wsbridge".padStart(12)} ${"(min–max)".padEnd(20)} ${"baseline".padStart(12)} ${"(min–max)".padEnd(20)} ${"ratio".padStart(8)}  target  unit / baseline`,
+  ];
+  for (const { figure: f, spread: s } of rows) {
+    const span = (lo, hi) => (lo === undefined ? "" : `(${lo}–${hi})`);
+    const met = f.ratio >= s.target_ratio ? "met" : "NOT met";
+    lines.push(`${f.name.padEnd(32)} ${String(f.value).padStart(12)} ${span(s.min, s.max).padEnd(20)} ${String(f.baseline_value).padStart(12)} ${span(s.baseline_min, s.baseline_max).padEnd(20)} ${f.ratio.toFixed(2).padStart(7)}×  ≥${s.target_ratio}× ${met}  ${f.unit} / ${f.baseline}`);
+  }
+  lines.push("", "ratio: how many times better wsbridge is than the baseline (limit figures: the limit over the value).");
+  console.log(lines.join("\n"));
+}
+
+const started = Date.now();
+await direct();
+await mocked();
+const rows = figures();
+printTable(rows);
+const results = {
+  figures: rows.map((r) => r.figure),
+  details: {
+    command: "npm run bench",
+    date: new Date().toISOString().slice(0, 10),
+    rounds: ROUNDS,
+    seconds: Math.round((Date.now() - started) / 1000),
+    spread: Object.fromEntries(rows.map((r) => [r.figure.name, r.spread])),
+  },
+};
+writeFileSync(join(here, "results.json"), `${JSON.stringify(results, null, 2)}\n`);
+writeReadmeTable(results);
+log(`wrote bench/results.json and the README table (${results.details.seconds} s)`);
 process.exit(0);

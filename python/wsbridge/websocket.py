@@ -167,6 +167,14 @@ class _Flow:
         self.busy = True
         try:
             pending = self.run(kind, data)
+        except BaseException:
+            self.busy = False
+            raise
+        self.follow(pending)
+
+    def follow(self, pending: tuple[Any, str] | None) -> None:
+        """While busy: starts `pending` (an awaitable and its handler's name), then the queued events, in order."""
+        try:
             queue = self.queue
             while True:
                 if pending is not None:
@@ -245,15 +253,38 @@ class _Dispatcher:
 
     def __call__(self, kind: int, data: Any) -> None:
         flow = self.flow
-        if kind == _MESSAGE:
-            if data.__class__ is not str:
-                data = data.to_bytes() if flow.as_bytes else data.to_memoryview()
-        elif kind == _CLOSE:
-            _open_sockets.discard(flow.socket)
+        if kind != _MESSAGE:
+            if kind == _CLOSE:
+                _open_sockets.discard(flow.socket)
+            if flow.busy:
+                flow.queue.append((kind, data))
+            else:
+                flow.deliver(kind, data)
+            return
+        if data.__class__ is not str:
+            data = data.to_bytes() if flow.as_bytes else data.to_memoryview()
         if flow.busy:
             flow.queue.append((kind, data))
-        else:
-            flow.deliver(kind, data)
+            return
+        # The fast path (nothing queued, no handler running), inlined: one handler call, one event object.
+        raw = flow.raw
+        handler = flow.handlers["onmessage"] if raw is None else raw
+        if handler is None:
+            return
+        flow.busy = True
+        try:
+            result = handler(data if raw is not None else WebSocketEvent(None, "message", data, flow.socket))
+        except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the socket
+            _report(error, "onmessage", flow.socket)
+            result = None
+        except BaseException:
+            flow.busy = False
+            raise
+        if result is None and not flow.queue:
+            flow.busy = False
+            return
+        # An awaitable to start, or frames that arrived while the handler ran: the general path takes over.
+        flow.follow((result, "onmessage") if result is not None and inspect.isawaitable(result) else None)
 
 
 def live_proxies() -> int:
