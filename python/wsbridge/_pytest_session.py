@@ -11,6 +11,7 @@ Messages to Node go through `__wsbridgeEmit(kind, json)`; messages from Node are
 from __future__ import annotations
 
 import importlib
+import inspect
 import json
 import os
 import sys
@@ -171,14 +172,28 @@ class _Results:
         self.config = config
 
 
+def _pytest_main(args: list[str], plugins: list[Any]) -> int:
+    """`pytest.main`, but usage errors say `wsbridge test` (the command the user typed) instead of `pytest.main()`."""
+    from _pytest import config as pytest_config
+
+    main = getattr(pytest_config, "_main", None)
+    try:
+        if main is not None and "prog" in inspect.signature(main).parameters:
+            return main(args=args, plugins=plugins, prog="wsbridge test")
+    except (TypeError, ValueError):
+        pass
+    return pytest.main(args, plugins=plugins)
+
+
 def run_controller(payload: str) -> dict[str, Any]:
     """Runs the user's pytest session as the controller; returns {"exit", "files"} (files to write on the host)."""
     data = json.loads(payload)
     shard = tuple(data["shard"]) if data.get("shard") else None
     results = _Results()
     _flush()
-    code = pytest.main(list(data["args"]), plugins=[pytest_plugin, Controller(shard), results])  # type: ignore[arg-type]
+    code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, Controller(shard), results])
     _flush()
+    _emit("end", None)  # after every byte of output: the runner waits for it before it prints anything more
     files: dict[str, str] = {}
     config = results.config
     if config is not None:
@@ -219,6 +234,7 @@ class Worker:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         config = report_config[0]
+        report.sections = [(name, _bounded(text)) for name, text in report.sections]
         data = config.hook.pytest_report_to_serializable(config=config, report=report)
         _emit("report", {"nodeid": report.nodeid, "data": data})
 
@@ -230,6 +246,19 @@ class Worker:
         """A file that collected in the controller but fails here (it changed, or depends on state): say so."""
         if report.failed:
             _emit("collecterror", {"nodeid": report.nodeid, "text": str(report.longrepr)})
+
+
+#: Characters of one captured-output section kept in a report (and so in the terminal and the JUnit file).
+MAX_SECTION_CHARS = 64 * 1024
+
+
+def _bounded(text: str) -> str:
+    """`text`, or its head and tail around a note saying how much was cut (a test may print megabytes)."""
+    if len(text) <= MAX_SECTION_CHARS:
+        return text
+    half = MAX_SECTION_CHARS // 2
+    cut = len(text) - 2 * half
+    return f"{text[:half]}\n[... wsbridge cut {cut} characters of captured output ...]\n{text[-half:]}"
 
 
 #: The running worker session's config (reports are serialised with its hooks).

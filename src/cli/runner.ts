@@ -18,6 +18,8 @@ export const EXIT = { ok: 0, failed: 1, interrupted: 2, internal: 3, usage: 4, n
 
 /** Seconds the runner waits past a test's own time limit before it declares the page blocked. */
 const BLOCKED_GRACE_S = 5;
+/** Milliseconds to wait for the controller's last output after pytest returned. */
+const END_WAIT_MS = 5_000;
 /** Console lines kept per page for the report of a test whose page died. */
 const CONSOLE_KEEP = 50;
 
@@ -115,6 +117,10 @@ class Run {
   private interrupted = false;
   private toController: Promise<void> = Promise.resolve();
   private planned?: (jobs: Job[]) => void;
+  private readonly started = Date.now();
+  private ended: () => void = () => undefined;
+  /** Settles when the controller's last output has arrived (messages and output come in one ordered stream). */
+  private readonly end = new Promise<void>((ok) => { this.ended = ok; });
 
   constructor(private options: TestOptions, private io: RunIO) {}
 
@@ -148,7 +154,7 @@ class Run {
     [this.staticServer, this.testServer] = await Promise.all([startStaticServer({ mounts }), startTestServer()]);
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
     try {
-      this.browser = await launchChromium(executable);
+      this.browser = await launchChromium(executable, { handleSignals: false });
     } catch (error) {
       throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
@@ -177,7 +183,8 @@ class Run {
     try {
       this.controller = await TestPage.open(this.browser, setupFor(this.files), {
         message: (kind, json) => this.fromController(kind, json),
-        output: (_stream, text) => this.io.out(text),
+        // pytest's stderr (its usage errors, warnings printed by plugins) stays stderr, as when pytest runs on the host.
+        output: (stream, text) => (stream === "err" ? this.io.err(text) : this.io.out(text)),
         console: (line) => keep(controllerConsole, line),
       });
     } catch (error) {
@@ -208,13 +215,15 @@ class Run {
       this.planned?.([]);
       await Promise.all(slots.map((slot) => this.closeSlot(slot)));
     }
+    await Promise.race([this.end, new Promise((ok) => setTimeout(ok, END_WAIT_MS).unref())]);
     this.writeBack(outcome.files);
     return this.interrupted ? EXIT.sigint : outcome.exit;
   }
 
   /** Messages from the controller: the plan of files to run, or "stop" (-x, --maxfail). */
   private fromController(kind: string, json: string): void {
-    if (kind === "plan") this.planned?.(JSON.parse(json) as Job[]);
+    if (kind === "end") this.ended();
+    else if (kind === "plan") this.planned?.(JSON.parse(json) as Job[]);
     else if (kind === "stop") this.stopping = true;
   }
 
@@ -380,7 +389,7 @@ class Run {
       if (!target.startsWith(cache) && target !== junit) continue;
       try {
         mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, text);
+        writeFileSync(target, target === junit ? withWallTime(text, (Date.now() - this.started) / 1000) : text);
       } catch (error) {
         this.io.err(`wsbridge test: cannot write ${target}: ${error instanceof Error ? error.message : String(error)}\n`);
       }
@@ -392,6 +401,11 @@ class Run {
     await this.testServer?.close().catch(() => undefined);
     await this.staticServer?.close().catch(() => undefined);
   }
+}
+
+/** The JUnit report with each testsuite's time set to the run's wall time (page start-up included: what users wait). */
+export function withWallTime(xml: string, seconds: number): string {
+  return xml.replace(/(<testsuite\b[^>]*?\stime=")[^"]*(")/g, `$1${seconds.toFixed(3)}$2`);
 }
 
 /** Keeps the last CONSOLE_KEEP lines. */

@@ -51,7 +51,11 @@ export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process
   throw new BrowserNotFoundError();
 }
 
-/** Launches headless Chromium from `findChromium(browserPath)`. */
-export async function launchChromium(browserPath?: string): Promise<Browser> {
-  return chromium.launch({ executablePath: findChromium(browserPath), args: CHROMIUM_ARGS, headless: true });
+/**
+ * Launches headless Chromium from `findChromium(browserPath)`. `handleSignals: false` leaves Ctrl-C to the caller
+ * (the test runner finishes pytest's summary in the browser before it closes it).
+ */
+export async function launchChromium(browserPath?: string, options: { handleSignals?: boolean } = {}): Promise<Browser> {
+  const handle = options.handleSignals ?? true;
+  return chromium.launch({ executablePath: findChromium(browserPath), args: CHROMIUM_ARGS, headless: true, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle });
 }

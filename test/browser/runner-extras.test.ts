@@ -1,0 +1,81 @@
+// `wsbridge test` beyond pytest's own behaviour: Ctrl-C gives pytest's partial summary and the JUnit file, the JUnit
+// time is the wall time users waited, captured output is bounded, and dot-files stay out of the page.
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const CLI = resolve("bin/wsbridge.mjs");
+const dirs: string[] = [];
+afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
+
+/** A temp project with `files`. */
+function project(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "wsb-extras-"));
+  dirs.push(dir);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  return dir;
+}
+
+/** Runs the CLI in `cwd`; `onOut` may act on the output so far (e.g. send SIGINT). */
+function cli(args: string[], cwd: string, onOut?: (out: string, kill: (signal: NodeJS.Signals) => void) => void) {
+  return new Promise<{ code: number | null; out: string; err: string; ms: number }>((done) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [CLI, "test", ...args], { cwd, stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => { out += d; onOut?.(out, (s) => child.kill(s)); });
+    child.stderr.on("data", (d) => { err += d; });
+    child.on("close", (code) => done({ code, out, err, ms: Date.now() - t0 }));
+  });
+}
+
+describe("wsbridge test: the run around pytest", () => {
+  it("Ctrl-C: pytest's partial summary, the JUnit file written, exit 130", async () => {
+    const dir = project({
+      "test_slow.py": `import asyncio\ndef test_first():\n    pass\nasync def test_waits():\n    await asyncio.sleep(60)\ndef test_never():\n    pass\n`,
+    });
+    let sent = false;
+    const r = await cli(["--workers", "1", "-v", "-p", "no:cacheprovider", "--junitxml=report.xml"], dir, (out, kill) => {
+      if (!sent && /test_first PASSED/.test(out)) { sent = true; setTimeout(() => kill("SIGINT"), 1_000); }
+    });
+    expect(sent, r.out + r.err).toBe(true);
+    expect(r.code, r.out + r.err).toBe(130);
+    expect(r.out).toMatch(/KeyboardInterrupt/);
+    expect(r.out).toMatch(/1 passed.* in [\d.]+s/);
+    const xml = readFileSync(join(dir, "report.xml"), "utf8");
+    expect(xml).toMatch(/<testcase [^>]*name="test_first"/);
+  }, 120_000);
+
+  it("the JUnit suite time is the wall time (page start-up included); captured output is cut with a note", async () => {
+    const dir = project({
+      "test_out.py": `def test_loud():\n    print("x" * 200_000)\n    assert False\n`,
+    });
+    const r = await cli(["--workers", "1", "-p", "no:cacheprovider", "-o", "junit_logging=all", "--junitxml=out.xml"], dir);
+    expect(r.code, r.out + r.err).toBe(1);
+    const xml = readFileSync(join(dir, "out.xml"), "utf8");
+    const time = Number(/<testsuite [^>]*time="([\d.]+)"/.exec(xml)?.[1]);
+    const longest = Math.max(...r.out.split("\n").map((l) => l.length));
+    // Pyodide's page load is part of the time: at least the seconds pytest alone reported.
+    const pytestTime = Number(/in ([\d.]+)s/.exec(r.out)?.[1]);
+    expect(time).toBeGreaterThan(pytestTime);
+    expect(time * 1000).toBeLessThanOrEqual(r.ms);
+    expect(xml).toMatch(/wsbridge cut \d+ characters of captured output/);
+    expect(r.out).toMatch(/wsbridge cut \d+ characters of captured output/);
+    expect(longest).toBeLessThan(100_000);
+  }, 120_000);
+
+  it("dot-files of the project (.env, .npmrc) are not copied into the page", async () => {
+    const dir = project({
+      ".env": "SECRET=1\n",
+      ".npmrc": "//registry/:_authToken=x\n",
+      "helper.py": "VALUE = 42\n",
+      "test_files.py": `import os\nfrom helper import VALUE\ndef test_mirror():\n    here = os.path.dirname(__file__)\n    assert VALUE == 42\n    assert not os.path.exists(os.path.join(here, ".env"))\n    assert not os.path.exists(os.path.join(here, ".npmrc"))\n`,
+    });
+    const r = await cli(["--workers", "1", "-p", "no:cacheprovider"], dir);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/1 passed/);
+    expect(existsSync(join(dir, ".env"))).toBe(true);
+  }, 120_000);
+});
