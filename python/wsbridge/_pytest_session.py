@@ -178,11 +178,12 @@ def _pytest_main(args: list[str], plugins: list[Any]) -> int:
 
     main = getattr(pytest_config, "_main", None)
     try:
-        if main is not None and "prog" in inspect.signature(main).parameters:
-            return main(args=args, plugins=plugins, prog="wsbridge test")
+        takes_prog = main is not None and "prog" in inspect.signature(main).parameters
     except (TypeError, ValueError):
-        pass
-    return pytest.main(args, plugins=plugins)
+        takes_prog = False
+    if takes_prog:
+        return main(args=args, plugins=plugins, prog="wsbridge test")  # type: ignore[misc]
+    return pytest.main(args, plugins=plugins)  # type: ignore[arg-type]
 
 
 def run_controller(payload: str) -> dict[str, Any]:
