@@ -1,7 +1,7 @@
 // `wsbridge test` beyond pytest's own behaviour: Ctrl-C gives pytest's partial summary and the JUnit file, the JUnit
 // time is the wall time users waited, captured output is bounded, and dot-files stay out of the page.
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,12 +10,27 @@ const CLI = resolve("bin/wsbridge.mjs");
 const dirs: string[] = [];
 afterAll(() => { for (const d of dirs) rmSync(d, { recursive: true, force: true }); });
 
-/** A temp project with `files`. */
-function project(files: Record<string, string>): string {
+/** A temp project with `files` (names may contain folders). */
+function project(files: Record<string, string | Buffer>): string {
   const dir = mkdtempSync(join(tmpdir(), "wsb-extras-"));
   dirs.push(dir);
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), text);
+  }
   return dir;
+}
+
+/** A minimal pure-Python wheel holding `module/__init__.py` with `source`, built with the host's python3. */
+function tinyWheel(dir: string, name: string, source: string): string {
+  const file = join(dir, `${name}-1.0-py3-none-any.whl`);
+  execFileSync("python3", ["-c", `import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr(sys.argv[2] + "/__init__.py", sys.argv[3])
+    z.writestr(sys.argv[2] + "-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: " + sys.argv[2] + "\\nVersion: 1.0\\n")
+    z.writestr(sys.argv[2] + "-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
+    z.writestr(sys.argv[2] + "-1.0.dist-info/RECORD", "")`, file, name, source]);
+  return file;
 }
 
 /** Runs the CLI in `cwd`; `onOut` may act on the output so far (e.g. send SIGINT). */
@@ -78,4 +93,28 @@ describe("wsbridge test: the run around pytest", () => {
     expect(r.out).toMatch(/1 passed/);
     expect(existsSync(join(dir, ".env"))).toBe(true);
   }, 120_000);
+
+  it("--pyodide-index: a requirement found in a Pyodide index (pyodide-lock.json) is loaded from there", async () => {
+    const dir = project({
+      "requirements.txt": "idxpkg\n",
+      "test_idx.py": "def test_idx():\n    import idxpkg\n    assert idxpkg.VALUE == 'from the index'\n",
+    });
+    mkdirSync(join(dir, "index"));
+    tinyWheel(join(dir, "index"), "idxpkg", "VALUE = 'from the index'\n");
+    writeFileSync(join(dir, "index", "pyodide-lock.json"), JSON.stringify({
+      info: { arch: "wasm32", python: "3.14" },
+      packages: { idxpkg: { name: "idxpkg", version: "1.0", file_name: "idxpkg-1.0-py3-none-any.whl", install_dir: "site", sha256: "", package_type: "package", imports: ["idxpkg"], depends: [] } },
+    }));
+    const r = await cli(["--workers", "1", "-q", "-p", "no:cacheprovider", "--requirements", "requirements.txt", "--pyodide-index", "index"], dir);
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/1 passed/);
+  }, 120_000);
+
+  it("the examples (pyproject.toml [tool.wsbridge] requirements: a real Starlette app) pass with --workers 2", async () => {
+    const r = await cli(["examples", "--workers", "2", "-p", "no:cacheprovider"], resolve("."));
+    expect(r.code, r.out + r.err).toBe(0);
+    expect(r.out).toMatch(/configfile: pyproject\.toml/);
+    expect(r.out).toMatch(/examples\/test_starlette_mock\.py \.+/);
+    expect(r.out).toMatch(/=+ \d+ passed in [\d.]+s =+/);
+  }, 180_000);
 });
