@@ -1,6 +1,6 @@
 // A small typed event emitter with Playwright's method names (on, once, off/removeListener, listenerCount) and
 // waitForEvent with Playwright's errors. Listener exceptions are reported as uncaught and never stop delivery.
-import { report } from "../route/route.js";
+import { report } from "../route/report.js";
 
 /** Options of `waitForEvent`: a predicate and a timeout in ms (0: none). */
 export interface WaitOptions<T> {

@@ -4,7 +4,7 @@
 import { addRoute, resetRouting } from "../route/api.js";
 import type { RouteEntry } from "../route/registry.js";
 import type { RouteHandler } from "../route/host.js";
-import type { WebSocketRoute, WebSocketRouteServer } from "../route/route.js";
+import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "../route/route.js";
 import { installRouting } from "../route/engine.js";
 import type { PyCallable, PyodideLike } from "./types.js";
 
@@ -65,7 +65,7 @@ function routeAlive(token: number): boolean {
 /** Gives a socket's route its one Python dispatch proxy, destroyed when the socket is released. */
 function routeBind(route: WebSocketRoute, dispatch: PyCallable): void {
   heldProxies++;
-  route.onDispose(() => release(dispatch));
+  controllerOf(route).onDispose(() => release(dispatch));
 }
 
 /** Sends `side`'s messages or closes (`kind`) of `target` to the socket's Python dispatch proxy. */

@@ -1,8 +1,10 @@
 // The route end: takes protocol messages from page sockets, picks the route for each new socket, runs its
-// handler with a WebSocketRoute, and feeds later messages to that WebSocketRoute.
+// handler with a WebSocketRoute, and feeds later messages to that socket's engine (its RouteController).
 import { documentBase } from "./match.js";
 import type { PageMessage, Receiver, RouteMessage } from "./protocol.js";
 import type { RouteRegistry } from "./registry.js";
+import { RouteController } from "./controller.js";
+import { deliver } from "./inbound.js";
 import { WebSocketRoute } from "./route.js";
 
 /** A route handler, as given to `routeWebSocket`. */
@@ -10,7 +12,7 @@ export type RouteHandler = (route: WebSocketRoute) => unknown;
 
 /** Routes page sockets to handlers. */
 export class RouteHost {
-  private readonly routes = new Map<string, WebSocketRoute>();
+  private readonly routes = new Map<string, RouteController>();
   private post: Receiver<RouteMessage> = () => {};
 
   constructor(private readonly registry: RouteRegistry<RouteHandler>) {}
@@ -26,7 +28,7 @@ export class RouteHost {
     const route = this.routes.get(message.id);
     if (!route) return;
     if (message.type === "released") this.routes.delete(message.id);
-    route.deliver(message);
+    deliver(route, message);
   }
 
   /** Live routed sockets (not yet released). */
@@ -45,7 +47,7 @@ export class RouteHost {
   private create(id: string, url: string, protocols: string[]): void {
     const entry = this.registry.take(url, documentBase());
     if (!entry) return this.post({ type: "passthrough", id });
-    const route = new WebSocketRoute(id, url, protocols, (message) => this.post(message));
+    const route = new RouteController(id, url, protocols, (message) => this.post(message));
     this.routes.set(id, route);
     void this.handle(entry.handler, route);
   }
@@ -54,11 +56,11 @@ export class RouteHost {
    * Runs the handler; when it (or its promise) completes, a socket that did not connect opens. When it throws,
    * the error is reported and a socket still CONNECTING fails its handshake, so a broken mock shows at once.
    */
-  private async handle(handler: RouteHandler, route: WebSocketRoute): Promise<void> {
+  private async handle(handler: RouteHandler, route: RouteController): Promise<void> {
     try {
-      await handler(route);
+      await handler(new WebSocketRoute(route));
     } catch (error) {
-      console.error(`wsbridge: the route handler for ${route.url()} failed, so the page's WebSocket fails its handshake (error, then close 1006):`, error);
+      console.error(`wsbridge: the route handler for ${route.url} failed, so the page's WebSocket fails its handshake (error, then close 1006):`, error);
       route.handlerFailed();
       return;
     }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RouteHost, type RouteHandler } from "../../src/route/host.js";
 import type { PageMessage, RouteMessage } from "../../src/route/protocol.js";
 import { RouteRegistry } from "../../src/route/registry.js";
-import type { WebSocketRoute } from "../../src/route/route.js";
+import { controllerOf, type WebSocketRoute } from "../../src/route/route.js";
 
 /** A host with a registry and the messages it sent to the page end. */
 function setup() {
@@ -145,7 +145,7 @@ describe("RouteHost", () => {
   it("released: the route is disposed and later messages are ignored; abortAll closes live sockets", async () => {
     const { registry, host, sent, send, flush } = setup();
     let disposed = 0;
-    add(registry, "**/x", (ws) => ws.onDispose(() => disposed++));
+    add(registry, "**/x", (ws) => controllerOf(ws).onDispose(() => disposed++));
     send(create("1"));
     send(create("2"));
     await flush();
