@@ -16,13 +16,13 @@ counted = {"n": 0}
 
 
 async def open_socket(impl, url):
-    """An open socket whose onmessage reads event.data once and counts; its browser object is returned to JS."""
+    """An open socket whose onmessage reads event.data once and counts (in counted[impl])."""
     opened = asyncio.get_event_loop().create_future()
-    counted["n"] = 0
+    counted[impl] = 0
 
     def onmessage(event):
         event.data
-        counted["n"] += 1
+        counted[impl] += 1
 
     ws = IMPLS[impl](url, onopen=lambda e: opened.done() or opened.set_result(None), onmessage=onmessage)
     await opened

@@ -18,7 +18,8 @@ import { writeReadmeTable } from "./readme-table.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
-const HANDLER_EVENTS = 100_000;
+const HANDLER_EVENTS = 100_000; // per implementation and round, alternating in chunks
+const HANDLER_CHUNK = 5_000;
 const FRAMES = 20_000;
 const SENDS = 200;
 const SEND_SIZE = 64 * 1024;
@@ -69,10 +70,8 @@ async function direct() {
     const rate = (ms) => FRAMES / (ms / 1000);
     // One round: each baseline right next to its wsbridge case, so load changes hit both.
     const cases = [
-      ["handler pyscript binary", { kind: "handler", impl: "pyscript", payload: "binary", n: HANDLER_EVENTS }],
-      ["handler wsbridge binary", { kind: "handler", impl: "wsbridge", payload: "binary", n: HANDLER_EVENTS }],
-      ["handler pyscript text", { kind: "handler", impl: "pyscript", payload: "text", n: HANDLER_EVENTS }],
-      ["handler wsbridge text", { kind: "handler", impl: "wsbridge", payload: "text", n: HANDLER_EVENTS }],
+      ["handler binary", { kind: "handler", payload: "binary", n: HANDLER_EVENTS, chunk: HANDLER_CHUNK }, null, true],
+      ["handler text", { kind: "handler", payload: "text", n: HANDLER_EVENTS, chunk: HANDLER_CHUNK }, null, true],
       ["receive raw binary", { kind: "receive", impl: "raw", payload: "binary", size: 1024, n: FRAMES }, rate],
       ["receive onmessage binary", { kind: "receive", impl: "onmessage", payload: "binary", size: 1024, n: FRAMES }, rate],
       ["receive raw text", { kind: "receive", impl: "raw", payload: "text", size: 100, n: FRAMES }, rate],
@@ -85,9 +84,10 @@ async function direct() {
     for (const [, job] of cases) await server.run(job);
     for (let round = 1; round <= ROUNDS; round++) {
       log(`round ${round}/${ROUNDS}`);
-      for (const [name, job, convert] of cases) {
+      for (const [name, job, convert, pair] of cases) {
         const value = await server.run(job);
-        add(name, convert ? convert(value) : value);
+        if (pair) for (const [impl, v] of Object.entries(value)) add(`${name.replace(" ", ` ${impl} `)}`, v);
+        else add(name, convert ? convert(value) : value);
       }
       const memory = await server.run({ kind: "memory", n: MEMORY_MESSAGES });
       if (memory.received !== MEMORY_MESSAGES || memory.live_proxies !== 0) throw new Error(`memory run: ${JSON.stringify(memory)}`);

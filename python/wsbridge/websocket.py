@@ -103,7 +103,7 @@ class WebSocketEvent:
         return f"<WebSocketEvent {self.type}>"
 
 
-_live_dispatchers: weakref.WeakSet[_Dispatcher] = weakref.WeakSet()
+_live_dispatchers: weakref.WeakSet[Callable[[int, Any], None]] = weakref.WeakSet()
 _open_sockets: set[WebSocket] = set()
 
 # What JS passes as the first argument of a dispatch call (src/pyodide/socket-bridge.ts): open 0, message 1,
@@ -238,53 +238,53 @@ class _Flow:
             running.cancel()
 
 
-class _Dispatcher:
-    """The one callable per socket that JS holds (through one `create_proxy`): the hot path of every frame.
+def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it makes "the dispatcher" of a socket
+    """Makes the one callable per socket that JS holds (through one `create_proxy`): the hot path of every frame.
 
-    A frame crosses once, as (1, data): text as str, binary as an ArrayBuffer copied once into a memoryview (or
-    bytes). When no handler is running it is handed to the handler at once; otherwise it waits in the queue.
+    A plain closure (no bound-method or `__call__` slot lookup per frame). A frame crosses once, as (1, data):
+    text as str, binary as an ArrayBuffer copied once into a memoryview (or bytes). When no handler is running
+    it is handed to the handler at once; otherwise it waits in the queue.
     """
+    handlers = flow.handlers
+    queue = flow.queue
+    socket = flow.socket
 
-    __slots__ = ("flow", "__weakref__")
-
-    def __init__(self, flow: _Flow) -> None:
-        self.flow = flow
-        _live_dispatchers.add(self)
-
-    def __call__(self, kind: int, data: Any) -> None:
-        flow = self.flow
+    def dispatch(kind: int, data: Any) -> None:
         if kind != _MESSAGE:
             if kind == _CLOSE:
-                _open_sockets.discard(flow.socket)
+                _open_sockets.discard(socket)
             if flow.busy:
-                flow.queue.append((kind, data))
+                queue.append((kind, data))
             else:
                 flow.deliver(kind, data)
             return
         if data.__class__ is not str:
             data = data.to_bytes() if flow.as_bytes else data.to_memoryview()
         if flow.busy:
-            flow.queue.append((kind, data))
+            queue.append((kind, data))
             return
         # The fast path (nothing queued, no handler running), inlined: one handler call, one event object.
         raw = flow.raw
-        handler = flow.handlers["onmessage"] if raw is None else raw
+        handler = handlers["onmessage"] if raw is None else raw
         if handler is None:
             return
         flow.busy = True
         try:
-            result = handler(data if raw is not None else WebSocketEvent(None, "message", data, flow.socket))
+            result = handler(data if raw is not None else WebSocketEvent(None, "message", data, socket))
         except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the socket
-            _report(error, "onmessage", flow.socket)
+            _report(error, "onmessage", socket)
             result = None
         except BaseException:
             flow.busy = False
             raise
-        if result is None and not flow.queue:
+        if result is None and not queue:
             flow.busy = False
             return
         # An awaitable to start, or frames that arrived while the handler ran: the general path takes over.
         flow.follow((result, "onmessage") if result is not None and inspect.isawaitable(result) else None)
+
+    _live_dispatchers.add(dispatch)
+    return dispatch
 
 
 def live_proxies() -> int:
