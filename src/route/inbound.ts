@@ -26,7 +26,7 @@ function apply(route: RouteController, message: PageMessage): void {
   }
 }
 
-/** A page frame: to the page-side handler; kept for receive() (a mock's too: nobody else can see it); else to the server. */
+/** A page frame: to the page-side handler, or kept for receive() (a mock keeps it too, where Playwright drops it), else to the server. */
 function fromPage(route: RouteController, message: Extract<PageMessage, { type: "messageFromPage" }>): void {
   const handler = route.handlers.pageMessage;
   if (handler) runHandler(() => handler(wireToHandler(message.data)));
