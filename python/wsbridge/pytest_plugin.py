@@ -61,7 +61,7 @@ def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) ->
 
     async def limited() -> tuple[bool, Any]:
         # The outcome comes back as a value: an exception raised through run_sync is also printed to the page's
-        # stderr, which would repeat every failing async test's traceback under "Captured stderr call".
+        # stderr, which would repeat every failing async test's traceback in its captured output.
         try:
             if timeout is None:
                 return True, await awaitable
@@ -69,13 +69,16 @@ def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) ->
         except TimeoutError as error:
             if timeout is None:
                 return False, error
-            return False, TimeoutError(f"Timeout: {what} did not finish within {timeout:g} s (still awaiting; it was cancelled)")
+            return False, None
         except BaseException as error:  # re-raised below, in the synchronous caller
             return False, error
 
     ok, value = run_sync(limited())
     if ok:
         return value
+    if value is None:
+        # The message alone: a traceback here would only show wsbridge's plumbing (the awaiting frame was cancelled).
+        pytest.fail(f"Timeout: {what} did not finish within {timeout:g} s (still awaiting; it was cancelled)", pytrace=False)
     raise value
 
 
