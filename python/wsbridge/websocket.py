@@ -471,7 +471,8 @@ class WebSocket:
         """Closes and releases at once: no more events, pending handlers cancelled (used by `_lifecycle.reset`)."""
         _open_sockets.discard(self)
         self._flow.abort()
-        self._bridge.abort(1000, "wsbridge reset")
+        # Also drops the frames JS holds for its next flush (a burst): no handler runs after this.
+        _wsbridge_js.abortSocket(self._bridge, 1000, "wsbridge reset")
 
     def __repr__(self) -> str:
         return f"<wsbridge.WebSocket {self.url} readyState={self.readyState}>"

@@ -7,6 +7,7 @@ import type { PyCallable, PyodideLike } from "./types.js";
 /** The first argument of a dispatch call (python/wsbridge/websocket.py `_Dispatcher`): a small int, cheap to cross. */
 const KINDS = { open: 0, message: 1, error: 2, close: 3 } as const;
 const MESSAGE = KINDS.message;
+const CLOSE = KINDS.close;
 
 /** Python dispatch proxies handed to `openSocket` and not destroyed yet. */
 const proxyCounter = { live: 0 };
@@ -23,8 +24,46 @@ export function checkUrl(url: string): string {
 }
 
 /**
+ * A network frame arriving less than this long after the previous delivery into Python is part of a burst: it
+ * waits for the next flush task and is handed over with the frames that arrived meanwhile, in one tight loop.
+ * (Entering Python once per browser task costs several times more than once per loop iteration: caches are cold.)
+ */
+const BURST_GAP_MS = 1;
+
+/** Callbacks waiting for the next flush task; one MessageChannel serves every socket of the realm. */
+const flushes: Array<() => void> = [];
+let channel: MessageChannel | undefined;
+
+function runFlushes(): void {
+  for (const flush of flushes.splice(0)) flush();
+}
+
+/** Runs `flush` in a new task, soon (a posted message: no timer clamping). */
+function later(flush: () => void): void {
+  flushes.push(flush);
+  if (flushes.length > 1) return;
+  if (typeof MessageChannel !== "function") {
+    setTimeout(runFlushes, 0);
+    return;
+  }
+  if (!channel) {
+    channel = new MessageChannel();
+    channel.port1.onmessage = runFlushes;
+  }
+  channel.port2.postMessage(null);
+}
+
+/** Per BridgeSocket made by `openSocket`: drops the events still waiting for a flush (used by `abortSocket`). */
+const droppers = new WeakMap<BridgeSocket, () => void>();
+
+/**
  * Opens a BridgeSocket whose sink is a Python callable made with `create_proxy`; the proxy is destroyed once the
  * socket is done with it (after the final close was delivered, or on dispose), never while it is being called.
+ *
+ * Each event is one call `dispatch(kind, payload)`: a message carries only its data (str or ArrayBuffer), the
+ * others their event. An event is delivered at once (the fast path) unless events wait for a flush (then it waits
+ * behind them, so order holds) or it is a network frame in a burst (see BURST_GAP_MS). Events dispatched by page
+ * code or by routes (untrusted) are never deferred.
  */
 export function openSocket(url: string, protocols: string | string[] | undefined | null, dispatch: PyCallable): BridgeSocket {
   try {
@@ -36,6 +75,12 @@ export function openSocket(url: string, protocols: string | string[] | undefined
   let depth = 0;
   let wanted = false;
   let destroyed = false;
+  // Events waiting for the flush task, flattened: kind, payload, kind, payload...; `head` is the next to deliver.
+  let backlog: unknown[] = [];
+  let head = 0;
+  let scheduled = false;
+  let closeWaits = false;
+  let last = -Infinity;
   proxyCounter.live++;
   const destroy = () => {
     if (destroyed) return;
@@ -45,26 +90,81 @@ export function openSocket(url: string, protocols: string | string[] | undefined
       return;
     }
     destroyed = true;
+    backlog = [];
+    head = 0;
     proxyCounter.live--;
     dispatch.destroy();
   };
-  // One call per event into Python: a message carries only its data (str or ArrayBuffer), the others their event.
-  const sink: SocketSink = (type, event, data) => {
+  // Called by the BridgeSocket once it is done: a close waiting for the flush is still delivered, then released.
+  const release = () => {
+    if (closeWaits) wanted = true;
+    else destroy();
+  };
+  const flush = () => {
+    scheduled = false;
+    if (destroyed) return;
     depth++;
     try {
-      if (type === "message") dispatch(MESSAGE, data);
-      else dispatch(KINDS[type], event);
+      // Events arriving during the loop (re-entrant ones included) are appended and delivered by it, in order.
+      while (head < backlog.length) {
+        const kind = backlog[head] as number;
+        const payload = backlog[head + 1];
+        backlog[head] = backlog[head + 1] = undefined;
+        head += 2;
+        try {
+          dispatch(kind, payload);
+        } catch (error) {
+          console.error("wsbridge: a socket event handler threw", error);
+        }
+      }
+    } finally {
+      backlog.length = 0;
+      head = 0;
+      closeWaits = false;
+      depth--;
+      last = performance.now();
+      if (wanted && depth === 0) destroy();
+    }
+  };
+  const sink: SocketSink = (type, event, data) => {
+    const kind = KINDS[type];
+    if (destroyed) return;
+    if (head < backlog.length || (kind === MESSAGE && depth === 0 && event.isTrusted && performance.now() - last < BURST_GAP_MS)) {
+      backlog.push(kind, kind === MESSAGE ? data : event);
+      if (kind === CLOSE) closeWaits = true;
+      if (!scheduled) {
+        scheduled = true;
+        later(flush);
+      }
+      return;
+    }
+    depth++;
+    try {
+      dispatch(kind, kind === MESSAGE ? data : event);
     } finally {
       depth--;
+      if (kind === MESSAGE) last = performance.now();
       if (wanted && depth === 0) destroy();
     }
   };
   try {
-    return new BridgeSocket(url, protocols ?? undefined, sink, { release: destroy });
+    const bridge = new BridgeSocket(url, protocols ?? undefined, sink, { release });
+    droppers.set(bridge, () => {
+      closeWaits = false;
+      backlog = [];
+      head = 0;
+    });
+    return bridge;
   } catch (error) {
     destroy();
     throw error;
   }
+}
+
+/** Closes and releases a socket from `openSocket` at once; events still waiting for a flush are dropped. */
+export function abortSocket(bridge: BridgeSocket, code?: number, reason?: string): void {
+  droppers.get(bridge)?.();
+  bridge.abort(code, reason);
 }
 
 /** Live counts for leak tests: BridgeSockets not disposed, listeners attached, Python dispatch proxies alive. */
@@ -74,5 +174,5 @@ export function socketStats(): { sockets: number; listeners: number; proxies: nu
 
 /** Entry points for the Python socket face. */
 export function socketBridge(_pyodide: PyodideLike): Record<string, unknown> {
-  return { openSocket, socketStats, checkUrl };
+  return { openSocket, abortSocket, socketStats, checkUrl };
 }
