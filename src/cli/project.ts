@@ -8,17 +8,41 @@ export const MIRROR_LIMITS = { maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 32 
 /** Folders never copied: dependencies, caches, builds, virtualenvs (dot-folders are skipped too). */
 const SKIP_DIRS = new Set(["node_modules", "__pycache__", "venv", "site-packages", "dist", "build"]);
 /** Files that make a folder pytest's rootdir, in pytest's order of preference. */
-const INI_FILES = ["pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"];
+const INI_FILES = ["pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"];
 
-/** True when `file` is an ini file pytest would take (pyproject.toml and setup.cfg only with a pytest section). */
+/** True when `file` is an ini file pytest would take (pyproject.toml, tox.ini and setup.cfg only with a pytest section). */
 function isPytestIni(file: string): boolean {
   const name = parse(file).base;
-  if (name === "pytest.ini" || name === ".pytest.ini") return true;
+  if (["pytest.ini", ".pytest.ini", "pytest.toml", ".pytest.toml"].includes(name)) return true;
   let text: string;
   try { text = readFileSync(file, "utf8"); } catch { return false; }
   if (name === "pyproject.toml") return /^\[tool\.pytest(\.ini_options)?\]/m.test(text);
   if (name === "tox.ini") return /^\[pytest\]/m.test(text);
   return /^\[tool:pytest\]/m.test(text);
+}
+
+function isFile(path: string): boolean {
+  try { return statSync(path).isFile(); } catch { return false; }
+}
+
+/**
+ * pytest's `locate_config`: the first folder upward from each of `dirs` with a pytest ini file; failing that, the
+ * first pyproject.toml seen on the way (pytest takes one even without a pytest table when nothing else is found).
+ */
+function locateConfig(dirs: readonly string[]): { rootdir: string; inifile: string } | undefined {
+  let pyproject: string | undefined;
+  for (const start of dirs) {
+    for (let dir = start; ; dir = dirname(dir)) {
+      for (const name of INI_FILES) {
+        const file = join(dir, name);
+        if (!isFile(file)) continue;
+        if (name === "pyproject.toml") pyproject ??= file;
+        if (isPytestIni(file)) return { rootdir: dir, inifile: file };
+      }
+      if (dirname(dir) === dir) break;
+    }
+  }
+  return pyproject ? { rootdir: dirname(pyproject), inifile: pyproject } : undefined;
 }
 
 /** The deepest folder containing every path in `paths` (absolute). */
@@ -34,18 +58,30 @@ export function commonAncestor(paths: readonly string[]): string {
   return first.slice(0, n).join(sep) || sep;
 }
 
-/** The folder pytest will use as rootdir: the first one upward from the arguments' common ancestor with an ini file. */
+/**
+ * The folder pytest will use as rootdir, found as pytest's `determine_setup` finds it (without `-c`/`--rootdir`): an ini
+ * file upward from the arguments' common ancestor; else a pyproject.toml on the way; else a folder with setup.py; else
+ * an ini file upward from each argument; else the common ancestor of the working folder and the arguments.
+ */
 export function findRootdir(paths: readonly string[], cwd: string): { rootdir: string; inifile?: string } {
-  const existing = paths.map((p) => resolve(cwd, p.split("::")[0]!)).filter((p) => existsSync(p));
-  const start = existing.length ? commonAncestor(existing.map((p) => (statSync(p).isDirectory() ? p : dirname(p)))) : cwd;
-  for (let dir = start; ; dir = dirname(dir)) {
-    for (const name of INI_FILES) {
-      const file = join(dir, name);
-      if (existsSync(file) && isPytestIni(file)) return { rootdir: dir, inifile: file };
-    }
+  const dirs = paths
+    .filter((p) => !p.startsWith("-"))
+    .map((p) => resolve(cwd, p.split("::")[0]!))
+    .filter((p) => existsSync(p))
+    .map((p) => (statSync(p).isDirectory() ? p : dirname(p)));
+  const ancestor = dirs.length ? commonAncestor(dirs) : cwd;
+  const found = locateConfig([ancestor]);
+  if (found) return found;
+  for (let dir = ancestor; ; dir = dirname(dir)) {
+    if (isFile(join(dir, "setup.py"))) return { rootdir: dir };
     if (dirname(dir) === dir) break;
   }
-  return { rootdir: start };
+  if (dirs.some((d) => d !== ancestor)) {
+    const again = locateConfig(dirs);
+    if (again) return again;
+  }
+  const rootdir = commonAncestor([cwd, ancestor]);
+  return { rootdir: dirname(rootdir) === rootdir ? ancestor : rootdir };
 }
 
 /** Thrown when a named path does not exist (pytest would say "file or directory not found"; we say it first). */

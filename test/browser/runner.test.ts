@@ -323,6 +323,23 @@ describe("a pytest project: ini, conftest, fixtures, async, wsbridge fixtures, h
   });
 });
 
+describe("rootdir as pytest finds it", () => {
+  it("a path argument under a project whose pyproject.toml has no pytest table: rootdir is the project (its conftest.py runs), cache written there", async () => {
+    const dir = project("plainproject", {
+      "pyproject.toml": '[project]\nname = "plain"\nversion = "1"\n',
+      "mypkg/__init__.py": "VALUE = 1\n",
+      "conftest.py": "import os, sys\nsys.path.insert(0, os.path.dirname(__file__))\n",
+      "tests/test_plain.py": "import mypkg\n\ndef test_value():\n    assert mypkg.VALUE == 1\n\ndef test_fails():\n    assert mypkg.VALUE == 2\n",
+    });
+    const r = await wsbridge(["test", "--workers", "1", "tests"], dir);
+    expect(r.code, shown(r)).toBe(1);
+    expect(r.out).toMatch(/rootdir: .*plainproject\nconfigfile: pyproject\.toml/);
+    expect(r.out).toContain("FAILED tests/test_plain.py::test_fails");
+    expect(totals(r.out)).toEqual({ failed: 1, passed: 1 });
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, ".pytest_cache", "v", "cache", "lastfailed"), "utf8")))).toEqual(["tests/test_plain.py::test_fails"]);
+  }, 150_000);
+});
+
 describe("--timeout", () => {
   it("a hung await fails with a Timeout; a test that blocks the page is reported once, and the rest of its file and the next file run", async () => {
     const dir = project("timeouts", {
