@@ -1,167 +1,219 @@
-// Pure logic of `wsbridge test`: argument parsing, file discovery, -k expressions, JUnit XML.
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+// Pure logic of `wsbridge test` (no browser): argument parsing, rootdir detection as pytest does it, mirroring the
+// project, [tool.wsbridge] settings, requirement names, node ids and the JUnit path.
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { parseTestArgs, UsageError, DEFAULT_TIMEOUT_MS } from "../../src/cli/args.js";
-import { discoverTestFiles, DiscoveryError, displayPath } from "../../src/cli/discover.js";
-import { compileK, KExpressionError } from "../../src/cli/kexpr.js";
-import { junitXml, xmlEscape, classNameOf } from "../../src/cli/junit.js";
-import { pyString, mirror } from "../../src/cli/runner.js";
+import { DEFAULT_LOAD_TIMEOUT_S, DEFAULT_TIMEOUT_S, parseShard, parseTestArgs, UsageError } from "../../src/cli/args.js";
+import { commonAncestor, findRootdir, mirrorFolder, wsbridgeSettings } from "../../src/cli/project.js";
+import { junitPath, nodeIdOf } from "../../src/cli/runner.js";
+import { normalizeName, requirementNames } from "../../src/cli/wheels.js";
+import { pyString } from "../../src/cli/page.js";
+
+const tmp = realpathSync(mkdtempSync(join(tmpdir(), "wsbridge-cli-logic-")));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Writes `files` under a new folder of the temp root; returns its path. */
+function tree(name: string, files: Record<string, string | Buffer>): string {
+  const dir = join(tmp, name);
+  mkdirSync(dir, { recursive: true });
+  for (const [rel, data] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, rel)), { recursive: true });
+    writeFileSync(join(dir, rel), data);
+  }
+  return dir;
+}
 
 describe("parseTestArgs", () => {
-  it("takes paths and options in any order, with = and separate values", () => {
-    const o = parseTestArgs(["a", "--timeout", "500", "-k", "echo and not slow", "b", "--junit=out.xml", "--browser-path=/x/chrome"]);
-    expect(o).toEqual({ paths: ["a", "b"], timeout: 500, k: "echo and not slow", junit: "out.xml", browserPath: "/x/chrome", help: false });
+  it("defaults", () => {
+    expect(parseTestArgs([])).toEqual({ pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false });
+    expect(DEFAULT_TIMEOUT_S).toBe(30);
   });
-  it("defaults: no paths, 30000 ms, no help", () => {
-    expect(parseTestArgs([])).toEqual({ paths: [], timeout: DEFAULT_TIMEOUT_MS, help: false });
-    expect(DEFAULT_TIMEOUT_MS).toBe(30_000);
+
+  it("takes wsbridge's options anywhere (--opt value and --opt=value) and leaves the rest to pytest in order", () => {
+    const o = parseTestArgs(["-k", "a and b", "tests", "--timeout", "1.5", "-v", "--workers=2", "--shard", "1/3", "x.py::t", "--requirements", "req.txt", "--wheels=w", "--pyodide-index", "http://i/", "--load-timeout", "60", "--browser-path", "/c"]);
+    expect(o.pytestArgs).toEqual(["-k", "a and b", "tests", "-v", "x.py::t"]);
+    expect(o.paths).toEqual(["tests", "x.py::t"]);
+    expect(o.optionArgs).toEqual(["-k", "a and b", "-v"]);
+    expect(o).toMatchObject({ timeout: 1.5, workers: 2, shard: [1, 3], requirements: "req.txt", wheels: "w", pyodideIndex: "http://i/", loadTimeout: 60, browserPath: "/c" });
   });
-  it("accepts -kEXPR, --help and -- before paths that look like options", () => {
-    expect(parseTestArgs(["-kfoo"]).k).toBe("foo");
+
+  it("a pytest option's separate value is not taken for a path; attached values and -- work", () => {
+    const o = parseTestArgs(["-m", "slow", "--maxfail", "2", "-p", "no:cacheprovider", "--junitxml", "out.xml", "-kfoo", "-rA", "--durations=3", "dir"]);
+    expect(o.paths).toEqual(["dir"]);
+    expect(o.optionArgs).toEqual(["-m", "slow", "--maxfail", "2", "-p", "no:cacheprovider", "--junitxml", "out.xml", "-kfoo", "-rA", "--durations=3"]);
+    const rest = parseTestArgs(["-x", "--", "-odd-name.py", "--timeout"]);
+    expect(rest.paths).toEqual(["-odd-name.py", "--timeout"]);
+    expect(rest.pytestArgs).toEqual(["-x", "-odd-name.py", "--timeout"]);
+    expect(rest.timeout).toBe(DEFAULT_TIMEOUT_S);
+  });
+
+  it("-h/--help", () => {
     expect(parseTestArgs(["-h"]).help).toBe(true);
-    expect(parseTestArgs(["--", "-weird", "--timeout"]).paths).toEqual(["-weird", "--timeout"]);
+    expect(parseTestArgs(["tests", "--help"]).help).toBe(true);
   });
+
   it.each([
-    [["--nope"], /unknown option: --nope/],
     [["--timeout"], /--timeout needs a value/],
-    [["--timeout", "abc"], /whole number/],
-    [["--timeout", "0"], /whole number/],
-    [["--timeout=-5"], /whole number/],
-    [["-k"], /-k needs a value/],
-    [["--junit="], /--junit needs a value/],
-  ])("rejects %j", (argv, message) => {
+    [["--timeout="], /--timeout needs a value/],
+    [["--timeout", "abc"], /--timeout needs a number of seconds above 0, got "abc"/],
+    [["--timeout", "0"], /above 0/],
+    [["--timeout=-5"], /above 0/],
+    [["--load-timeout", "soon"], /--load-timeout needs a number of seconds/],
+    [["--workers", "0"], /--workers needs a whole number of at least 1, got "0"/],
+    [["--workers", "1.5"], /whole number/],
+    [["--workers"], /--workers needs a value/],
+    [["--shard", "3/2"], /INDEX must be between 1 and TOTAL \(2\)/],
+    [["--shard", "0/2"], /INDEX must be between 1 and TOTAL/],
+    [["--shard", "1-2"], /--shard needs INDEX\/TOTAL/],
+  ])("rejects %j with a UsageError", (argv, message) => {
     expect(() => parseTestArgs(argv)).toThrow(UsageError);
     expect(() => parseTestArgs(argv)).toThrow(message);
   });
 });
 
-describe("discoverTestFiles", () => {
-  const root = mkdtempSync(join(tmpdir(), "wsbridge-discover-"));
-  afterAll(() => rmSync(root, { recursive: true, force: true }));
-  const touch = (rel: string) => {
-    mkdirSync(join(root, rel, ".."), { recursive: true });
-    writeFileSync(join(root, rel), "def test_x(): pass\n");
-  };
-  touch("test_b.py");
-  touch("test_a.py");
-  touch("helper.py");
-  touch("a_test.py");
-  touch("sub/test_c.py");
-  touch("sub/deeper/test_d.py");
-  touch("node_modules/pkg/test_no.py");
-  touch(".venv/test_no.py");
-  touch("__pycache__/test_no.py");
-  touch("notes.txt");
-  touch("nothing/helper.py");
-  touch("nothing/.hidden/test_no.py");
-
-  it("finds test_*.py recursively, files before subfolders, sorted, skipping hidden/vendored folders", () => {
-    expect(discoverTestFiles([], root).map((f) => f.display)).toEqual(["test_a.py", "test_b.py", "sub/test_c.py", "sub/deeper/test_d.py"]);
-  });
-  it("takes explicit files whatever their name, folders, and file::name; each file once", () => {
-    const found = discoverTestFiles(["helper.py", "sub", "sub/test_c.py", "test_a.py::test_x"], root);
-    expect(found.map((f) => [f.display, f.only])).toEqual([
-      ["helper.py", undefined],
-      ["sub/test_c.py", undefined],
-      ["sub/deeper/test_d.py", undefined],
-      ["test_a.py", ["test_x"]],
-    ]);
-  });
-  it("a plain file argument widens an earlier file::name selection", () => {
-    expect(discoverTestFiles(["test_a.py::test_x", "test_a.py"], root)[0]!.only).toBeUndefined();
-    expect(discoverTestFiles(["test_a.py::test_x", "test_a.py::test_y"], root)[0]!.only).toEqual(["test_x", "test_y"]);
-  });
-  it("returns nothing for a folder without tests", () => {
-    expect(discoverTestFiles(["nothing"], root)).toEqual([]);
-  });
-  it.each([
-    ["missing", /no such file or folder: missing/],
-    ["notes.txt", /not a Python file/],
-    ["sub::test_x", /needs a file/],
-    ["test_a.py::bad name", /not a test function name/],
-  ])("rejects %s", (arg, message) => {
-    expect(() => discoverTestFiles([arg], root)).toThrow(DiscoveryError);
-    expect(() => discoverTestFiles([arg], root)).toThrow(message);
-  });
-  it("shows paths relative to the working folder, absolute outside it", () => {
-    expect(displayPath("/a/b/c.py", "/a")).toBe("b/c.py");
-    expect(displayPath("/x/c.py", "/a")).toBe("/x/c.py");
+describe("parseShard", () => {
+  it("i/n with 1 <= i <= n", () => {
+    expect(parseShard("1/1")).toEqual([1, 1]);
+    expect(parseShard("2/5")).toEqual([2, 5]);
+    expect(() => parseShard("1/0")).toThrow(UsageError);
+    expect(() => parseShard("a/b")).toThrow(UsageError);
+    expect(() => parseShard("6/5")).toThrow(UsageError);
   });
 });
 
-describe("compileK", () => {
-  const ids = ["examples/test_echo.py::test_text", "examples/test_echo.py::test_binary", "tests/test_route.py::test_slow_text"];
-  const pick = (expr: string) => ids.filter(compileK(expr));
-  it("matches substrings of path::name, case-insensitively", () => {
-    expect(pick("binary")).toEqual([ids[1]]);
-    expect(pick("ECHO")).toEqual([ids[0], ids[1]]);
-    expect(pick("test_route.py::")).toEqual([ids[2]]);
-  });
-  it("supports not, and, or, parentheses with the usual precedence", () => {
-    expect(pick("not slow")).toEqual([ids[0], ids[1]]);
-    expect(pick("text and not slow")).toEqual([ids[0]]);
-    expect(pick("binary or slow")).toEqual([ids[1], ids[2]]);
-    expect(pick("binary or text and route")).toEqual([ids[1], ids[2]]);
-    expect(pick("(binary or text) and echo")).toEqual([ids[0], ids[1]]);
-    expect(pick("not not binary")).toEqual([ids[1]]);
-  });
-  it.each(["", "and", "a and", "(a", "a)", "a b", "not"])("rejects %j", (expr) => {
-    expect(() => compileK(expr)).toThrow(KExpressionError);
+describe("commonAncestor", () => {
+  it("the deepest shared folder, by whole path segments", () => {
+    expect(commonAncestor(["/a/b/c", "/a/b/d/e"])).toBe("/a/b");
+    expect(commonAncestor(["/a/bc", "/a/bd"])).toBe("/a");
+    expect(commonAncestor(["/a/b"])).toBe("/a/b");
+    expect(commonAncestor(["/x", "/y"])).toBe("/");
   });
 });
 
-describe("junitXml", () => {
-  const xml = junitXml(
-    [
-      { file: "examples/test_echo.py", name: "test_ok", passed: true, durationMs: 12 },
-      { file: "examples/test_echo.py", name: "test_bad", passed: false, durationMs: 1500, error: 'Traceback (most recent call last):\n  File "x.py", line 1\nAssertionError: 1 < 2 & "q" \u0001', output: "printed <b>" },
-      { file: "t/test_other.py", name: "", passed: false, durationMs: 3, error: "could not load the file:\nSyntaxError: invalid syntax" },
-    ],
-    "2024-01-02T03:04:05.000Z",
-  );
-  it("has the counts, times and structure CI reads", () => {
-    expect(xml.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="wsbridge" tests="3" failures="2" errors="0" skipped="0" time="1.515">')).toBe(true);
-    expect(xml).toContain('<testsuite name="examples/test_echo.py" tests="2" failures="1" errors="0" skipped="0" time="1.512" timestamp="2024-01-02T03:04:05.000Z"');
-    expect(xml).toContain('<testcase classname="examples.test_echo" name="test_ok" file="examples/test_echo.py" time="0.012"/>');
-    expect(xml).toContain('<testsuite name="t/test_other.py" tests="1" failures="1"');
-    expect(xml.match(/<testsuite /g)).toHaveLength(2);
-    expect(xml.trimEnd().endsWith("</testsuites>")).toBe(true);
+describe("findRootdir (as pytest's determine_setup)", () => {
+  it("the first folder upward with pytest.ini, from the arguments' common ancestor", () => {
+    const dir = tree("ini", { "pytest.ini": "[pytest]\n", "tests/a/test_a.py": "", "tests/b/test_b.py": "" });
+    expect(findRootdir(["tests/a", "tests/b/test_b.py::test_x"], dir)).toEqual({ rootdir: dir, inifile: join(dir, "pytest.ini") });
+    expect(findRootdir([], join(dir, "tests"))).toEqual({ rootdir: dir, inifile: join(dir, "pytest.ini") });
   });
-  it("puts the escaped traceback in <failure> with type and message, output in <system-out>", () => {
-    expect(xml).toContain('<failure message="1 &lt; 2 &amp; &quot;q&quot; \uFFFD" type="AssertionError">Traceback (most recent call last):\n  File "x.py", line 1\nAssertionError: 1 &lt; 2 &amp; "q" \uFFFD</failure>');
-    expect(xml).toContain("<system-out>printed &lt;b&gt;</system-out>");
-    expect(xml).toContain('type="SyntaxError"');
-    expect(xml).not.toContain("\u0001");
+
+  it("pyproject.toml counts with [tool.pytest.ini_options]; tox.ini with [pytest]; setup.cfg with [tool:pytest]; pytest.toml always", () => {
+    const a = tree("pyproject", { "pyproject.toml": "[project]\nname='x'\n\n[tool.pytest.ini_options]\naddopts='-q'\n", "t/test_x.py": "" });
+    expect(findRootdir(["t"], a)).toEqual({ rootdir: a, inifile: join(a, "pyproject.toml") });
+    const b = tree("tox", { "tox.ini": "[tox]\n[pytest]\n", "sub/x/test_x.py": "" });
+    expect(findRootdir(["sub/x"], b)).toEqual({ rootdir: b, inifile: join(b, "tox.ini") });
+    const c = tree("setupcfg", { "setup.cfg": "[tool:pytest]\n", "x/test_x.py": "" });
+    expect(findRootdir(["x"], c).rootdir).toBe(c);
+    const d = tree("pytesttoml", { "pytest.toml": "", "x/test_x.py": "" });
+    expect(findRootdir(["x"], d).inifile).toBe(join(d, "pytest.toml"));
   });
-  it("escapes attributes fully and builds pytest-style class names", () => {
-    expect(xmlEscape(`a&b<c>"d'e\nf`)).toBe("a&amp;b&lt;c&gt;&quot;d&apos;e&#10;f");
-    expect(xmlEscape("\uD800x")).toBe("\uFFFDx");
-    expect(xmlEscape("\uD83D\uDE00")).toBe("\uD83D\uDE00");
-    expect(classNameOf("a/b/test_c.py")).toBe("a.b.test_c");
-    expect(classNameOf("/abs/test_c.py")).toBe("abs.test_c");
+
+  it("an ini file without a pytest section is passed over for one further up", () => {
+    const dir = tree("nested", { "pytest.ini": "[pytest]\n", "pkg/tox.ini": "[tox]\n", "pkg/setup.cfg": "[metadata]\n", "pkg/tests/test_x.py": "" });
+    expect(findRootdir(["pkg/tests"], dir)).toEqual({ rootdir: dir, inifile: join(dir, "pytest.ini") });
+  });
+
+  it("no ini file anywhere: a pyproject.toml without a pytest table is taken (pytest >= 8.1)", () => {
+    const dir = tree("plainproject", { "pyproject.toml": "[project]\nname = 'x'\n", "tests/test_x.py": "" });
+    expect(findRootdir(["tests"], dir)).toEqual({ rootdir: dir, inifile: join(dir, "pyproject.toml") });
+    expect(findRootdir(["tests"], join(dir, "tests"))).toEqual({ rootdir: dir, inifile: join(dir, "pyproject.toml") });
+  });
+
+  it("no config file: the folder with setup.py, else the common ancestor of the working folder and the arguments", () => {
+    const a = tree("setuppy", { "setup.py": "", "tests/deep/test_x.py": "" });
+    expect(findRootdir(["tests/deep"], a)).toEqual({ rootdir: a });
+    const b = tree("bare", { "tests/deep/test_x.py": "", "other/x.txt": "" });
+    expect(findRootdir(["tests/deep"], b)).toEqual({ rootdir: b });
+    expect(findRootdir(["../tests/deep"], join(b, "other"))).toEqual({ rootdir: b });
+    expect(findRootdir([], join(b, "tests"))).toEqual({ rootdir: join(b, "tests") });
+  });
+
+  it("arguments that do not exist (or are options) do not move the rootdir", () => {
+    const dir = tree("missing", { "pytest.ini": "[pytest]\n" });
+    expect(findRootdir(["nope/test_x.py", "-v"], dir).rootdir).toBe(dir);
+  });
+});
+
+describe("mirrorFolder", () => {
+  it("copies text files at their absolute paths, skipping binaries, dot-folders and vendored folders", () => {
+    const dir = tree("mirror", {
+      "test_a.py": "x = 1\n",
+      "data/a.har": "{}",
+      "blob.bin": Buffer.from([1, 0, 2]),
+      "node_modules/pkg/x.py": "",
+      "__pycache__/x.pyc": "",
+      ".venv/lib/x.py": "",
+      ".git/config": "",
+      ".env": "SECRET=1",
+      ".pytest_cache/v/cache/lastfailed": "{}",
+    });
+    const files = mirrorFolder(dir);
+    expect(Object.keys(files).sort()).toEqual([`${dir}/data/a.har`, `${dir}/test_a.py`]);
+    expect(files[`${dir}/test_a.py`]).toBe("x = 1\n");
+  });
+
+  it("withCache adds .pytest_cache (and nothing else hidden)", () => {
+    const dir = join(tmp, "mirror");
+    expect(Object.keys(mirrorFolder(dir, { withCache: true })).sort()).toEqual([`${dir}/.pytest_cache/v/cache/lastfailed`, `${dir}/data/a.har`, `${dir}/test_a.py`]);
+  });
+
+  it("follows symlinks that stay inside the folder, not those that leave it", () => {
+    const outside = tree("outside", { "secret.py": "s = 1\n" });
+    const dir = tree("links", { "real/test_r.py": "r = 1\n" });
+    symlinkSync(join(dir, "real"), join(dir, "inner"));
+    symlinkSync(outside, join(dir, "escape"));
+    expect(Object.keys(mirrorFolder(dir)).sort()).toEqual([`${dir}/inner/test_r.py`, `${dir}/real/test_r.py`]);
+  });
+});
+
+describe("wsbridgeSettings", () => {
+  it("reads [tool.wsbridge] from pyproject.toml, paths relative to it, URLs as they are", () => {
+    const dir = tree("settings", {
+      "pyproject.toml": `[tool.pytest.ini_options]\naddopts = "-q"\n\n[tool.wsbridge]\nrequirements = "requirements-page.txt"  # comment\nwheels = '/abs/wheels'\npyodide-index = "https://cdn.example/pyodide/"\n\n[tool.other]\nrequirements = "no"\n`,
+    });
+    expect(wsbridgeSettings(join(dir, "pyproject.toml"))).toEqual({
+      requirements: join(dir, "requirements-page.txt"),
+      wheels: "/abs/wheels",
+      pyodideIndex: "https://cdn.example/pyodide/",
+    });
+  });
+
+  it("nothing without the section, for other ini files, or without an ini file", () => {
+    const dir = tree("nosettings", { "pyproject.toml": "[tool.pytest.ini_options]\n", "pytest.ini": "[pytest]\n" });
+    expect(wsbridgeSettings(join(dir, "pyproject.toml"))).toEqual({ requirements: undefined, wheels: undefined, pyodideIndex: undefined });
+    expect(wsbridgeSettings(join(dir, "pytest.ini"))).toEqual({});
+    expect(wsbridgeSettings(undefined)).toEqual({});
+  });
+});
+
+describe("requirements", () => {
+  it("requirementNames: names only, normalised; comments, blank lines and options skipped", () => {
+    expect(requirementNames("Starlette>=0.30  # web\n\n# note\n-r other.txt\n--index-url x\nzope.interface[extra]==6\nmy_pkg ; python_version>'3'\n"))
+      .toEqual(["starlette", "zope-interface", "my-pkg"]);
+  });
+  it("normalizeName is PEP 503's", () => {
+    expect(normalizeName("Foo.Bar__baz-Qux")).toBe("foo-bar-baz-qux");
   });
 });
 
 describe("runner helpers", () => {
-  it("pyString gives a Python string literal that round-trips", () => {
-    expect(pyString('a"b\\c\nd\u2028')).toBe('"a\\"b\\\\c\\nd\\u2028"');
+  it("nodeIdOf: run ids (absolute file::rest) as pytest node ids relative to rootdir", () => {
+    expect(nodeIdOf("/p/tests/test_a.py::TestX::test_y[1]", "/p")).toBe("tests/test_a.py::TestX::test_y[1]");
+    expect(nodeIdOf("/p/test_a.py", "/p")).toBe("test_a.py");
+    expect(nodeIdOf("/elsewhere/test_a.py::t", "/p")).toBe("/elsewhere/test_a.py::t");
+    expect(nodeIdOf("/pp/test_a.py::t", "/p")).toBe("/pp/test_a.py::t");
   });
-  it("mirror copies text files under a folder, skipping binary files and vendored folders", () => {
-    const root = mkdtempSync(join(tmpdir(), "wsbridge-mirror-"));
-    try {
-      writeFileSync(join(root, "test_a.py"), "x = 1\n");
-      mkdirSync(join(root, "data"));
-      writeFileSync(join(root, "data", "a.har"), "{}");
-      writeFileSync(join(root, "blob.bin"), Buffer.from([1, 0, 2]));
-      mkdirSync(join(root, "node_modules"));
-      writeFileSync(join(root, "node_modules", "x.py"), "");
-      expect(Object.keys(mirror(root)).sort()).toEqual([`${root}/data/a.har`, `${root}/test_a.py`]);
-      expect(mirror(root)[`${root}/test_a.py`]).toBe("x = 1\n");
-    } finally {
-      rmSync(root, { recursive: true, force: true });
-    }
+
+  it("junitPath: --junitxml/--junit-xml, = or separate, resolved against the working folder", () => {
+    expect(junitPath(["-q", "--junitxml=out.xml"], "/w")).toBe("/w/out.xml");
+    expect(junitPath(["--junit-xml", "r/x.xml"], "/w")).toBe("/w/r/x.xml");
+    expect(junitPath(["--junitxml", "/abs.xml"], "/w")).toBe("/abs.xml");
+    expect(junitPath(["-v"], "/w")).toBeUndefined();
+  });
+
+  it("pyString gives a Python string literal", () => {
+    expect(pyString('a"b\\c\nd\u2028')).toBe('"a\\"b\\\\c\\nd\\u2028"');
   });
 });
 
