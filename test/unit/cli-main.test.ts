@@ -21,23 +21,20 @@ describe("wsbridge", () => {
     const r = await cli(["--help"]);
     expect(r.code).toBe(0);
     expect(r.out).toBe(HELP);
-    expect(HELP).toMatch(/^\s+test\s+run Python test files/m);
+    expect(HELP).toMatch(/^\s+test\s+run real pytest in headless Chromium/m);
+    expect(HELP).toMatch(/^\s+wheels\s+fetch the page's locked pytest wheels/m);
     expect(HELP).toMatch(/^\s+demo\s+serve the worker-based real-time demo/m);
   });
-  it("no command prints the help to stderr and exits 2", async () => {
+  it("no command prints the help to stderr and exits 4 (usage)", async () => {
     const r = await cli([]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(4);
     expect(r.err).toBe(HELP);
+    expect(r.out).toBe("");
   });
-  it("demo with an unknown option exits 2 before serving anything", async () => {
-    const r = await cli(["demo", "--frobnicate"]);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/frobnicate/);
-  });
-  it("an unknown command exits 2 and names the commands", async () => {
+  it("an unknown command exits 4 and names the commands", async () => {
     const r = await cli(["frobnicate"]);
-    expect(r.code).toBe(2);
-    expect(r.err).toMatch(/unknown command "frobnicate".*test, demo/);
+    expect(r.code).toBe(4);
+    expect(r.err).toMatch(/unknown command "frobnicate"\. Commands: test, wheels, demo/);
   });
   it("--version", async () => {
     expect((await cli(["--version"])).out).toMatch(/^wsbridge \d+\.\d+\.\d+\n$/);
@@ -45,40 +42,30 @@ describe("wsbridge", () => {
 });
 
 describe("wsbridge test: exits before any browser starts", () => {
-  it("--help documents options, the test server and exit codes", async () => {
+  it("--help documents wsbridge's options, pytest pass-through, the fixtures and pytest's exit codes", async () => {
     const r = await cli(["test", "--help"]);
     expect(r.code).toBe(0);
     expect(r.out).toBe(TEST_HELP);
-    for (const word of ["--browser-path", "WSBRIDGE_CHROMIUM", "--junit", "-k EXPR", "--timeout MS", "server_url", "WSBRIDGE_TEST_SERVER", "0  every test passed", "1  at least one", "2  usage error"]) {
-      expect(TEST_HELP).toContain(word);
+    for (const word of ["--workers N", "--shard I/N", "--timeout SECONDS", "--requirements FILE", "--wheels DIR", "--pyodide-index", "--load-timeout", "--browser-path", "WSBRIDGE_CHROMIUM", "[tool.wsbridge]", "-k, -m, -x, --maxfail", "--junitxml", "ws_server", "allow_handler_errors", "WSBRIDGE_CACHE", "4 usage error", "5 no tests", "130"]) {
+      expect(TEST_HELP, word).toContain(word);
     }
   });
   it.each([
-    [["test", "--bogus"], /unknown option: --bogus/],
-    [["test", "--timeout", "x"], /whole number/],
-    [["test", "-k", "a and"], /-k "a and"/],
-    [["test", "missing_dir"], /no such file or folder: missing_dir/],
-  ])("%j is a usage error (exit 2)", async (argv, message) => {
+    [["test", "--workers", "0"], /^wsbridge test: --workers needs a whole number of at least 1, got "0" \(see wsbridge test --help\)\n$/],
+    [["test", "--shard", "3/2"], /^wsbridge test: --shard 3\/2: INDEX must be between 1 and TOTAL \(2\)/],
+    [["test", "--timeout", "abc"], /^wsbridge test: --timeout needs a number of seconds above 0, got "abc"/],
+    [["test", "tests", "--timeout"], /^wsbridge test: --timeout needs a value/],
+  ])("%j is a usage error: one line, exit 4", async (argv, message) => {
     const r = await cli(argv);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(4);
     expect(r.err).toMatch(message);
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
     expect(r.out).toBe("");
   });
-  it("a folder without test files: message, last line 0 passed, 0 failed, exit 2", async () => {
-    const empty = mkdtempSync(join(tmpdir(), "wsbridge-empty-"));
-    try {
-      const r = await cli(["test", empty]);
-      expect(r.code).toBe(2);
-      expect(r.err).toMatch(/no test files \(test_\*\.py\) found/);
-      expect(r.out).toBe("0 passed, 0 failed\n");
-    } finally {
-      rmSync(empty, { recursive: true, force: true });
-    }
-  });
-  it("no browser anywhere: one line that says how to install one, exit 2", async () => {
+  it("no browser at --browser-path: one line that says how to install one, exit 4", async () => {
     const r = await cli(["test", "--browser-path", "/nope/chromium"]);
-    expect(r.code).toBe(2);
+    expect(r.code).toBe(4);
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
-    expect(r.err).toMatch(/No Chromium at \/nope\/chromium \(--browser-path\): install one \(e\.g\. `apt-get install -y chromium`\)/);
+    expect(r.err).toMatch(/^wsbridge test: No Chromium at \/nope\/chromium \(--browser-path\): install one \(e\.g\. `apt-get install -y chromium`\)/);
   });
 });
