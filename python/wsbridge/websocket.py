@@ -107,9 +107,11 @@ _live_dispatchers: weakref.WeakSet[Callable[[int, Any], None]] = weakref.WeakSet
 _open_sockets: set[WebSocket] = set()
 
 # What JS passes as the first argument of a dispatch call (src/pyodide/socket-bridge.ts): open 0, message 1,
-# error 2, close 3. A message carries its data (str, or an ArrayBuffer JsProxy); the others their browser event.
+# error 2, close 3, batch 4. A message carries its data (str, or an ArrayBuffer JsProxy); a batch an array of
+# such data (consecutive messages of a burst); the others their browser event.
 _MESSAGE: Final = 1
 _CLOSE: Final = 3
+_BATCH: Final = 4  # several messages: data is a JS array of their payloads
 _TYPES: Final = ("open", "message", "error", "close")
 _NAMES: Final = ("onopen", "onmessage", "onerror", "onclose")
 
@@ -249,21 +251,11 @@ def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it m
     queue = flow.queue
     socket = flow.socket
 
-    def dispatch(kind: int, data: Any) -> None:
-        if kind != _MESSAGE:
-            if kind == _CLOSE:
-                _open_sockets.discard(socket)
-            if flow.busy:
-                queue.append((kind, data))
-            else:
-                flow.deliver(kind, data)
-            return
-        if data.__class__ is not str:
-            data = data.to_bytes() if flow.as_bytes else data.to_memoryview()
+    def message(data: Any) -> None:
+        """One converted frame: straight to the handler when nothing runs or waits (the fast path), else queued."""
         if flow.busy:
-            queue.append((kind, data))
+            queue.append((_MESSAGE, data))
             return
-        # The fast path (nothing queued, no handler running), inlined: one handler call, one event object.
         raw = flow.raw
         handler = handlers["onmessage"] if raw is None else raw
         if handler is None:
@@ -282,6 +274,22 @@ def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it m
             return
         # An awaitable to start, or frames that arrived while the handler ran: the general path takes over.
         flow.follow((result, "onmessage") if result is not None and inspect.isawaitable(result) else None)
+
+    def dispatch(kind: int, data: Any) -> None:
+        if kind == _MESSAGE:
+            message(data if data.__class__ is str else data.to_bytes() if flow.as_bytes else data.to_memoryview())
+            return
+        if kind == _BATCH:
+            # Frames of a burst, in one crossing: converted at once (ArrayBuffer → memoryview, one copy each).
+            for frame in [d if d.__class__ is str else d.to_bytes() for d in data] if flow.as_bytes else data.to_py():
+                message(frame)
+            return
+        if kind == _CLOSE:
+            _open_sockets.discard(socket)
+        if flow.busy:
+            queue.append((kind, data))
+        else:
+            flow.deliver(kind, data)
 
     _live_dispatchers.add(dispatch)
     return dispatch

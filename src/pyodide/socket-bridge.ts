@@ -8,6 +8,8 @@ import type { PyCallable, PyodideLike } from "./types.js";
 const KINDS = { open: 0, message: 1, error: 2, close: 3 } as const;
 const MESSAGE = KINDS.message;
 const CLOSE = KINDS.close;
+/** Several messages in one call: the payload is an array of their data, in order. */
+const BATCH = 4;
 
 /** Python dispatch proxies handed to `openSocket` and not destroyed yet. */
 const proxyCounter = { live: 0 };
@@ -106,11 +108,20 @@ export function openSocket(url: string, protocols: string | string[] | undefined
     depth++;
     try {
       // Events arriving during the loop (re-entrant ones included) are appended and delivered by it, in order.
+      // Consecutive messages cross in one call, as an array Python converts at once (binary: one copy each).
       while (head < backlog.length) {
-        const kind = backlog[head] as number;
-        const payload = backlog[head + 1];
-        backlog[head] = backlog[head + 1] = undefined;
-        head += 2;
+        let kind = backlog[head] as number;
+        let payload = backlog[head + 1];
+        let end = head + 2;
+        while (kind === MESSAGE && end < backlog.length && backlog[end] === MESSAGE) end += 2;
+        if (end - head > 2) {
+          const batch: unknown[] = [];
+          for (let i = head + 1; i < end; i += 2) batch.push(backlog[i]);
+          kind = BATCH;
+          payload = batch;
+        }
+        backlog.fill(undefined, head, end);
+        head = end;
         try {
           dispatch(kind, payload);
         } catch (error) {

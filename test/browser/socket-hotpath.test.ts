@@ -144,6 +144,29 @@ await r.wait_closed()
     expect(got).toEqual({ types: ["memoryview", "memoryview", "memoryview", "str"], equal: [true, true, true], formats: ["B", "B", "B"], text: "text é" });
   });
 
+  it("a binary burst (frames handed over in batches) arrives as memoryviews with the right bytes, in order; connect() gets bytes", async () => {
+    const got = await p.py.runAsync<Record<string, unknown>>(`
+from wsbridge import connect
+seen = []
+r = Rec(${JSON.stringify(fx.server.url + "/burst?n=3000&binary=1")}, onmessage=lambda e: seen.append(e.data))
+ws = await r.open()
+await wait_for(lambda: len(seen) == 3000)
+ws.close()
+await r.wait_closed()
+client = []
+async with connect(${JSON.stringify(fx.server.url + "/burst?n=3000&binary=1")}) as c:
+    for _ in range(3000):
+        client.append(await c.recv(timeout=5))
+{
+    "types": sorted({type(d).__name__ for d in seen}),
+    "ordered": [int.from_bytes(bytes(d), "big") for d in seen] == list(range(3000)),
+    "client types": sorted({type(d).__name__ for d in client}),
+    "client ordered": [int.from_bytes(d, "big") for d in client] == list(range(3000)),
+}
+`);
+    expect(got).toEqual({ types: ["memoryview"], ordered: true, "client types": ["bytes"], "client ordered": true });
+  });
+
   it("the event has type, data, target, origin, lastEventId; other browser attributes still answer", async () => {
     const got = await p.py.runAsync<Record<string, unknown>>(`
 seen = {}
