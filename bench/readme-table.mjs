@@ -27,6 +27,12 @@ export function readmeTable(results) {
     const target = s.target_ratio !== undefined ? `≥ ${s.target_ratio}×${f.ratio >= s.target_ratio ? "" : " (not met)"}` : "";
     lines.push(`| ${f.name} | ${ours} | ${base} | ${fmt(f.ratio)}× | ${target} |`);
   }
+  for (const f of results.figures) {
+    const s = spread[f.name] ?? {};
+    if (s.gross_value !== undefined) {
+      lines.push("", `${f.name}: net of the synthetic MessageEvent's construction and dispatch, which raw JS pays too (${fmt(s.raw_js_gross)} µs/msg here); gross: wsbridge ${fmt(s.gross_value)}, pyscript ${fmt(s.gross_baseline_value)} µs/msg (${fmt(s.gross_ratio)}×).`);
+    }
+  }
   return lines.join("\n");
 }
 

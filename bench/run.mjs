@@ -17,7 +17,7 @@ import { spawnChromium } from "./direct.mjs";
 import { writeReadmeTable } from "./readme-table.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 5));
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 7));
 const HANDLER_EVENTS = 100_000; // per implementation and round, alternating in chunks
 const HANDLER_CHUNK = 2_000;
 const FRAMES = 20_000;
