@@ -19,7 +19,5 @@ process.on("SIGINT", () => {
   if (cli.interruptRun?.()) setTimeout(() => process.exit(130), 20_000).unref();
   else process.exit(130);
 });
-// Exiting (rather than dying) on SIGTERM lets Playwright close the Chromium it started.
-process.on("SIGTERM", () => process.exit(143));
 const code = await cli.main(process.argv.slice(2));
 process.exit(code);

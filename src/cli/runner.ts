@@ -72,12 +72,16 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     throw error;
   }
   current = run;
+  // SIGTERM: close Chromium before going (Playwright's own handler is off so Ctrl-C can finish pytest's summary).
+  const onTerm = () => void run.stop().finally(() => process.exit(143));
+  process.once("SIGTERM", onTerm);
   try {
     return await run.execute(executable);
   } catch (error) {
     io.err(`wsbridge test: ${error instanceof SetupError ? error.message : `internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`}\n`);
     return error instanceof SetupError ? EXIT.usage : EXIT.internal;
   } finally {
+    process.off("SIGTERM", onTerm);
     current = undefined;
     await run.stop();
   }

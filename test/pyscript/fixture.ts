@@ -38,7 +38,7 @@ export function usePyScript(): PyScriptFixture {
   const fx = { external: [] as string[] } as PyScriptFixture;
   beforeAll(async () => {
     fx.browser = await launchChromium();
-    fx.server = await startTestServer();
+    fx.server = await startTestServer({ record: true }); // the tests read what the server received
     fx.web = await startStaticServer({
       mounts: {
         wsbridge: join(root, "dist"),
