@@ -117,4 +117,27 @@ describe("wsbridge test: the run around pytest", () => {
     expect(r.out).toMatch(/examples\/test_starlette_mock\.py \.+/);
     expect(r.out).toMatch(/=+ \d+ passed in [\d.]+s =+/);
   }, 180_000);
+
+  it("@pytest.mark.timeout(S) sets one test's limit; -s shows a test's prints", async () => {
+    const dir = project({
+      "test_marks.py": [
+        "import asyncio",
+        "import pytest",
+        "@pytest.mark.timeout(1)",
+        "async def test_short_limit():",
+        "    await asyncio.sleep(20)",
+        "async def test_default_limit_is_longer():",
+        "    await asyncio.sleep(1.5)",
+        "def test_prints():",
+        "    print('live from the page')",
+        "",
+      ].join("\n"),
+    });
+    const r = await cli(["--workers", "1", "-p", "no:cacheprovider", "-s", "--timeout", "10"], dir);
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/Timeout: .*test_short_limit.* did not finish within 1 s/);
+    expect(r.out).toMatch(/1 failed, 2 passed/);
+    // As in pytest -s, the print lands where the progress line is; wsbridge only keeps the print's line whole.
+    expect(r.out).toMatch(/live from the page\n/);
+  }, 120_000);
 });
