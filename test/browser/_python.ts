@@ -1,7 +1,7 @@
 // Shared by the socket tests: a page with Pyodide + wsbridge, and Python helpers run once per page.
 import type { Page } from "playwright-core";
 import type { PythonHandle } from "../../src/playwright/attach.js";
-import type { BrowserFixture } from "../helpers/browser.js";
+import type { BrowserFixture, NewPythonOptions } from "../helpers/browser.js";
 import type { TestServer } from "../../src/playwright/test-server.js";
 
 export interface PythonPage {
@@ -10,9 +10,9 @@ export interface PythonPage {
   console: string[];
 }
 
-/** A fresh page with Pyodide and the built wsbridge (the shared fixture's `newPython`). */
-export function newPython(fx: BrowserFixture): Promise<PythonPage> {
-  return fx.newPython();
+/** A page with Pyodide and the built wsbridge (the shared fixture's `newPython`): fresh unless `{ reuse: true }`. */
+export function newPython(fx: BrowserFixture, options?: NewPythonOptions): Promise<PythonPage> {
+  return fx.newPython(options);
 }
 
 /** Python helpers the socket tests share: `Rec` records every event of one socket in a JSON-able form. */

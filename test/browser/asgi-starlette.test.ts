@@ -16,7 +16,7 @@ const wheelDir = mkdtempSync(join(tmpdir(), "wsbridge-wheels-"));
 beforeAll(async () => {
   execFileSync("pip", ["download", "--no-deps", "--only-binary=:all:", "--retries", "0", "-q", "-d", wheelDir, "starlette", "anyio", "idna", "typing_extensions"], { stdio: "pipe" });
   const wheels = Object.fromEntries(readdirSync(wheelDir).filter((f) => f.endsWith(".whl")).map((f) => [f, readFileSync(join(wheelDir, f)).toString("base64")]));
-  p = await newPython(fx);
+  p = await newPython(fx, { reuse: true });
   await p.page.evaluate(PROBE);
   await p.page.evaluate((w) => { (globalThis as { __wheels?: unknown }).__wheels = w; }, wheels);
   await p.py.run(`

@@ -12,7 +12,7 @@ const MOCKED = 50_000;
 
 describe("blob-mode bursts lose nothing", () => {
   it(`${BURST.toLocaleString("en")} binary frames from a real server into a Python socket in blob mode`, async () => {
-    const { py } = await fx.newPython();
+    const { py } = await fx.newPython({ reuse: true });
     const got = await py.runAsync<string>(`
 import asyncio, json
 from wsbridge import WebSocket

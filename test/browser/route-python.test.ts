@@ -46,7 +46,7 @@ function run<T>(code: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  py = await newPython(fx);
+  py = await newPython(fx, { reuse: true });
   await py.page.evaluate(PROBE);
 });
 

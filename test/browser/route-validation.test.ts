@@ -125,7 +125,7 @@ describe("JS face", () => {
 describe("Python face", () => {
   let py: PythonHandle;
   beforeAll(async () => {
-    ({ py } = await fx.newPython());
+    ({ py } = await fx.newPython({ reuse: true }));
   });
 
   /** Routes a socket from Python; on the page's first frame runs `attempts` (Python lambdas of route, server). */

@@ -30,7 +30,7 @@ function run<T>(code: string): Promise<T> {
 }
 
 beforeAll(async () => {
-  py = await newPython(fx);
+  py = await newPython(fx, { reuse: true });
 });
 beforeEach(async () => {
   await py.py.runAsync("import wsbridge._lifecycle\nwsbridge._lifecycle.reset()");
