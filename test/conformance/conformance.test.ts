@@ -1,8 +1,10 @@
 // Differential conformance: every scenario runs under Playwright's page.routeWebSocket and under wsbridge's
 // routeWebSocket in the same Chromium against the same ws server; the page-side logs and the frames the server
 // received must be identical. Pass-through scenarios are also compared with no route at all.
+// The page log each scenario agreed on is a golden file for the Python tests (test/python/routing/observed/):
+// checked here, written only by `npm run golden` (WSBRIDGE_WRITE_GOLDEN=1).
 import { fileURLToPath } from "node:url";
-import { writeObserved, writeObservedHelpers } from "./observed.js";
+import { currentText, goldenProblem, observedHelpers, observedLog, writeGolden, WRITE_GOLDEN, type Golden } from "./observed.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
 import { startStaticServer, type StaticServer } from "../../src/playwright/static-server.js";
@@ -12,10 +14,15 @@ import { scenarios } from "./scenarios.js";
 const fixture = useBrowser();
 // Run from sources, the shared static server mounts `wsbridge/` at src/playwright: serve the built dist/ ourselves.
 let statics: StaticServer;
-beforeAll(() => writeObservedHelpers(PAGE_HELPERS));
 beforeAll(async () => { statics = await startStaticServer({ mounts: { wsbridge: fileURLToPath(new URL("../../dist/", import.meta.url)) } }); });
 afterAll(async () => { await statics?.close(); });
 const harness = (): Harness => ({ browser: fixture.browser, server: fixture.server, baseURL: statics.url });
+
+/** Writes the golden file under `npm run golden`; otherwise fails unless it holds exactly this run's text. */
+function golden(file: Golden): void {
+  if (WRITE_GOLDEN) writeGolden(file);
+  else expect(currentText(file), goldenProblem(file)).toBe(file.text);
+}
 
 /** Replaces the server port so logs of runs compare equal. */
 function portless(result: RunResult): RunResult {
@@ -24,6 +31,7 @@ function portless(result: RunResult): RunResult {
 }
 
 describe("conformance with Playwright's routeWebSocket", () => {
+  it("the page helpers' golden file is current", () => golden(observedHelpers(PAGE_HELPERS)));
   for (const [name, scenario] of Object.entries(scenarios)) {
     it(name, async () => {
       const ours = portless(await runWsbridge(harness(), scenario));
@@ -55,7 +63,7 @@ describe("conformance with Playwright's routeWebSocket", () => {
         }
       }
       // The page log every run agreed on (or ours where a divergence is documented), for the Python face's tests.
-      writeObserved(name, scenario, ours.log, source);
+      golden(observedLog(name, scenario, ours.log, source));
     });
   }
 });
