@@ -32,22 +32,7 @@ export function preserveErrorFields(handlers: Map<string, TransferHandler<unknow
   });
 }
 
-/** A Python exception raised in the worker. `message` is the traceback; `type` the exception class name. */
-export class PythonError extends Error {
-  readonly type: string;
-  constructor(traceback: string, type?: string) {
-    super(traceback);
-    this.name = "PythonError";
-    this.type = type ?? lastLineType(traceback);
-  }
-}
-
-/** `ValueError` from a traceback whose last line is `ValueError: ...`. */
-function lastLineType(traceback: string): string {
-  const last = traceback.trimEnd().split("\n").pop() ?? "";
-  const match = /^([A-Za-z_][\w.]*)(?::|$)/.exec(last);
-  return match?.[1] ?? "Exception";
-}
+export { PythonError } from "../src/pyodide/errors.js";
 
 /** The worker is gone (crashed, failed to load, or terminated); every pending and later call rejects with it. */
 export class WorkerDiedError extends Error {

@@ -21,16 +21,9 @@ export interface PythonHandle {
   baseURL: string;
 }
 
-/** A Python exception raised in the page; `message` is the Python traceback text, `pythonType` its class name. */
-export class PythonError extends Error {
-  /** The Python exception's class name, e.g. `"ValueError"` (empty when unknown). */
-  readonly pythonType: string;
-  constructor(traceback: string, pythonType = "") {
-    super(traceback);
-    this.name = "PythonError";
-    this.pythonType = pythonType || (/^(\w[\w.]*)(?::|$)/m.exec(traceback.trimEnd().split("\n").pop() ?? "")?.[1] ?? "");
-  }
-}
+import { PythonError } from "../pyodide/errors.js";
+
+export { PythonError };
 
 /**
  * Pyodide or wsbridge could not be loaded into the page. The message names the step that failed or was too slow
