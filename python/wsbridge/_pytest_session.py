@@ -67,6 +67,11 @@ class Controller:
     def __init__(self, shard: tuple[int, int] | None) -> None:
         self.shard = shard
 
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        """Tells the runner which file is being imported, so a module that blocks the page can be named."""
+        if isinstance(collector, pytest.File):
+            _emit("collecting", str(collector.path))
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
         """Keeps only this shard's files (deterministic: sorted paths, every n-th)."""

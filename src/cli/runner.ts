@@ -122,6 +122,8 @@ class Run {
   private toController: Promise<void> = Promise.resolve();
   private planned?: (jobs: Job[]) => void;
   private readonly started = Date.now();
+  private collectionTimer?: NodeJS.Timeout;
+  private collectionBlocked?: string;
   private ended: () => void = () => undefined;
   /** Settles when the controller's last output has arrived (messages and output come in one ordered stream). */
   private readonly end = new Promise<void>((ok) => { this.ended = ok; });
@@ -200,7 +202,9 @@ class Run {
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify({ args: [...color, ...this.options.pytestArgs], shard: this.options.shard ?? null }))})`,
     );
     result.catch(() => undefined);
+    this.armCollectionWatchdog();
     const work = plan.then(async (jobs) => {
+      clearTimeout(this.collectionTimer);
       this.queue = jobs;
       const used = slots.slice(0, Math.max(1, Math.min(slots.length, jobs.length)));
       for (const slot of slots.slice(used.length)) void this.closeSlot(slot);
@@ -213,8 +217,13 @@ class Run {
       outcome = await result;
     } catch (error) {
       this.stopping = true;
+      if (this.collectionBlocked !== undefined) {
+        this.io.err(`wsbridge test: ${this.collectionBlocked}\n`);
+        return EXIT.interrupted;
+      }
       throw new Error(`pytest failed in the controller page: ${error instanceof Error ? error.message : String(error)}\n${controllerConsole.join("\n")}`);
     } finally {
+      clearTimeout(this.collectionTimer);
       this.stopping = true;
       this.planned?.([]);
       await Promise.all(slots.map((slot) => this.closeSlot(slot)));
@@ -224,9 +233,24 @@ class Run {
     return this.interrupted ? EXIT.sigint : outcome.exit;
   }
 
+  /**
+   * Until the plan arrives, the controller imports conftest files and test modules: one that never returns (a
+   * `while True` at import) would block the page. Each file started re-arms the limit (--timeout + grace).
+   */
+  private armCollectionWatchdog(file?: string): void {
+    clearTimeout(this.collectionTimer);
+    const limit = this.options.timeout + BLOCKED_GRACE_S;
+    this.collectionTimer = setTimeout(() => {
+      const what = file ? `importing ${file}` : "loading conftest.py files and plugins";
+      this.collectionBlocked = `${what} did not finish within ${limit} s and blocked the page (code that never returns at import time); nothing ran`;
+      void this.controller?.close();
+    }, limit * 1000);
+  }
+
   /** Messages from the controller: the plan of files to run, or "stop" (-x, --maxfail). */
   private fromController(kind: string, json: string): void {
-    if (kind === "end") this.ended();
+    if (kind === "collecting") this.armCollectionWatchdog(JSON.parse(json) as string);
+    else if (kind === "end") this.ended();
     else if (kind === "plan") this.planned?.(JSON.parse(json) as Job[]);
     else if (kind === "stop") this.stopping = true;
   }

@@ -140,4 +140,14 @@ describe("wsbridge test: the run around pytest", () => {
     // As in pytest -s, the print lands where the progress line is; wsbridge only keeps the print's line whole.
     expect(r.out).toMatch(/live from the page\n/);
   }, 120_000);
+
+  it("a test module that blocks the page at import: one line naming it, exit 2, nothing hangs", async () => {
+    const dir = project({
+      "test_fine.py": "def test_fine():\n    pass\n",
+      "test_stuck.py": "while True:\n    pass\n",
+    });
+    const r = await cli(["--workers", "1", "-p", "no:cacheprovider", "--timeout", "2"], dir);
+    expect(r.code, r.out + r.err).toBe(2);
+    expect(r.err.trim().split("\n")).toEqual([expect.stringMatching(/^wsbridge test: importing .*test_stuck\.py did not finish within 7 s and blocked the page/)]);
+  }, 120_000);
 });
