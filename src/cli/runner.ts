@@ -310,7 +310,13 @@ class Run {
         for (const id of remaining) this.lost(id, `the worker page did not start: ${error instanceof Error ? error.message : String(error)}`, 0, "");
         return;
       }
+      const before = remaining.length;
       remaining = await this.runOnPage(slot, page, job, remaining);
+      if (remaining.length === before) {
+        // The page died before any test started (twice would be a loop): report the file's tests instead.
+        for (const id of remaining) this.lost(id, "not run: the worker page died before this file's first test started", 0, slot.console.join("\n"));
+        return;
+      }
     }
   }
 
@@ -349,6 +355,20 @@ class Run {
         await page.close();
         finish([...left.values()]);
       };
+      // Outside a test (importing the file, between tests) the page may block too: the same limit applies.
+      const idle = () => {
+        clearTimeout(timer);
+        const limit = this.options.timeout + BLOCKED_GRACE_S;
+        timer = setTimeout(() => {
+          if (finished || killed || running) return;
+          killed = true;
+          slot.onMessage = undefined;
+          slot.page = undefined;
+          void page.close();
+          for (const id of left.values()) this.lost(id, `not run: the worker page blocked for ${limit} s outside any test (importing the file or a conftest.py)`, 0, slot.console.join("\n"));
+          finish([]);
+        }, limit * 1000);
+      };
       slot.onMessage = (kind, data) => {
         if (kind === "start") {
           const limit = Number(data.timeout) || this.options.timeout;
@@ -362,7 +382,7 @@ class Run {
         } else if (kind === "report") {
           events.push({ t: "report", data: data.data });
         } else if (kind === "finish") {
-          clearTimeout(timer);
+          idle();
           events.push({ t: "finish", nodeid: data.nodeid, location: data.location });
           this.sendToController({ t: "test", events });
           events = [];
@@ -375,6 +395,7 @@ class Run {
       const call = page.py.runAsync<number>(
         `_pytest_session.run_worker(${pyString(JSON.stringify({ args: ["--capture=sys", "-o", "cache_dir=/tmp/wsbridge-worker-cache", ...this.options.optionArgs.map(sysCapture)], ids, roots: [this.rootdir] }))})`,
       );
+      idle();
       call.then((code) => {
         if (finished || killed) return;
         if (left.size > 0 && !this.stopping && code !== 1) {

@@ -150,4 +150,16 @@ describe("wsbridge test: the run around pytest", () => {
     expect(r.code, r.out + r.err).toBe(2);
     expect(r.err.trim().split("\n")).toEqual([expect.stringMatching(/^wsbridge test: importing .*test_stuck\.py did not finish within 7 s and blocked the page/)]);
   }, 120_000);
+
+  it("a worker page that blocks outside any test (a conftest that blocks only there): its tests fail, the run ends", async () => {
+    // The controller imports conftest.py too; only a worker page's import (called from run_worker) blocks.
+    const dir = project({
+      "conftest.py": "import inspect\nif any(f.function == 'run_worker' for f in inspect.stack()):\n    while True:\n        pass\n",
+      "test_one.py": "def test_one():\n    pass\n",
+    });
+    const r = await cli(["--workers", "1", "-p", "no:cacheprovider", "--timeout", "2"], dir);
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/not run: the worker page blocked for 7 s outside any test/);
+    expect(r.out).toMatch(/1 failed/);
+  }, 120_000);
 });
