@@ -8,15 +8,58 @@ if _sys.implementation.name == "micropython":
         'wsbridge needs Pyodide and does not run on MicroPython (<script type="mpy">): '
         'use <script type="py"> for code that imports wsbridge, or pyscript.WebSocket under MicroPython.'
     )
+# Ordinary CPython (pytest run on the host out of habit): say where wsbridge runs instead of "No module named 'js'".
+if _sys.platform != "emscripten":
+    raise ImportError(
+        "wsbridge runs inside Pyodide (Python in the browser), not in this " + _sys.implementation.name + " on "
+        + _sys.platform + ": run its tests with `npx wsbridge test [PATH...]`, which runs pytest in headless Chromium."
+    )
 del _sys
 
 __version__ = "0.1.0"
 
-from .websocket import WebSocket, WebSocketEvent
-from .client import ConnectionClosed, connect
-from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket, unroute_web_socket
-from ._awaitable import FrameTypeError, WebSocketClosed
-from .inspect import InspectedWebSocket, InspectionError
+import importlib as _importlib
+from typing import TYPE_CHECKING as _TYPE_CHECKING
+from typing import Any as _Any
+
+#: Public name → the submodule that defines it. Submodules load on first use (PEP 562), so `import wsbridge` (done
+#: at install) costs next to nothing and a page that never routes or records never compiles route.py, har.py...
+_LAZY = {
+    "WebSocket": "websocket", "WebSocketEvent": "websocket",
+    "ConnectionClosed": "client", "connect": "client",
+    "RouteHandle": "route", "WebSocketRoute": "route", "context": "route", "page": "route",
+    "route_web_socket": "route", "unroute_web_socket": "route",
+    "FrameTypeError": "_awaitable", "WebSocketClosed": "_awaitable",
+    "InspectedWebSocket": "inspect", "InspectionError": "inspect",
+    "HarRouteHandle": "har", "WebSocketRecorder": "har", "record_web_socket": "har", "route_web_socket_from_har": "har",
+}
 # The module itself, which is callable: `asgi(app)` works and so does `wsbridge.asgi.WebSocketDisconnect`.
-from . import asgi
-from .har import HarRouteHandle, WebSocketRecorder, record_web_socket, route_web_socket_from_har
+_SUBMODULES = {"asgi", "testing", "pytest_plugin"}
+
+__all__ = list(_LAZY) + ["asgi"]  # no `*` unpacking: MicroPython must still parse this file
+
+
+def __getattr__(name: str) -> _Any:
+    """Imports the submodule behind a public name on first use and caches the name here."""
+    if name in _SUBMODULES:
+        return _importlib.import_module(f".{name}", __name__)
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wsbridge' has no attribute {name!r}")
+    value = getattr(_importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(list(globals()) + list(_LAZY) + list(_SUBMODULES))
+
+
+if _TYPE_CHECKING:  # what type checkers and IDEs see: the same names, eagerly
+    from . import asgi
+    from ._awaitable import FrameTypeError, WebSocketClosed
+    from .client import ConnectionClosed, connect
+    from .har import HarRouteHandle, WebSocketRecorder, record_web_socket, route_web_socket_from_har
+    from .inspect import InspectedWebSocket, InspectionError
+    from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket, unroute_web_socket
+    from .websocket import WebSocket, WebSocketEvent
