@@ -34,8 +34,9 @@ seen = []
 state = {"running": False, "pings": 0}
 async def onopen(e):
     state["running"] = True
-    while ws.readyState == WebSocket.OPEN:      # a keep-alive loop: ends only with the socket
-        ws.send("ping")
+    own = e.target                              # this socket, not the global ws a later test rebinds
+    while own.readyState == WebSocket.OPEN:     # a keep-alive loop: ends only with the socket
+        own.send("ping")
         state["pings"] += 1
         await asyncio.sleep(0.05)
     state["running"] = False
