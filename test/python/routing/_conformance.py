@@ -1,7 +1,8 @@
 """Runs a conformance scenario's page script with Python route handlers and compares the page log.
 
-The JS conformance suite (test/conformance/) runs every scenario under Playwright's page.routeWebSocket and
-writes the page log that its runs agreed on to observed/<slug>.json, together with the page script. A Python
+The JS conformance suite (test/conformance/) runs every scenario under Playwright's page.routeWebSocket; the page
+log its runs agreed on is a committed golden file, observed/<slug>.json, together with the page script (written
+by `npm run golden`, checked by every conformance run). A Python
 test registers its own route handlers (the scenario's JS handlers, written in Python), then `expect_log`
 runs the same page script with the same JS probe (observed/_page_helpers.js: a page socket created as page JS
 creates it, recording events, data, codes, reasons, wasClean, readyState) and asserts the same log.
@@ -31,7 +32,7 @@ def observed(name: str) -> dict[str, Any]:
     """The scenario's record written by the JS conformance suite; a missing file fails the test."""
     path = os.path.join(OBSERVED, slug(name) + ".json")
     if not os.path.exists(path):
-        raise AssertionError(f"no observed log for {name!r} ({path}): run test/conformance/conformance.test.ts first")
+        raise AssertionError(f"no observed log for {name!r} ({path}): run `npm run golden` to write the golden files")
     with open(path, encoding="utf-8") as f:
         record = json.load(f)
     assert record["name"] == name, (record["name"], name)
