@@ -6,28 +6,29 @@ import type { RouteHandler } from "../route/host.js";
 import { installRouting } from "../route/engine.js";
 import type { UrlMatch } from "../route/match.js";
 import { recordWebSocket, type WebSocketRecorder } from "../inspect/recorder.js";
-import type { PyCallable, PyodideLike } from "./types.js";
+import type { PyProxy, PyodideLike } from "./types.js";
+import type { BridgePart, PyFunction, UrlPredicate } from "./contract.js";
 
 const entries = new Map<number, RouteEntry<RouteHandler>>();
 let nextToken = 1;
 
 /** Destroys a Python proxy after the current call stack. */
-function release(proxy: PyCallable | undefined): void {
+function release(proxy: PyProxy | undefined): void {
   if (proxy) queueMicrotask(() => { try { proxy.destroy(); } catch { /* gone */ } });
 }
 
 /** A JS matcher for a glob string, a Python predicate (called with the URL string), or nothing. */
-function matcherOf(url: string | PyCallable | undefined | null): { match?: UrlMatch; predicate?: PyCallable } {
+function matcherOf(url: string | PyFunction<UrlPredicate> | undefined | null): { match?: UrlMatch; predicate?: PyFunction<UrlPredicate> } {
   if (url === undefined || url === null) return {};
   if (typeof url === "function") {
-    const predicate = url as PyCallable;
+    const predicate = url;
     return { match: (u: URL) => Boolean(predicate(u.href)), predicate };
   }
   return { match: url };
 }
 
 /** Registers a replay route; returns a token. */
-function harRoute(har: Har, url: string | PyCallable | undefined | null, match: string, timing: string, strict: boolean): number {
+function harRoute(har: Har, url: string | PyFunction<UrlPredicate> | undefined | null, match: string, timing: string, strict: boolean): number {
   const { match: urlMatch, predicate } = matcherOf(url);
   const token = nextToken++;
   const options: HarReplayOptions = { match: match as "sequence", timing: timing as "fast" | "recorded", strict: Boolean(strict) };
@@ -53,7 +54,7 @@ function harAlive(token: number): boolean {
 }
 
 /** Starts a recorder; a Python predicate is destroyed when it stops. */
-function harRecord(url: string | PyCallable): WebSocketRecorder {
+function harRecord(url: string | PyFunction<UrlPredicate> | undefined | null): WebSocketRecorder {
   const { match, predicate } = matcherOf(url);
   let recorder: WebSocketRecorder;
   try {
@@ -75,6 +76,6 @@ function harRecord(url: string | PyCallable): WebSocketRecorder {
 }
 
 /** Entry points for the Python replay face. */
-export function harBridge(_pyodide: PyodideLike): Record<string, unknown> {
+export function harBridge(_pyodide: PyodideLike): BridgePart<"harRoute" | "harRemove" | "harAlive" | "harRecord" | "harLoad"> {
   return { harRoute, harRemove, harAlive, harRecord, harLoad: (url: string) => loadHar(url) };
 }

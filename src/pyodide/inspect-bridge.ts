@@ -4,15 +4,16 @@
 // one socket reach the same Python object.
 import { contextInspection, pageInspection, resetInspection, type InspectionScope } from "../inspect/api.js";
 import type { InspectedEvent, InspectedWebSocket } from "../inspect/websocket.js";
-import type { PyCallable, PyodideLike } from "./types.js";
+import type { PyodideLike } from "./types.js";
+import type { BridgePart, InspectDispatch, PyFunction } from "./contract.js";
 
-let dispatch: PyCallable | undefined;
+let dispatch: PyFunction<InspectDispatch> | undefined;
 const keys = new WeakMap<InspectedWebSocket, number>();
 let nextKey = 1;
 const scopeListeners = new Map<string, (ws: InspectedWebSocket) => void>();
 
 /** Sets (or replaces) the Python dispatch proxy; the previous one is destroyed. */
-function inspectInit(proxy: PyCallable): void {
+function inspectInit(proxy: PyFunction<InspectDispatch>): void {
   const previous = dispatch;
   dispatch = proxy;
   if (previous && previous !== proxy) queueMicrotask(() => { try { previous.destroy(); } catch { /* gone */ } });
@@ -76,6 +77,6 @@ function inspectReset(): void {
 }
 
 /** Entry points for the Python inspection face. */
-export function inspectBridge(_pyodide: PyodideLike): Record<string, unknown> {
+export function inspectBridge(_pyodide: PyodideLike): BridgePart<"inspectInit" | "inspectScope" | "inspectListen" | "inspectReset"> {
   return { inspectInit, inspectScope, inspectListen, inspectReset };
 }

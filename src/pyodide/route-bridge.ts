@@ -6,7 +6,8 @@ import type { RouteEntry } from "../route/registry.js";
 import type { RouteHandler } from "../route/host.js";
 import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "../route/route.js";
 import { installRouting } from "../route/engine.js";
-import type { PyCallable, PyodideLike } from "./types.js";
+import type { PyProxy, PyodideLike } from "./types.js";
+import type { BridgePart, PyFunction, RouteCallback, RouteDispatch, UrlPredicate } from "./contract.js";
 
 /** Routes registered from Python, by token. */
 const entries = new Map<number, RouteEntry<RouteHandler>>();
@@ -15,7 +16,7 @@ let nextToken = 1;
 let heldProxies = 0;
 
 /** Destroys a Python proxy once, after the current call stack (a handler may still be running it now). */
-function release(proxy: PyCallable | undefined): void {
+function release(proxy: PyProxy | undefined): void {
   if (!proxy) return;
   queueMicrotask(() => {
     heldProxies--;
@@ -27,10 +28,10 @@ function release(proxy: PyCallable | undefined): void {
  * Registers a Python route. `url` is a glob string, or a Python predicate called with the URL string.
  * `onSocket(route, resolve, reject)` runs the Python handler and settles when it completed. Returns a token.
  */
-function routeAdd(scope: string, url: string | PyCallable, times: number | undefined, onSocket: PyCallable): number {
+function routeAdd(scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>): number {
   const token = nextToken++;
   heldProxies++;
-  const predicate = typeof url === "function" ? (url as PyCallable) : undefined;
+  const predicate = typeof url === "function" ? url : undefined;
   if (predicate) heldProxies++;
   const matcher = predicate ? (u: URL) => Boolean(predicate(u.href)) : (url as string);
   const handler: RouteHandler = (route) => new Promise<void>((resolve, reject) => void onSocket(route, resolve, reject));
@@ -63,19 +64,19 @@ function routeAlive(token: number): boolean {
 }
 
 /** Gives a socket's route its one Python dispatch proxy, destroyed when the socket is released. */
-function routeBind(route: WebSocketRoute, dispatch: PyCallable): void {
+function routeBind(route: WebSocketRoute, dispatch: PyProxy): void {
   heldProxies++;
   controllerOf(route).onDispose(() => release(dispatch));
 }
 
 /** Sends `side`'s messages or closes (`kind`) of `target` to the socket's Python dispatch proxy. */
-function routeListen(target: WebSocketRoute | WebSocketRouteServer, side: string, kind: string, dispatch: PyCallable): void {
+function routeListen(target: WebSocketRoute | WebSocketRouteServer, side: string, kind: string, dispatch: PyFunction<RouteDispatch>): void {
   if (kind === "message") target.onMessage((message) => dispatch(side, "message", message));
   else target.onClose((code, reason) => dispatch(side, "close", code, reason));
 }
 
 /** `route.close({code, reason})` with absent values left out. */
-function routeClose(target: WebSocketRoute | WebSocketRouteServer, code: number | undefined, reason: string | undefined): void {
+function routeClose(target: WebSocketRoute | WebSocketRouteServer, code: number | undefined | null, reason: string | undefined | null): void {
   const options: { code?: number; reason?: string } = {};
   if (code !== undefined && code !== null) options.code = code;
   if (reason !== undefined && reason !== null) options.reason = reason;
@@ -98,6 +99,8 @@ function routeStats(): { proxies: number; routes: number; sockets: number } {
 }
 
 /** Entry points for the Python routing face. */
-export function routeBridge(_pyodide: PyodideLike): Record<string, unknown> {
+export function routeBridge(
+  _pyodide: PyodideLike,
+): BridgePart<"routeAdd" | "routeRemove" | "routeAlive" | "routeBind" | "routeListen" | "routeClose" | "routeError" | "routeReset" | "routeStats"> {
   return { routeAdd, routeRemove, routeAlive, routeBind, routeListen, routeClose, routeError, routeReset, routeStats };
 }

@@ -2,7 +2,8 @@
 import { BridgeSocket, socketCounters, type SocketSink } from "../socket/bridge-socket.js";
 import { checkSocketUrl } from "../socket/validation.js";
 import { documentBase } from "../route/match.js";
-import type { PyCallable, PyodideLike } from "./types.js";
+import type { PyodideLike } from "./types.js";
+import type { BridgePart, PyFunction, SocketData, SocketDispatch, SocketEventKind } from "./contract.js";
 
 /** The first argument of a dispatch call (python/wsbridge/websocket.py `_Dispatcher`): a small int, cheap to cross. */
 const KINDS = { open: 0, message: 1, error: 2, close: 3 } as const;
@@ -67,7 +68,7 @@ const droppers = new WeakMap<BridgeSocket, () => void>();
  * behind them, so order holds) or it is a network frame in a burst (see BURST_GAP_MS). Events dispatched by page
  * code or by routes (untrusted) are never deferred.
  */
-export function openSocket(url: string, protocols: string | string[] | undefined | null, dispatch: PyCallable): BridgeSocket {
+export function openSocket(url: string, protocols: string | string[] | undefined | null, dispatch: PyFunction<SocketDispatch>): BridgeSocket {
   try {
     checkUrl(url);
   } catch (error) {
@@ -110,13 +111,13 @@ export function openSocket(url: string, protocols: string | string[] | undefined
       // Events arriving during the loop (re-entrant ones included) are appended and delivered by it, in order.
       // Consecutive messages cross in one call, as an array Python converts at once (binary: one copy each).
       while (head < backlog.length) {
-        let kind = backlog[head] as number;
-        let payload = backlog[head + 1];
+        let kind = backlog[head] as SocketEventKind;
+        let payload = backlog[head + 1] as SocketData | SocketData[] | Event;
         let end = head + 2;
         while (kind === MESSAGE && end < backlog.length && backlog[end] === MESSAGE) end += 2;
         if (end - head > 2) {
-          const batch: unknown[] = [];
-          for (let i = head + 1; i < end; i += 2) batch.push(backlog[i]);
+          const batch: SocketData[] = [];
+          for (let i = head + 1; i < end; i += 2) batch.push(backlog[i] as SocketData);
           kind = BATCH;
           payload = batch;
         }
@@ -184,6 +185,6 @@ export function socketStats(): { sockets: number; listeners: number; proxies: nu
 }
 
 /** Entry points for the Python socket face. */
-export function socketBridge(_pyodide: PyodideLike): Record<string, unknown> {
+export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "abortSocket" | "socketStats" | "checkUrl"> {
   return { openSocket, abortSocket, socketStats, checkUrl };
 }

@@ -1,0 +1,89 @@
+// The one typed contract between the TypeScript engine and the Python package: every function the JS module
+// `_wsbridge_js` exposes, with what crosses each way. `bridgeModule()` returns a `WsBridgeModule`, so tsc checks
+// each bridge part against this list; python/wsbridge/_wsbridge_js.pyi is the same list for Python, and
+// test/unit/contract.test.ts fails when the two disagree (a function on one side only, or a different arity).
+//
+// What crosses: primitives, strings, ArrayBuffer/Uint8Array, plain option objects and HAR JSON, Promises, the
+// Python callables listed below (PyProxies made with `create_proxy`, owned by JS once handed over), and four
+// engine objects Python only holds as handles (JsProxy), calls the members noted on each, and hands back.
+import type { BridgeSocket } from "../socket/bridge-socket.js";
+import type { WebSocketRoute, WebSocketRouteServer } from "../route/route.js";
+import type { Har } from "../route/har.js";
+import type { InspectedWebSocket } from "../inspect/websocket.js";
+import type { WebSocketRecorder } from "../inspect/recorder.js";
+import type { PyProxy } from "./types.js";
+
+/** A Python callable seen from JS, with the call signature JS uses. */
+export type PyFunction<F> = F & PyProxy;
+
+// --- handles: JS objects Python holds as JsProxy ---
+
+/** A socket opened for Python. Python reads `socket` and `origin`, calls `sendFrame(data)` (returns the readyState it saw) and `close(code, reason)`, and hands it back to `abortSocket`. */
+export type SocketHandle = BridgeSocket;
+/** A routed socket's page side, given to the route handler. Python calls url(), protocols(), send(), connectToServer(), receive(options), accept/reject/terminate/faults and reads closeCode/closeReason. */
+export type RouteHandle = WebSocketRoute;
+/** A routed socket's server side (`connectToServer()`): the same face as the page side's, without the handshake and fault methods. */
+export type RouteServerHandle = WebSocketRouteServer;
+/** An inspected socket. Python calls isRouted() and hands it back to `inspectListen`. */
+export type InspectHandle = InspectedWebSocket;
+/** A running recorder: har() and stop() return HAR JSON. */
+export type RecorderHandle = WebSocketRecorder;
+
+// --- callbacks: Python callables JS calls ---
+
+/** Socket event kinds as the first argument of a socket dispatch call (python/wsbridge/websocket.py `_Dispatcher`). */
+export type SocketEventKind = 0 | 1 | 2 | 3 | 4; // open, message, error, close, batch of messages
+/** A socket message's data as it reaches Python (binaryType "arraybuffer"). */
+export type SocketData = string | ArrayBuffer | undefined;
+/** `dispatch(kind, payload)`: a message's data, a batch's data array, or the open/error/close event. */
+export type SocketDispatch = (kind: SocketEventKind, payload: SocketData | SocketData[] | Event) => unknown;
+
+/** A Python URL predicate (for a callable or re.Pattern `url`), called with the URL string; truthy matches. */
+export type UrlPredicate = (href: string) => unknown;
+/** A Python route's handler: runs it for `route` and calls `resolve()` or `reject(error)` when it completed. */
+export type RouteCallback = (route: RouteHandle, resolve: (value: void) => void, reject: (error: unknown) => void) => unknown;
+/** A routed socket's Python dispatch: `(side, "message", data)` or `(side, "close", code, reason)`. */
+export interface RouteDispatch {
+  (side: string, kind: "message", message: string | Uint8Array): unknown;
+  (side: string, kind: "close", code: number | undefined, reason: string | undefined): unknown;
+}
+/** The one Python inspection dispatch: socket announcements and the events Python subscribed to. */
+export interface InspectDispatch {
+  (event: "websocket", scope: string, key: number, ws: InspectHandle): unknown;
+  (event: "framesent" | "framereceived", key: number, payload: string | Uint8Array): unknown;
+  (event: "socketerror", key: number, message: string): unknown;
+  (event: "close", key: number, value: undefined): unknown;
+}
+
+/** Everything `_wsbridge_js` exposes. Keep in step with python/wsbridge/_wsbridge_js.pyi (test/unit/contract.test.ts). */
+export interface WsBridgeModule {
+  // socket (python/wsbridge/websocket.py)
+  openSocket: (url: string, protocols: string | string[] | undefined | null, dispatch: PyFunction<SocketDispatch>) => SocketHandle;
+  abortSocket: (socket: SocketHandle, code?: number, reason?: string) => void;
+  socketStats: () => { sockets: number; listeners: number; proxies: number };
+  checkUrl: (url: string) => string;
+  // routing (python/wsbridge/route.py, _awaitable.py)
+  routeAdd: (scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>) => number;
+  routeRemove: (token: number) => void;
+  routeAlive: (token: number) => boolean;
+  routeBind: (route: RouteHandle, proxy: PyProxy) => void;
+  routeListen: (target: RouteHandle | RouteServerHandle, side: string, kind: string, dispatch: PyFunction<RouteDispatch>) => void;
+  routeClose: (target: RouteHandle | RouteServerHandle, code: number | undefined | null, reason: string | undefined | null) => void;
+  routeError: (message: string) => Error;
+  routeReset: () => void;
+  routeStats: () => { proxies: number; routes: number; sockets: number };
+  // inspection (python/wsbridge/inspect.py)
+  inspectInit: (dispatch: PyFunction<InspectDispatch>) => void;
+  inspectScope: (scope: string, on: boolean) => void;
+  inspectListen: (ws: InspectHandle, event: string, key: number) => () => void;
+  inspectReset: () => void;
+  // replay and recording (python/wsbridge/har.py)
+  harRoute: (har: Har, url: string | PyFunction<UrlPredicate> | undefined | null, match: string, timing: string, strict: boolean) => number;
+  harRemove: (token: number) => void;
+  harAlive: (token: number) => boolean;
+  harRecord: (url: string | PyFunction<UrlPredicate> | undefined | null) => RecorderHandle;
+  harLoad: (url: string) => Promise<Har>;
+}
+
+/** The functions of one bridge part (socket, route, inspect, har); object literals of this type reject extra keys. */
+export type BridgePart<K extends keyof WsBridgeModule> = Pick<WsBridgeModule, K>;
