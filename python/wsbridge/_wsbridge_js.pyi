@@ -1,0 +1,137 @@
+"""Types of `_wsbridge_js`, the JS module the TypeScript engine registers for this package (src/pyodide/install.ts).
+
+The same list as `WsBridgeModule` in src/pyodide/contract.ts: test/unit/contract.test.ts fails when a function is on
+one side only or takes a different number of parameters. JS functions take positional arguments only (hence `/`).
+Callables handed to JS are `create_proxy` proxies: JS owns them from then on and destroys them.
+
+In Pyodide the JS types come from `pyodide.ffi`; on a host without Pyodide, small Protocols stand in for them.
+"""
+
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol, TypeAlias, TypeVar
+
+_T_co = TypeVar("_T_co", covariant=True)
+
+if sys.platform == "emscripten":
+    from pyodide.ffi import JsBuffer, JsPromise, JsProxy
+
+else:
+
+    class JsProxy(Protocol):
+        """A JS object seen from Python (pyodide.ffi.JsProxy): attributes and methods are looked up in JS."""
+
+        def to_py(self, *, depth: int = -1) -> Any: ...
+        def __getattr__(self, name: str) -> Any: ...
+
+    class JsBuffer(JsProxy, Protocol):
+        """A JS ArrayBuffer or typed array (pyodide.ffi.JsBuffer)."""
+
+        def to_bytes(self) -> bytes: ...
+
+    class JsPromise(JsProxy, Awaitable[_T_co], Protocol[_T_co]):
+        """A JS Promise (pyodide.ffi.JsPromise): awaiting it gives its value."""
+
+
+# --- handles: JS engine objects Python holds and hands back ---
+
+
+class SocketHandle(Protocol):
+    """A BridgeSocket from `openSocket`."""
+
+    @property
+    def socket(self) -> JsProxy: ...  # the browser's WebSocket
+    @property
+    def origin(self) -> str: ...
+    def sendFrame(self, data: str | JsProxy, /) -> int: ...  # the readyState it saw; 0 (CONNECTING): nothing sent
+    def close(self, code: int | None = ..., reason: str | None = ..., /) -> None: ...
+
+
+class RouteHandle(Protocol):
+    """A routed socket's page side (WebSocketRoute), or its server side (WebSocketRouteServer) for the first six."""
+
+    def url(self) -> str: ...
+    def protocols(self) -> JsProxy: ...  # a JS array of str
+    def send(self, message: str | JsProxy, /) -> None: ...
+    def connectToServer(self) -> "RouteHandle": ...
+    def receive(self, options: JsProxy | None = ..., /) -> JsPromise[str | JsBuffer]: ...
+    @property
+    def closeCode(self) -> int | None: ...
+    @property
+    def closeReason(self) -> str | None: ...
+    def accept(self, options: JsProxy | None = ..., /) -> bool: ...
+    def reject(self) -> None: ...
+    def terminate(self) -> None: ...
+    def faults(self, options: JsProxy | None = ..., /) -> None: ...
+
+
+class InspectHandle(Protocol):
+    """An inspected socket (InspectedWebSocket), as announced to the inspection dispatch."""
+
+    def url(self) -> str: ...
+    def isRouted(self) -> bool: ...
+
+
+class RecorderHandle(Protocol):
+    """A running recorder from `harRecord`: both return HAR JSON."""
+
+    def har(self) -> JsProxy: ...
+    def stop(self) -> JsProxy: ...
+
+
+# --- callbacks: what JS calls each proxy with (pass `create_proxy(f)` for these) ---
+
+SocketDispatch: TypeAlias = Callable[[int, Any], object]
+"""dispatch(kind, payload): kind 0 open, 1 message (str or ArrayBuffer), 2 error, 3 close, 4 a JS array of messages."""
+UrlPredicate: TypeAlias = Callable[[str], object]
+"""Called with the URL string; truthy matches."""
+RouteCallback: TypeAlias = Callable[[RouteHandle, JsProxy, JsProxy], object]
+"""on_socket(route, resolve, reject): runs the handler, then calls resolve() or reject(routeError(...))."""
+RouteDispatch: TypeAlias = Callable[..., object]
+"""(side, "message", data) or (side, "close", code, reason); side is "page" or "server"."""
+InspectDispatch: TypeAlias = Callable[..., object]
+"""("websocket", scope, key, ws), (framesent | framereceived, key, payload), ("socketerror", key, message), ("close", key, None)."""
+
+# A proxy made with pyodide.ffi.create_proxy; JS calls it as the callback type named in each signature.
+PyProxy: TypeAlias = JsProxy
+
+# --- socket (websocket.py) ---
+
+
+def openSocket(url: str, protocols: str | JsProxy | None, dispatch: PyProxy, /) -> SocketHandle: ...  # dispatch: SocketDispatch
+def abortSocket(socket: SocketHandle, code: int | None = ..., reason: str | None = ..., /) -> None: ...
+def socketStats() -> JsProxy: ...  # {sockets, listeners, proxies}
+def checkUrl(url: str, /) -> str: ...  # a JsException named SyntaxError for a refused URL
+
+
+# --- routing (route.py, _awaitable.py) ---
+
+
+def routeAdd(scope: str, url: str | PyProxy, times: int | None, onSocket: PyProxy, /) -> int: ...  # url: UrlPredicate; onSocket: RouteCallback
+def routeRemove(token: int, /) -> None: ...
+def routeAlive(token: int, /) -> bool: ...
+def routeBind(route: RouteHandle, proxy: PyProxy, /) -> None: ...  # destroys `proxy` when the socket is released
+def routeListen(target: RouteHandle, side: str, kind: str, dispatch: PyProxy, /) -> None: ...  # dispatch: RouteDispatch
+def routeClose(target: RouteHandle, code: int | None, reason: str | None, /) -> None: ...
+def routeError(message: str, /) -> JsProxy: ...  # a JS Error
+def routeReset() -> None: ...
+def routeStats() -> JsProxy: ...  # {proxies, routes, sockets}
+
+
+# --- inspection (inspect.py) ---
+
+
+def inspectInit(dispatch: PyProxy, /) -> None: ...  # dispatch: InspectDispatch
+def inspectScope(scope: str, on: bool, /) -> None: ...
+def inspectListen(ws: InspectHandle, event: str, key: int, /) -> Callable[[], None]: ...  # returns the stop function
+def inspectReset() -> None: ...
+
+
+# --- replay and recording (har.py) ---
+
+
+def harRoute(har: JsProxy, url: str | PyProxy | None, match: str, timing: str, strict: bool, /) -> int: ...  # url: UrlPredicate
+def harRemove(token: int, /) -> None: ...
+def harAlive(token: int, /) -> bool: ...
+def harRecord(url: str | PyProxy | None, /) -> RecorderHandle: ...
+def harLoad(url: str, /) -> JsPromise[JsProxy]: ...
