@@ -10,12 +10,15 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsException, create_proxy, to_js  # type: ignore[import-not-found]
 
-import _wsbridge_js  # type: ignore[import-not-found]
+if TYPE_CHECKING:
+    from . import _wsbridge_js  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
+else:
+    import _wsbridge_js
 
 __all__ = ["WebSocketClosed", "FrameTypeError", "AwaitableRoute"]
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-import _wsbridge_js  # type: ignore[import-not-found]
+if TYPE_CHECKING:
+    from . import _wsbridge_js  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
+else:
+    import _wsbridge_js
 
 from . import _lifecycle
 from .route import UrlMatch, _matcher

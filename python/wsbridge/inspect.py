@@ -11,12 +11,15 @@ import inspect as _pyinspect
 import traceback
 from collections.abc import Awaitable, Callable, Generator
 from types import TracebackType
-from typing import Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
-import _wsbridge_js  # type: ignore[import-not-found]
+if TYPE_CHECKING:
+    from . import _wsbridge_js  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
+else:
+    import _wsbridge_js
 
 from . import _lifecycle
 

@@ -14,12 +14,15 @@ import inspect
 import re
 import traceback
 from collections.abc import Awaitable, Callable
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_proxy, to_js  # type: ignore[import-not-found]
 
-import _wsbridge_js  # type: ignore[import-not-found]
+if TYPE_CHECKING:
+    from . import _wsbridge_js  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
+else:
+    import _wsbridge_js
 
 from . import _lifecycle
 from ._awaitable import AwaitableRoute

@@ -16,12 +16,15 @@ import logging
 import traceback
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import JsBuffer, JsException, JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
 
-import _wsbridge_js  # type: ignore[import-not-found]
+if TYPE_CHECKING:
+    from . import _wsbridge_js  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
+else:
+    import _wsbridge_js
 
 from . import _lifecycle
 
@@ -405,7 +408,7 @@ class WebSocket:
     onclose: Handler | None
     _flow: _Flow  # handlers, queue and async work (the dispatcher holds it too, never the socket itself)
     _handlers: dict[str, Handler | None]  # _flow.handlers
-    _bridge: Any  # the JS BridgeSocket
+    _bridge: _wsbridge_js.SocketHandle  # the JS BridgeSocket
     _js: Any  # the browser's WebSocket, for pass-through attributes
     _send: Any  # the bridge's sendFrame, looked up once
 
