@@ -22,7 +22,7 @@ def main(out_dir: str) -> Path:
     dist_info = f"wsbridge-{version}.dist-info"
     files: dict[str, bytes] = {}
     for path in sorted((ROOT / "python" / "wsbridge").rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".typed"}:
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".pyi", ".typed"}:
             files[path.relative_to(ROOT / "python").as_posix()] = path.read_bytes()
     files[f"{dist_info}/METADATA"] = (
         "Metadata-Version: 2.1\nName: wsbridge\n"
