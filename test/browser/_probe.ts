@@ -17,13 +17,13 @@ export const PROBE = `globalThis.__probe = (url, sendsJson, n, closeJson, protoc
 });`;
 
 /**
- * One Python page per test file with the probe installed and wsbridge reset before each test; returns `run(code)`,
- * which runs `prelude` (its `${S}` replaced by the ws server's URL as a Python string) then `code`.
+ * One Python page per test file (a warm one from the shared fixture's pool) with the probe installed and wsbridge
+ * reset before each test; returns `run(code)`, which runs `prelude` (its `${S}` replaced by the ws server's URL as a Python string) then `code`.
  */
 export function useProbePython(fx: BrowserFixture, prelude: string): <T>(code: string) => Promise<T> {
   let py: PythonPage;
   beforeAll(async () => {
-    py = await newPython(fx);
+    py = await newPython(fx, { reuse: true });
     await py.page.evaluate(PROBE);
   });
   beforeEach(async () => {
