@@ -18,7 +18,8 @@ export const PROBE = `globalThis.__probe = (url, sendsJson, n, closeJson, protoc
 
 /**
  * One Python page per test file (a warm one from the shared fixture's pool) with the probe installed and wsbridge
- * reset before each test; returns `run(code)`, which runs `prelude` (its `${S}` replaced by the ws server's URL as a Python string) then `code`.
+ * reset before each test; returns `run(code)`, which runs `prelude` (its `${S}` replaced by the ws server's URL as a
+ * Python string) then `code`.
  */
 export function useProbePython(fx: BrowserFixture, prelude: string): <T>(code: string) => Promise<T> {
   let py: PythonPage;
