@@ -34,10 +34,10 @@ describe("Python routing suite (npx wsbridge test test/python)", () => {
       const scenario = scenarios[name];
       expect(scenario, `scenario ${JSON.stringify(name)} exists in test/conformance/scenarios.ts`).toBeDefined();
       const path = join(OBSERVED_DIR, `${slug(name)}.json`);
-      expect(existsSync(path), `${path} exists (run test/conformance/conformance.test.ts)`).toBe(true);
+      expect(existsSync(path), `${path} exists (write the golden files with npm run golden)`).toBe(true);
       const record = JSON.parse(readFileSync(path, "utf8")) as { name: string; digest: string; page: string; source: string; log: unknown[] };
       expect(record.name).toBe(name);
-      expect(record.digest, `${path} was written for the current scenario (re-run the conformance suite)`).toBe(scenarioDigest(scenario!));
+      expect(record.digest, `${path} was written for the current scenario (rewrite the golden files with npm run golden)`).toBe(scenarioDigest(scenario!));
       expect(record.page).toBe(scenario!.page);
       expect(record.log.length).toBeGreaterThan(0);
       if (!scenario!.divergence) expect(record.source).toMatch(/^(playwright|native)$/);
