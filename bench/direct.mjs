@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CHROMIUM_ARGS } from "../dist/playwright.mjs";
 
 export const CHROMIUM = process.env.WSBRIDGE_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -13,13 +14,7 @@ export function spawnChromium(url) {
   const profile = mkdtempSync(join(tmpdir(), "wsbridge-bench-"));
   const child = spawn(CHROMIUM, [
     "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
+    ...CHROMIUM_ARGS, // the same quiet, offline flags wsbridge launches Chromium with
     "--enable-precise-memory-info",
     "--js-flags=--expose-gc",
     `--user-data-dir=${profile}`,

@@ -15,6 +15,17 @@ export function newPython(fx: BrowserFixture, options?: NewPythonOptions): Promi
   return fx.newPython(options);
 }
 
+/** Python: `await wait_for(cond)` polls (bounded) until `cond()` holds; returns False instead of hanging when it never does. */
+export const WAIT_FOR = `
+import asyncio
+async def wait_for(cond, tries=500):
+    for _ in range(tries):
+        if cond():
+            return True
+        await asyncio.sleep(0.01)
+    return False
+`;
+
 /** Python helpers the socket tests share: `Rec` records every event of one socket in a JSON-able form. */
 export const PRELUDE = `
 import asyncio, logging

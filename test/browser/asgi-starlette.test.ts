@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
 import { PROBE } from "./_probe.js";
-import { newPython, type PythonPage } from "./_python.js";
+import { newPython, WAIT_FOR, type PythonPage } from "./_python.js";
 
 const fx = useBrowser();
 let p: PythonPage;
@@ -42,12 +42,7 @@ from starlette.websockets import WebSocketDisconnect
 S = ${"${S}"}
 async def probe(path, sends=(), n=0, close=None, protocols=None):
     return json.loads(await js.__probe(S + path, json.dumps(list(sends)), n, json.dumps(close), json.dumps(protocols) if protocols else None))
-async def wait_for(cond, tries=500):
-    for _ in range(tries):
-        if cond():
-            return True
-        await asyncio.sleep(0.01)
-    return False
+${WAIT_FOR}
 events = []
 `;
 const run = <T>(code: string) => p.py.runAsync<T>(PRELUDE.replace("${S}", JSON.stringify(fx.server.url)) + code);

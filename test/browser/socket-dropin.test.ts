@@ -1,7 +1,7 @@
 // Drop-in parity with pyscript.websocket (issue 10) and URL checks (issue 12): real Chromium, Pyodide and ws server.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
-import { newPython, PRELUDE, taggedUrls, until, type PythonPage } from "./_python.js";
+import { newPython, PRELUDE, taggedUrls, until, WAIT_FOR, type PythonPage } from "./_python.js";
 
 const fx = useBrowser();
 let p: PythonPage;
@@ -16,15 +16,7 @@ beforeEach(async () => {
   p.console.length = 0;
 });
 
-/** Python: waits (polling, bounded) until `cond()` holds; returns False instead of hanging when it never does. */
-const WAIT = `
-async def wait_for(cond, tries=500):
-    for _ in range(tries):
-        if cond():
-            return True
-        await asyncio.sleep(0.01)
-    return False
-`;
+const WAIT = WAIT_FOR;
 
 describe("async handlers never block later events", () => {
   it("an async onopen running a keep-alive loop for the socket's life: messages still arrive", async () => {

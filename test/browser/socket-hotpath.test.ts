@@ -3,7 +3,7 @@
 // queue behind it. Behaviour only (order, bytes, attributes, leaks), never timing.
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
-import { newPython, PRELUDE, type PythonPage } from "./_python.js";
+import { newPython, PRELUDE, WAIT_FOR, type PythonPage } from "./_python.js";
 
 const fx = useBrowser();
 let p: PythonPage;
@@ -24,12 +24,7 @@ def live_events():
     gc.collect()
     return sum(isinstance(o, WebSocketEvent) for o in gc.get_objects())
 
-async def wait_for(cond, tries=500):
-    for _ in range(tries):
-        if cond():
-            return True
-        await asyncio.sleep(0.01)
-    return False
+${WAIT_FOR}
 `);
 });
 beforeEach(async () => {
