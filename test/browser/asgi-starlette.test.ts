@@ -47,9 +47,8 @@ events = []
 `;
 const run = <T>(code: string) => p.py.runAsync<T>(PRELUDE.replace("${S}", JSON.stringify(fx.server.url)) + code);
 
-describe("asgi(app) with Starlette", () => {
-  it("lifespan: startup once before the first connection, its state on websocket.state, shutdown on reset", async () => {
-    const got = await run(`
+/** Python: a Starlette app whose lifespan records startup/shutdown in `events` and greets from its state. */
+const GREETER = `
 import contextlib
 @contextlib.asynccontextmanager
 async def lifespan(app):
@@ -61,6 +60,11 @@ async def greet(websocket):
     await websocket.send_text(websocket.state.greeting)
     await websocket.close()
 app = Starlette(routes=[WebSocketRoute("/greet", greet)], lifespan=lifespan)
+`;
+
+describe("asgi(app) with Starlette", () => {
+  it("lifespan: startup once before the first connection, its state on websocket.state, shutdown on reset", async () => {
+    const got = await run(`${GREETER}
 route_web_socket("**/greet", asgi(app))
 a = await probe("/greet", [], 1)
 b = await probe("/greet", [], 1)
@@ -77,25 +81,14 @@ await wait_for(lambda: "shutdown" in events)
   });
 
   it("lifespan: unrouting the route shuts the app down", async () => {
-    const got = await run(`
-import contextlib
-@contextlib.asynccontextmanager
-async def lifespan(app):
-    events.append("startup")
-    yield {"greeting": "hi"}
-    events.append("shutdown")
-async def greet(websocket):
-    await websocket.accept()
-    await websocket.send_text(websocket.state.greeting)
-    await websocket.close()
-app = Starlette(routes=[WebSocketRoute("/greet", greet)], lifespan=lifespan)
+    const got = await run(`${GREETER}
 handle = route_web_socket("**/greet", asgi(app))
 a = await probe("/greet", [], 1)
 before = list(events)
 handle.unroute()
 await wait_for(lambda: "shutdown" in events)
 [a, before, events]`);
-    expect(got).toEqual([[["open", ""], "hi"], ["startup"], ["startup", "shutdown"]]);
+    expect(got).toEqual([[["open", ""], "hello from lifespan"], ["startup"], ["startup", "shutdown"]]);
   });
 
   it("lifespan: a failed startup fails every handshake; asgi(...).shutdown() shuts a started app down", async () => {
