@@ -23,9 +23,9 @@ the app once, inside the page:
   `document.cookie` can read are there: HttpOnly cookies are invisible to the page, so they never reach the app.
 - Lifespan: before the first connection, the app gets a `lifespan` scope and `lifespan.startup`; connections wait
   for it and get a copy of the lifespan `state` (so Starlette's `websocket.state` sees what the lifespan stored).
-  `wsbridge._lifecycle.reset()` (and `await handler.shutdown()`, where `handler = asgi(app)`) sends
-  `lifespan.shutdown`; `unroute()` alone does not (the route does not tell its handler), so call
-  `await handler.shutdown()` after it. An app that does not support lifespan (raises on the lifespan scope or
+  Unrouting the route (`handle.unroute()`, or leaving its `with` block), `wsbridge._lifecycle.reset()` (done
+  after every test by `wsbridge test`) and `await handler.shutdown()` (where `handler = asgi(app)`; it also
+  waits for the app) send `lifespan.shutdown`. An app that does not support lifespan (raises on the lifespan scope or
   answers it with a non-lifespan message, as uvicorn's "auto" mode judges) is served without it; a failed
   startup (`lifespan.startup.failed`) fails every handshake, since uvicorn would not be serving at all.
 - Pyodide has no threads: while an app runs, `anyio.to_thread.run_sync` (behind Starlette's `run_in_threadpool`
