@@ -162,4 +162,41 @@ describe("wsbridge test: the run around pytest", () => {
     expect(r.out).toMatch(/not run: the worker page blocked for 7 s outside any test/);
     expect(r.out).toMatch(/1 failed/);
   }, 120_000);
+
+  it("an exception in a socket handler or in a task the test left behind fails that test, with the traceback", async () => {
+    const dir = project({
+      "test_hidden.py": [
+        "import asyncio",
+        "import pytest",
+        "from wsbridge import WebSocket",
+        "async def test_socket_handler_raises(ws_server):",
+        "    done = asyncio.get_running_loop().create_future()",
+        "    def onmessage(e):",
+        "        raise KeyError('from onmessage')",
+        "    ws = WebSocket(ws_server.url('/echo'), onopen=lambda e: ws.send('x'), onmessage=onmessage, onclose=lambda e: done.set_result(1))",
+        "    await asyncio.sleep(0.5)",
+        "    ws.close()",
+        "    await done",
+        "async def test_task_left_behind_raises():",
+        "    async def boom():",
+        "        raise ValueError('from a task')",
+        "    asyncio.ensure_future(boom())",
+        "    await asyncio.sleep(0.05)",
+        "@pytest.mark.allow_handler_errors",
+        "async def test_allowed():",
+        "    async def boom():",
+        "        raise ValueError('expected here')",
+        "    asyncio.ensure_future(boom())",
+        "    await asyncio.sleep(0.05)",
+        "",
+      ].join("\n"),
+    });
+    const r = await cli(["--workers", "1", "-p", "no:cacheprovider", "-rf"], dir);
+    expect(r.code, r.out + r.err).toBe(1);
+    expect(r.out).toMatch(/KeyError: 'from onmessage'/);
+    expect(r.out).toMatch(/ValueError: from a task/);
+    expect(r.out).toMatch(/FAILED test_hidden\.py::test_socket_handler_raises/);
+    expect(r.out).toMatch(/FAILED test_hidden\.py::test_task_left_behind_raises/);
+    expect(r.out).toMatch(/2 failed, 1 passed/);
+  }, 120_000);
 });
