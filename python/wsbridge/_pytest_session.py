@@ -66,6 +66,11 @@ class Controller:
 
     def __init__(self, shard: tuple[int, int] | None) -> None:
         self.shard = shard
+        self.config: pytest.Config | None = None
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        """Keeps the session's config: after the run, the files it wrote (cache, JUnit) go back to the host."""
+        self.config = config
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         """Tells the runner which file is being imported, so a module that blocks the page can be named."""
@@ -168,15 +173,6 @@ def _cache_files(config: pytest.Config) -> dict[str, str]:
     return files
 
 
-class _Results:
-    """pytest plugin that remembers the config so the controller can send back the files the session wrote."""
-
-    config: pytest.Config | None = None
-
-    def pytest_configure(self, config: pytest.Config) -> None:
-        self.config = config
-
-
 def _pytest_main(args: list[str], plugins: list[Any]) -> int:
     """`pytest.main`, but usage errors say `wsbridge test` (the command the user typed) instead of `pytest.main()`."""
     from _pytest import config as pytest_config
@@ -195,13 +191,13 @@ def run_controller(payload: str) -> dict[str, Any]:
     """Runs the user's pytest session as the controller; returns {"exit", "files"} (files to write on the host)."""
     data = json.loads(payload)
     shard = tuple(data["shard"]) if data.get("shard") else None
-    results = _Results()
+    controller = Controller(shard)
     _flush()
-    code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, Controller(shard), results])
+    code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, controller])
     _flush()
     _emit("end", None)  # after every byte of output: the runner waits for it before it prints anything more
     files: dict[str, str] = {}
-    config = results.config
+    config = controller.config
     if config is not None:
         files.update(_cache_files(config))
         xml = getattr(config.option, "xmlpath", None)
@@ -221,10 +217,13 @@ class Worker:
 
     def __init__(self) -> None:
         self.timeouts: dict[str, float] = {}
+        self.config: pytest.Config | None = None
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        """Silences this session's terminal: the controller prints; prints with `-s` still reach the runner."""
+        """Keeps the config (reports are serialised with its hooks) and silences this session's terminal: the
+        controller prints; prints with `-s` still reach the runner."""
+        self.config = config
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             config.pluginmanager.unregister(reporter)
@@ -239,7 +238,8 @@ class Worker:
         _emit("start", {"nodeid": nodeid, "location": list(location), "timeout": self.timeouts.get(nodeid, 0)})
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        config = report_config[0]
+        config = self.config
+        assert config is not None, "pytest_configure runs before any report"
         report.sections = [(name, _bounded(text)) for name, text in report.sections]
         data = config.hook.pytest_report_to_serializable(config=config, report=report)
         _emit("report", {"nodeid": report.nodeid, "data": data})
@@ -267,15 +267,6 @@ def _bounded(text: str) -> str:
     return f"{text[:half]}\n[... wsbridge cut {cut} characters of captured output ...]\n{text[-half:]}"
 
 
-#: The running worker session's config (reports are serialised with its hooks).
-report_config: list[pytest.Config] = []
-
-
-class _ConfigKeeper:
-    def pytest_configure(self, config: pytest.Config) -> None:
-        report_config[:] = [config]
-
-
 def _forget_modules(roots: list[str], keep: set[str]) -> None:
     """Drops the modules the run imported from the project's folders, so the next file starts afresh."""
     prefixes = tuple(root.rstrip("/") + "/" for root in roots)
@@ -294,11 +285,10 @@ def run_worker(payload: str) -> int:
     before = set(sys.modules)
     try:
         _flush()
-        code = pytest.main([*data["args"], *data["ids"]], plugins=[pytest_plugin, Worker(), _ConfigKeeper()])  # type: ignore[arg-type]
+        code = pytest.main([*data["args"], *data["ids"]], plugins=[pytest_plugin, Worker()])  # type: ignore[arg-type]
         _flush()
         return int(code)
     finally:
-        report_config.clear()
         _forget_modules(list(data["roots"]), before)
 
 

@@ -52,6 +52,11 @@ def test_timeout(item: pytest.Item) -> float:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise pytest.UsageError(f"{item.nodeid}: @pytest.mark.timeout needs a number of seconds above 0, got {value!r}")
         return float(value)
+    return run_timeout()
+
+
+def run_timeout() -> float:
+    """The run's time limit in seconds: `--timeout` (which the runner passes as WSBRIDGE_TIMEOUT), else 30."""
     return float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
 
 
@@ -122,7 +127,7 @@ def pytest_fixture_setup(fixturedef: pytest.FixtureDef[Any], request: pytest.Fix
     """Swaps an async fixture function for a synchronous one that runs it on the page's loop (once per fixturedef)."""
     func = fixturedef.func
     if inspect.iscoroutinefunction(func) or inspect.isasyncgenfunction(func):
-        limit = test_timeout(request.node) if isinstance(request.node, pytest.Item) else float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
+        limit = test_timeout(request.node) if isinstance(request.node, pytest.Item) else run_timeout()
         fixturedef.func = _sync_fixture(func, limit)  # type: ignore[misc]
 
 
