@@ -1,7 +1,7 @@
 // One test page: Chromium page + Pyodide + wsbridge + the page wheels + the project's files, and a message channel
 // with the page's pytest (`__wsbridgeEmit` out, `__wsbridgeNext` in) and its stdout/stderr streamed as text.
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { attachPython, type PythonHandle } from "../playwright/attach.js";
+import { attachPython, within, type PythonHandle } from "../playwright/attach.js";
 
 export interface PageSetup {
   /** Static server base URL (serves pyodide/ and wsbridge/ and the wheel mounts). */
@@ -74,10 +74,10 @@ export class TestPage {
       const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs });
       await page.evaluate(`(${PAGE_PLUMBING})()`);
       const left = Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started));
-      await withTimeout(
+      await within(
         page.evaluate(`(${PAGE_INSTALL})(${JSON.stringify({ wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs })})`),
         left,
-        `installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`,
+        () => new Error(`installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
       );
       await py.run(`from wsbridge import _pytest_session\n_pytest_session.prepare(${pyString(setup.prepare)})`);
       return new TestPage(context, page, py);
@@ -94,17 +94,6 @@ export class TestPage {
 
   async close(): Promise<void> {
     await this.context.close().catch(() => undefined);
-  }
-}
-
-/** Rejects with `why` when `work` has not settled within `ms`. */
-export async function withTimeout<T>(work: Promise<T>, ms: number, why: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(why)), ms); })]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

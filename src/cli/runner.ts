@@ -11,7 +11,7 @@ import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
 import { TestPage, pyString, type PageSetup } from "./page.js";
 import { findRootdir, mirrorFolder, wsbridgeSettings } from "./project.js";
-import { ensureLockedWheels, pyodideIndexPackages, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
+import { ensureLockedWheels, pyodideIndexPackages, readRequirements, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
 
 /** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C. */
 export const EXIT = { ok: 0, failed: 1, interrupted: 2, internal: 3, usage: 4, noTests: 5, sigint: 130 } as const;
@@ -142,9 +142,7 @@ class Run {
     if (wheels) this.wheelFiles.push(...wheelsIn(wheels));
     let provided = new Set<string>();
     if (index && requirements) {
-      const { readFileSync } = await import("node:fs");
-      let names: string[] = [];
-      try { names = requirementNames(readFileSync(requirements, "utf8")); } catch { throw new SetupError(`--requirements ${requirements}: no such file`); }
+      const names = requirementNames(readRequirements(requirements));
       const found = await pyodideIndexPackages(/^https?:/.test(index) ? index : resolve(this.io.cwd, index), names);
       this.pyodidePackages = found.urls;
       provided = found.provided;

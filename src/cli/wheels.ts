@@ -132,12 +132,7 @@ export function normalizeName(name: string): string {
  * content (so a later offline run reuses them). `skip` names requirements another source provides.
  */
 export function resolveRequirements(file: string, skip: ReadonlySet<string>, env: NodeJS.ProcessEnv = process.env): string[] {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch {
-    throw new SetupError(`--requirements ${file}: no such file`);
-  }
+  const text = readRequirements(file);
   const kept = text.split("\n").filter((line) => {
     const names = requirementNames(line);
     return names.length === 0 ? !/^\s*-/.test(line) || /^\s*-(r|c)\b/.test(line) : !skip.has(names[0]!);
@@ -160,6 +155,15 @@ export function resolveRequirements(file: string, skip: ReadonlySet<string>, env
     writeFileSync(join(dest, ".complete"), new Date().toISOString());
   }
   return wheelsIn(dest);
+}
+
+/** A requirements file's text, or a SetupError naming it. */
+export function readRequirements(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    throw new SetupError(`--requirements ${file}: no such file`);
+  }
 }
 
 /** One package of a Pyodide index (pyodide-lock.json). */

@@ -53,7 +53,7 @@ export function sharedStaticServer(): Promise<StaticServer> {
 type Outcome = { ok: true; value: unknown } | { ok: false; error: string; type?: string; detached?: boolean };
 
 /** Runs `work`; rejects with `error()` when it has not settled within `ms`. */
-async function within<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
+export async function within<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   work.catch(() => undefined);
   try {
