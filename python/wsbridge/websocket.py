@@ -282,27 +282,7 @@ def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it m
         if kind == _MESSAGE:
             if data.__class__ is not str:
                 data = data.to_bytes() if flow.as_bytes else data.to_memoryview()
-            # message(data), inlined: this is the path of every frame outside a burst.
-            if flow.busy:
-                queue.append((_MESSAGE, data))
-                return
-            raw = flow.raw
-            handler = handlers["onmessage"] if raw is None else raw
-            if handler is None:
-                return
-            flow.busy = True
-            try:
-                result = handler(data if raw is not None else WebSocketEvent(None, "message", data, socket))
-            except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the socket
-                _report(error, "onmessage", socket)
-                result = None
-            except BaseException:
-                flow.busy = False
-                raise
-            if result is None and not queue:
-                flow.busy = False
-                return
-            flow.follow((result, "onmessage") if result is not None and inspect.isawaitable(result) else None)
+            message(data)
             return
         if kind == _BATCH:
             # Frames of a burst, in one crossing: converted at once (ArrayBuffer → memoryview, one copy each).
