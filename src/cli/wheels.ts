@@ -4,7 +4,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 /** A page setup problem the user can fix (missing wheel, bad requirement): one line, exit code 4. */
@@ -132,15 +132,12 @@ export function normalizeName(name: string): string {
  * content (so a later offline run reuses them). `skip` names requirements another source provides.
  */
 export function resolveRequirements(file: string, skip: ReadonlySet<string>, env: NodeJS.ProcessEnv = process.env): string[] {
-  const text = readRequirements(file);
-  const kept = text.split("\n").filter((line) => {
-    const names = requirementNames(line);
-    return names.length === 0 ? !/^\s*-/.test(line) || /^\s*-(r|c)\b/.test(line) : !skip.has(names[0]!);
-  });
-  const body = kept.join("\n");
-  if (requirementNames(body).length === 0) return [];
-  const key = createHash("sha256").update(body).digest("hex").slice(0, 16);
-  const dest = join(cacheDir(env), "requirements", key);
+  const { body, includes } = requirementsForPip(readRequirements(file), dirname(resolve(file)), skip);
+  if (requirementNames(body).length === 0 && includes.length === 0) return [];
+  // The key covers the files `-r`/`-c` name too, so editing one of them fetches again.
+  const hash = createHash("sha256").update(body);
+  for (const text of includedTexts(includes)) hash.update("\0").update(text);
+  const dest = join(cacheDir(env), "requirements", hash.digest("hex").slice(0, 16));
   if (!existsSync(join(dest, ".complete"))) {
     rmSync(dest, { recursive: true, force: true });
     mkdirSync(dest, { recursive: true });
@@ -155,6 +152,48 @@ export function resolveRequirements(file: string, skip: ReadonlySet<string>, env
     writeFileSync(join(dest, ".complete"), new Date().toISOString());
   }
   return wheelsIn(dest);
+}
+
+/** `-r`/`-c` (and their long forms) at the start of a requirements line, and the path they name. */
+const INCLUDE = /^(\s*(?:-r|-c|--requirement|--constraint)(?:\s*=\s*|\s+))(\S+)/;
+
+/**
+ * A requirements file's text as pip gets it from the cache folder: lines naming a package in `skip` dropped,
+ * options dropped except `-r`/`-c`, whose relative paths are made absolute against `base` (the folder of the
+ * original file, which pip would have resolved them against). Also returns those absolute paths.
+ */
+export function requirementsForPip(text: string, base: string, skip: ReadonlySet<string>): { body: string; includes: string[] } {
+  const includes: string[] = [];
+  const kept: string[] = [];
+  for (const line of text.split("\n")) {
+    const include = INCLUDE.exec(line);
+    if (include) {
+      const target = /^[a-z][a-z0-9+.-]*:\/\//i.test(include[2]!) ? include[2]! : resolve(base, include[2]!);
+      includes.push(target);
+      kept.push(include[1] + target);
+      continue;
+    }
+    const names = requirementNames(line);
+    if (names.length === 0 ? !/^\s*-/.test(line) : !skip.has(names[0]!)) kept.push(line);
+  }
+  return { body: kept.join("\n"), includes };
+}
+
+/** The texts of included requirements files and of the files they include in turn (each once; URLs and missing files skipped: pip reports them). */
+function includedTexts(paths: readonly string[], seen = new Set<string>()): string[] {
+  const texts: string[] = [];
+  for (const path of paths) {
+    if (seen.has(path) || !isAbsolute(path)) continue;
+    seen.add(path);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      continue;
+    }
+    texts.push(text, ...includedTexts(requirementsForPip(text, dirname(path), new Set()).includes, seen));
+  }
+  return texts;
 }
 
 /** A requirements file's text, or a SetupError naming it. */

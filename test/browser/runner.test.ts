@@ -435,7 +435,9 @@ describe("the page's packages: --requirements and --wheels", () => {
   mkdirSync(join(cache, "wheels"));
   for (const file of ensureLockedWheels(process.env)) copyFileSync(file, join(cache, "wheels", basename(file)));
   const dir = project("packages", {
-    "requirements-page.txt": "starlette\n",
+    // Through -r, relative to the requirements file: pip reads a copy in the cache, so the path must be made absolute.
+    "requirements-page.txt": "-r reqs/web.txt\n",
+    "reqs/web.txt": "starlette\n",
     "missing.txt": "definitely-not-a-package-xyz-123\n",
     "test_starlette.py": `from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
@@ -467,7 +469,7 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
     z.writestr("tinymod-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
     z.writestr("tinymod-1.0.dist-info/RECORD", "")`;
 
-  it("--requirements (Starlette through asgi(app) as a route mock) and --wheels DIR (a hand-built wheel)", async () => {
+  it("--requirements (Starlette, named through -r, through asgi(app) as a route mock) and --wheels DIR (a hand-built wheel)", async () => {
     await new Promise<void>((ok, fail) => execFile("python3", ["-c", script, join(dir, "wheels", "tinymod-1.0-py3-none-any.whl")], (e) => (e ? fail(e) : ok())));
     const r = await wsbridge(["test", "--workers", "1", "-v", "--requirements", "requirements-page.txt", "--wheels", "wheels"], dir, { WSBRIDGE_CACHE: cache });
     expect(r.code, shown(r)).toBe(0);

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_LOAD_TIMEOUT_S, DEFAULT_TIMEOUT_S, parseShard, parseTestArgs, UsageError } from "../../src/cli/args.js";
 import { commonAncestor, findRootdir, mirrorFolder, wsbridgeSettings } from "../../src/cli/project.js";
 import { junitPath, nodeIdOf } from "../../src/cli/runner.js";
-import { normalizeName, requirementNames } from "../../src/cli/wheels.js";
+import { normalizeName, requirementNames, requirementsForPip } from "../../src/cli/wheels.js";
 import { pyString } from "../../src/cli/page.js";
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "wsbridge-cli-logic-")));
@@ -191,6 +191,13 @@ describe("requirements", () => {
   it("requirementNames: names only, normalised; comments, blank lines and options skipped", () => {
     expect(requirementNames("Starlette>=0.30  # web\n\n# note\n-r other.txt\n--index-url x\nzope.interface[extra]==6\nmy_pkg ; python_version>'3'\n"))
       .toEqual(["starlette", "zope-interface", "my-pkg"]);
+  });
+  it("requirementsForPip: -r/-c paths made absolute against the file's folder (pip runs on a copy in the cache); skipped packages and other options dropped", () => {
+    const text = "-r base.txt\n--constraint=../c.txt\n-c /abs/pins.txt\n-r https://example.test/r.txt\npytest>=8\nStarlette\n--index-url http://x/\n";
+    expect(requirementsForPip(text, "/proj/reqs", new Set(["pytest"]))).toEqual({
+      body: "-r /proj/reqs/base.txt\n--constraint=/proj/c.txt\n-c /abs/pins.txt\n-r https://example.test/r.txt\nStarlette\n",
+      includes: ["/proj/reqs/base.txt", "/proj/c.txt", "/abs/pins.txt", "https://example.test/r.txt"],
+    });
   });
   it("normalizeName is PEP 503's", () => {
     expect(normalizeName("Foo.Bar__baz-Qux")).toBe("foo-bar-baz-qux");
