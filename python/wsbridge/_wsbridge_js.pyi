@@ -102,6 +102,7 @@ def openSocket(url: str, protocols: str | JsProxy | None, dispatch: PyProxy, /) 
 def abortSocket(socket: SocketHandle, code: int | None = ..., reason: str | None = ..., /) -> None: ...
 def socketStats() -> JsProxy: ...  # {sockets, listeners, proxies}
 def checkUrl(url: str, /) -> str: ...  # a JsException named SyntaxError for a refused URL
+def proxyStats() -> JsProxy: ...  # {socket, route, predicate, inspect, total}: every Python callable JS holds
 
 
 # --- routing (route.py, _awaitable.py) ---

@@ -5,8 +5,9 @@ import { socketBridge } from "./socket-bridge.js";
 import { routeBridge } from "./route-bridge.js";
 import { inspectBridge } from "./inspect-bridge.js";
 import { harBridge } from "./har-bridge.js";
+import { proxyStats } from "./proxies.js";
 
 /** Builds the object registered as `_wsbridge_js` for one Pyodide instance: the typed contract of ./contract.ts. */
 export function bridgeModule(pyodide: PyodideLike): WsBridgeModule {
-  return { ...socketBridge(pyodide), ...routeBridge(pyodide), ...inspectBridge(pyodide), ...harBridge(pyodide) };
+  return { ...socketBridge(pyodide), ...routeBridge(pyodide), ...inspectBridge(pyodide), ...harBridge(pyodide), proxyStats };
 }

@@ -62,6 +62,8 @@ export interface WsBridgeModule {
   abortSocket: (socket: SocketHandle, code?: number, reason?: string) => void;
   socketStats: () => { sockets: number; listeners: number; proxies: number };
   checkUrl: (url: string) => string;
+  // every Python callable JS holds (src/pyodide/proxies.ts), per kind: the leak counter that sees them all
+  proxyStats: () => { socket: number; route: number; predicate: number; inspect: number; total: number };
   // routing (python/wsbridge/route.py, _awaitable.py)
   routeAdd: (scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>) => number;
   routeRemove: (token: number) => void;

@@ -6,22 +6,18 @@ import type { RouteHandler } from "../route/host.js";
 import { installRouting } from "../route/engine.js";
 import type { UrlMatch } from "../route/match.js";
 import { recordWebSocket, type WebSocketRecorder } from "../inspect/recorder.js";
-import type { PyProxy, PyodideLike } from "./types.js";
+import type { PyodideLike } from "./types.js";
+import { destroyProxy, holdProxy, releaseProxy } from "./proxies.js";
 import type { BridgePart, PyFunction, UrlPredicate } from "./contract.js";
 
 const entries = new Map<number, RouteEntry<RouteHandler>>();
 let nextToken = 1;
 
-/** Destroys a Python proxy after the current call stack. */
-function release(proxy: PyProxy | undefined): void {
-  if (proxy) queueMicrotask(() => { try { proxy.destroy(); } catch { /* gone */ } });
-}
-
 /** A JS matcher for a glob string, a Python predicate (called with the URL string), or nothing. */
 function matcherOf(url: string | PyFunction<UrlPredicate> | undefined | null): { match?: UrlMatch; predicate?: PyFunction<UrlPredicate> } {
   if (url === undefined || url === null) return {};
   if (typeof url === "function") {
-    const predicate = url;
+    const predicate = holdProxy(url, "predicate");
     return { match: (u: URL) => Boolean(predicate(u.href)), predicate };
   }
   return { match: url };
@@ -34,9 +30,9 @@ function harRoute(har: Har, url: string | PyFunction<UrlPredicate> | undefined |
   const options: HarReplayOptions = { match: match as "sequence", timing: timing as "fast" | "recorded", strict: Boolean(strict) };
   if (urlMatch !== undefined) options.url = urlMatch;
   try {
-    entries.set(token, addHarRoute(har, options, () => { entries.delete(token); release(predicate); }));
+    entries.set(token, addHarRoute(har, options, () => { entries.delete(token); releaseProxy(predicate); }));
   } catch (error) {
-    predicate?.destroy();
+    destroyProxy(predicate);
     throw error;
   }
   return token;
@@ -60,7 +56,7 @@ function harRecord(url: string | PyFunction<UrlPredicate> | undefined | null): W
   try {
     recorder = recordWebSocket(match ?? "");
   } catch (error) {
-    predicate?.destroy();
+    destroyProxy(predicate);
     throw error;
   }
   const stop = recorder.stop;
@@ -69,7 +65,7 @@ function harRecord(url: string | PyFunction<UrlPredicate> | undefined | null): W
     har: recorder.har,
     stop: () => {
       const har = stop();
-      if (!done) { done = true; release(predicate); }
+      if (!done) { done = true; releaseProxy(predicate); }
       return har;
     },
   };

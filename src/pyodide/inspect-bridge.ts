@@ -5,6 +5,7 @@
 import { contextInspection, pageInspection, resetInspection, type InspectionScope } from "../inspect/api.js";
 import type { InspectedEvent, InspectedWebSocket } from "../inspect/websocket.js";
 import type { PyodideLike } from "./types.js";
+import { holdProxy, releaseProxy } from "./proxies.js";
 import type { BridgePart, InspectDispatch, PyFunction } from "./contract.js";
 
 let dispatch: PyFunction<InspectDispatch> | undefined;
@@ -15,8 +16,8 @@ const scopeListeners = new Map<string, (ws: InspectedWebSocket) => void>();
 /** Sets (or replaces) the Python dispatch proxy; the previous one is destroyed. */
 function inspectInit(proxy: PyFunction<InspectDispatch>): void {
   const previous = dispatch;
-  dispatch = proxy;
-  if (previous && previous !== proxy) queueMicrotask(() => { try { previous.destroy(); } catch { /* gone */ } });
+  dispatch = holdProxy(proxy, "inspect");
+  if (previous !== proxy) releaseProxy(previous);
 }
 
 /** The number Python knows `ws` by. */

@@ -7,22 +7,12 @@ import type { RouteHandler } from "../route/host.js";
 import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "../route/route.js";
 import { installRouting } from "../route/engine.js";
 import type { PyProxy, PyodideLike } from "./types.js";
+import { destroyProxy, holdProxy, proxyStats, releaseProxy } from "./proxies.js";
 import type { BridgePart, PyFunction, RouteCallback, RouteDispatch, UrlPredicate } from "./contract.js";
 
 /** Routes registered from Python, by token. */
 const entries = new Map<number, RouteEntry<RouteHandler>>();
 let nextToken = 1;
-/** Python proxies held by routing right now (route handlers, predicates, socket dispatchers). */
-let heldProxies = 0;
-
-/** Destroys a Python proxy once, after the current call stack (a handler may still be running it now). */
-function release(proxy: PyProxy | undefined): void {
-  if (!proxy) return;
-  queueMicrotask(() => {
-    heldProxies--;
-    try { proxy.destroy(); } catch { /* already destroyed */ }
-  });
-}
 
 /**
  * Registers a Python route. `url` is a glob string, or a Python predicate called with the URL string.
@@ -30,23 +20,21 @@ function release(proxy: PyProxy | undefined): void {
  */
 function routeAdd(scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>): number {
   const token = nextToken++;
-  heldProxies++;
-  const predicate = typeof url === "function" ? url : undefined;
-  if (predicate) heldProxies++;
+  holdProxy(onSocket, "route");
+  const predicate = typeof url === "function" ? holdProxy(url, "predicate") : undefined;
   const matcher = predicate ? (u: URL) => Boolean(predicate(u.href)) : (url as string);
   const handler: RouteHandler = (route) => new Promise<void>((resolve, reject) => void onSocket(route, resolve, reject));
   const onRemove = () => {
     entries.delete(token);
-    release(onSocket);
-    release(predicate);
+    releaseProxy(onSocket);
+    releaseProxy(predicate);
   };
   try {
     const entry = addRoute(scope === "context" ? "context" : "page", matcher, handler, times === undefined || times === null ? {} : { times }, onRemove);
     entries.set(token, entry);
   } catch (error) {
-    onSocket.destroy();
-    predicate?.destroy();
-    heldProxies -= predicate ? 2 : 1;
+    destroyProxy(onSocket);
+    destroyProxy(predicate);
     throw error;
   }
   return token;
@@ -65,8 +53,8 @@ function routeAlive(token: number): boolean {
 
 /** Gives a socket's route its one Python dispatch proxy, destroyed when the socket is released. */
 function routeBind(route: WebSocketRoute, dispatch: PyProxy): void {
-  heldProxies++;
-  controllerOf(route).onDispose(() => release(dispatch));
+  holdProxy(dispatch, "route");
+  controllerOf(route).onDispose(() => releaseProxy(dispatch));
 }
 
 /** Sends `side`'s messages or closes (`kind`) of `target` to the socket's Python dispatch proxy. */
@@ -95,7 +83,8 @@ function routeReset(): void {
 
 /** Counts for leak checks: Python proxies held, Python routes registered, live routed sockets. */
 function routeStats(): { proxies: number; routes: number; sockets: number } {
-  return { proxies: heldProxies, routes: entries.size, sockets: installRouting().host.size };
+  const counts = proxyStats();
+  return { proxies: counts.route + counts.predicate, routes: entries.size, sockets: installRouting().host.size };
 }
 
 /** Entry points for the Python routing face. */

@@ -3,6 +3,7 @@ import { BridgeSocket, socketCounters, type SocketSink } from "../socket/bridge-
 import { checkSocketUrl } from "../socket/validation.js";
 import { documentBase } from "../route/match.js";
 import type { PyodideLike } from "./types.js";
+import { destroyProxy, holdProxy, proxyStats } from "./proxies.js";
 import type { BridgePart, PyFunction, SocketData, SocketDispatch, SocketEventKind } from "./contract.js";
 
 /** The first argument of a dispatch call (python/wsbridge/websocket.py `_Dispatcher`): a small int, cheap to cross. */
@@ -11,9 +12,6 @@ const MESSAGE = KINDS.message;
 const CLOSE = KINDS.close;
 /** Several messages in one call: the payload is an array of their data, in order. */
 const BATCH = 4;
-
-/** Python dispatch proxies handed to `openSocket` and not destroyed yet. */
-const proxyCounter = { live: 0 };
 
 /**
  * The URL a Python socket opens, resolved against the page; throws a SyntaxError (which Python turns into
@@ -69,10 +67,11 @@ const droppers = new WeakMap<BridgeSocket, () => void>();
  * code or by routes (untrusted) are never deferred.
  */
 export function openSocket(url: string, protocols: string | string[] | undefined | null, dispatch: PyFunction<SocketDispatch>): BridgeSocket {
+  holdProxy(dispatch, "socket");
   try {
     checkUrl(url);
   } catch (error) {
-    dispatch.destroy();
+    destroyProxy(dispatch);
     throw error;
   }
   let depth = 0;
@@ -84,7 +83,6 @@ export function openSocket(url: string, protocols: string | string[] | undefined
   let scheduled = false;
   let closeWaits = false;
   let last = -Infinity;
-  proxyCounter.live++;
   const destroy = () => {
     if (destroyed) return;
     // Destroying a proxy inside its own call would pull the Python object from under the running frame.
@@ -95,8 +93,7 @@ export function openSocket(url: string, protocols: string | string[] | undefined
     destroyed = true;
     backlog = [];
     head = 0;
-    proxyCounter.live--;
-    dispatch.destroy();
+    destroyProxy(dispatch);
   };
   // Called by the BridgeSocket once it is done: a close waiting for the flush is still delivered, then released.
   const release = () => {
@@ -181,7 +178,7 @@ export function abortSocket(bridge: BridgeSocket, code?: number, reason?: string
 
 /** Live counts for leak tests: BridgeSockets not disposed, listeners attached, Python dispatch proxies alive. */
 export function socketStats(): { sockets: number; listeners: number; proxies: number } {
-  return { sockets: socketCounters.sockets, listeners: socketCounters.listeners, proxies: proxyCounter.live };
+  return { sockets: socketCounters.sockets, listeners: socketCounters.listeners, proxies: proxyStats().socket };
 }
 
 /** Entry points for the Python socket face. */

@@ -5,7 +5,9 @@
 //   dispatcher only through its `create_proxy`; if that proxy were not destroyed the dispatcher would stay alive.
 //   The control test below leaks one proxy on purpose and shows the count catches it.
 // - Chromium itself: DevTools' DOMDebugger.getEventListeners on the browser WebSocket object.
-// - wsbridge's own bookkeeping: `_wsbridge_js.socketStats()` (BridgeSockets, listeners, proxies).
+// - wsbridge's own bookkeeping: `_wsbridge_js.socketStats()` (BridgeSockets, listeners, proxies), and the one
+//   proxy pool every Python callable handed to JS goes through (`proxyStats()`, all kinds but the inspection
+//   dispatcher, which lives as long as the page).
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { CDPSession } from "playwright-core";
 import { useBrowser } from "../helpers/browser.js";
@@ -35,16 +37,20 @@ def live_events():
     gc.collect()
     return sum(isinstance(o, WebSocketEvent) for o in gc.get_objects())
 
+def pool():
+    counts = _wsbridge_js.proxyStats().to_py()
+    return counts["total"] - counts["inspect"]
+
 def measures():
     gc.collect()
-    return {**stats(), "python_dispatchers": live_proxies(), "events": live_events()}
+    return {**stats(), "pool": pool(), "python_dispatchers": live_proxies(), "events": live_events()}
 `);
 });
 beforeEach(async () => {
   await p.py.runAsync("wsbridge._lifecycle.reset()\nawait settle()");
 });
 
-const ZERO = { sockets: 0, listeners: 0, proxies: 0, python_dispatchers: 0, events: 0 };
+const ZERO = { sockets: 0, listeners: 0, proxies: 0, pool: 0, python_dispatchers: 0, events: 0 };
 
 describe("leaks", () => {
   it("one socket, 10,000 text + 10,000 binary messages, handlers reassigned 20 times: everything released after close", async () => {
@@ -75,7 +81,7 @@ m = measures()
 m["count"] = dict(count)
 m
 `);
-    expect(during).toEqual({ sockets: 1, listeners: 4, proxies: 1, python_dispatchers: 1, events: 0, count: { n: 20001, bytes: 40000 } });
+    expect(during).toEqual({ sockets: 1, listeners: 4, proxies: 1, pool: 1, python_dispatchers: 1, events: 0, count: { n: 20001, bytes: 40000 } });
     expect(await browserListeners("__leakSocket")).toEqual(["close", "error", "message", "open"]);
 
     const after = await p.py.runAsync(`
