@@ -72,7 +72,7 @@ export class Faults {
   /** Replaces the settings; frames already held keep their place and time. */
   configure(options: FaultOptions): void {
     const d = options.delay;
-    if (d !== undefined && typeof d !== "function" && !(typeof d === "number" && d >= 0)) throw new TypeError(`delay must be ms >= 0 or a function, got ${String(d)}`);
+    if (d !== undefined && typeof d !== "function" && !(typeof d === "number" && d >= 0)) throw new (typeof d === "number" ? RangeError : TypeError)(`delay must be ms >= 0 or a function, got ${String(d)}`);
     if (options.drop !== undefined && typeof options.drop !== "function") throw new TypeError("drop must be a function");
     const dir = options.direction ?? "both";
     if (dir !== "toPage" && dir !== "fromPage" && dir !== "both") throw new TypeError(`direction must be "toPage", "fromPage" or "both", got ${String(dir)}`);

@@ -8,9 +8,9 @@ function literal(char: string): string {
   return REGEX_SPECIAL.has(char) ? `\\${char}` : char;
 }
 
-/** Throws the error for an invalid glob, naming the pattern. */
+/** Throws the error for an invalid glob, naming the pattern (a SyntaxError, as an invalid RegExp is). */
 function invalid(glob: string, why: string): never {
-  throw new Error(`Invalid glob pattern ${JSON.stringify(glob)}: ${why}`);
+  throw new SyntaxError(`Invalid glob pattern ${JSON.stringify(glob)}: ${why}`);
 }
 
 /** Translates the run of stars starting at `start` into RegExp source; returns it and the index after the run. */

@@ -115,7 +115,7 @@ export class Inbox {
     this.claimed = true;
     const timeout = options.timeout ?? undefined;
     if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-      return Promise.reject(new TypeError(`timeout must be a number of ms >= 0 or null, got ${String(timeout)}`));
+      return Promise.reject(new (typeof timeout === "number" ? RangeError : TypeError)(`timeout must be a number of ms >= 0 or null, got ${String(timeout)}`));
     }
     if (this.frames.length > 0) {
       const message = this.frames.shift()!;

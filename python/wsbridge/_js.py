@@ -1,0 +1,47 @@
+"""The one module that imports the browser (`js`), Pyodide's FFI and the engine (`_wsbridge_js`); others import from here."""
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import JsException, create_proxy, to_js  # type: ignore[import-not-found]
+
+if TYPE_CHECKING:
+    from . import _wsbridge_js as engine  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
+else:
+    import _wsbridge_js as engine
+
+from .errors import from_js
+
+__all__ = ["js", "engine", "create_proxy", "to_js", "JsException", "options", "message", "call", "settle"]
+
+
+def options(**values: Any) -> Any:
+    """A plain JS object of the given values (None values left out)."""
+    return to_js({k: v for k, v in values.items() if v is not None}, dict_converter=js.Object.fromEntries)
+
+
+def message(value: Any) -> str | bytes:
+    """A frame from JS for Python: `str` for text, `bytes` for binary (a Uint8Array or ArrayBuffer)."""
+    return value if isinstance(value, str) else bytes(value.to_bytes())
+
+
+def call(fn: Any, *args: Any) -> Any:
+    """Calls an engine function; its error is raised as the Python exception `from_js` maps it to."""
+    try:
+        return fn(*args)
+    except JsException as error:
+        raise from_js(error) from None
+
+
+async def settle(promise: Any, cancel: Any = None) -> Any:
+    """Awaits an engine Promise (its rejection mapped by `from_js`); cancelling aborts `cancel` (an AbortController)."""
+    try:
+        return await promise
+    except JsException as error:
+        raise from_js(error) from None
+    except asyncio.CancelledError:
+        if cancel is not None:  # the engine's wait ends too: nothing stays subscribed, a frame it took goes back
+            cancel.abort()
+        raise
