@@ -42,6 +42,8 @@ const bundles = [
   { input: "src/playwright/index.ts", file: "dist/playwright.mjs", ...node },
   { input: "src/cli/main.ts", file: "dist/cli.mjs", ...node },
   { input: "src/pyscript/index.ts", file: "dist/pyscript.mjs", ...browser },
+  // attachPython evaluates this classic script in the page (src/pyodide/page.ts); it imports wsbridge.mjs by URL.
+  { input: "src/pyodide/page.ts", file: "dist/page-python.js", ...browser, format: "iife", name: "__wsbridgePagePython" },
 ];
 
 mkdirSync(join(root, "dist"), { recursive: true });
@@ -53,7 +55,7 @@ for (const b of bundles) {
     plugins: [embedPython, nodeResolve({ browser: b.platform === "browser", preferBuiltins: b.platform === "node" }), esbuild({ target: "es2022", tsconfig: join(root, "tsconfig.json") })],
     onwarn(warning, warn) { if (warning.code !== "CIRCULAR_DEPENDENCY") warn(warning); },
   });
-  await bundle.write({ file: join(root, b.file), format: "es", sourcemap: true });
+  await bundle.write({ file: join(root, b.file), format: b.format ?? "es", name: b.name, sourcemap: true });
   await bundle.close();
 }
 // Declarations are emitted even when types are wrong; `npm run typecheck` (part of `npm test`) is the gate.

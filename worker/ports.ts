@@ -6,12 +6,12 @@
 // `globalThis.WebSocket` that speaks the route engine's plain message protocol over the port, so sockets
 // that worker Python opens (wsbridge's BridgeSocket looks `globalThis.WebSocket` up at construction) are
 // routed by handlers running on the main thread.
-import type { PyodideLike } from "../src/pyodide/types.js";
+import type { PythonRuntime } from "../src/pyodide/runtime.js";
 
 /** What a service gets besides its port. */
 export interface PortServiceContext {
-  /** The worker's Pyodide, with wsbridge installed. */
-  pyodide: PyodideLike;
+  /** The worker's Python (Pyodide with wsbridge installed), through src/pyodide/runtime.ts. */
+  runtime: PythonRuntime;
   /** The worker's global scope (install a routed `WebSocket` on it, for instance). */
   scope: typeof globalThis;
 }

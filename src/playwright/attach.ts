@@ -1,6 +1,10 @@
 // attachPython: loads the local Pyodide and wsbridge into a playwright-core Page and runs Python there.
+// The page side (loading Pyodide, running code, converting results) is src/pyodide/page.ts; this file only speaks Playwright.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { startStaticServer, type StaticServer } from "./static-server.js";
+import { startStaticServer, distDir, type StaticServer } from "./static-server.js";
+import { PythonError } from "../pyodide/errors.js";
 
 export interface AttachOptions {
   /**
@@ -21,9 +25,10 @@ export interface PythonHandle {
   baseURL: string;
 }
 
-import { PythonError } from "../pyodide/errors.js";
-
 export { PythonError };
+
+/** What a load timeout message advises. */
+const ADVICE = "A slow machine needs a longer attachPython(page, { timeout })";
 
 /**
  * Pyodide or wsbridge could not be loaded into the page. The message names the step that failed or was too slow
@@ -50,7 +55,8 @@ export function sharedStaticServer(): Promise<StaticServer> {
   return sharedServer;
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: string; type?: string; detached?: boolean };
+/** What the page's `__wsbridgeRun` and `startPagePython` answer (src/pyodide/page.ts). */
+type Outcome = { ok: true; value: unknown } | { ok: false; error: string; type?: string; python?: boolean; detached?: boolean };
 
 /** Runs `work`; rejects with `error()` when it has not settled within `ms`. */
 export async function within<T>(work: Promise<T>, ms: number, error: () => Error): Promise<T> {
@@ -63,90 +69,23 @@ export async function within<T>(work: Promise<T>, ms: number, error: () => Error
   }
 }
 
+let pageEntry: string | undefined;
+
 /**
- * The in-page loader, kept as source text: test runners that transform TypeScript (vitest) rewrite `import()`
- * inside functions handed to `page.evaluate`, which would break it in the page.
+ * The in-page entry (dist/page-python.js, built from src/pyodide/page.ts): a classic script defining
+ * `__wsbridgePagePython`. Evaluated as text, not imported by URL, so the load's first step is pyodide.mjs itself.
  */
-const PAGE_LOADER = String.raw`async ({ baseURL, timeout, left, spent }) => {
-  const g = globalThis;
-  if (g.__wsbridgePyodide) return { ok: true, value: null };
-  const t0 = performance.now() - spent;
-  const ms = (t) => Math.round(t) + " ms";
-  // Each step: what a failure says ("failed " + doing) and what a timeout calls it (name); done: finished steps.
-  const done = [];
-  let step;
-  const begin = (name, doing) => {
-    if (step) done.push(step.name + " " + ms(performance.now() - step.at));
-    step = { name, doing, at: performance.now() };
-  };
-  // Only when it is really wrong: a .wasm served with another MIME type makes loadPyodide hang.
-  const wasmHint = async () => {
-    const abort = new AbortController();
-    const stop = setTimeout(() => abort.abort(), 1000);
+function pageEntrySource(): string {
+  if (pageEntry === undefined) {
+    const file = join(distDir(), "page-python.js");
     try {
-      const response = await fetch(baseURL + "pyodide/pyodide.asm.wasm", { method: "HEAD", signal: abort.signal, cache: "no-store" });
-      const type = (response.headers.get("content-type") || "").split(";")[0].trim();
-      if (!response.ok) return "; " + baseURL + "pyodide/pyodide.asm.wasm answers HTTP " + response.status;
-      if (type !== "application/wasm") return "; the server sends pyodide.asm.wasm as " + JSON.stringify(type) + ", which must be application/wasm";
-      return "";
+      pageEntry = readFileSync(file, "utf8");
     } catch {
-      return "";
-    } finally {
-      clearTimeout(stop);
+      throw new PyodideLoadError(`attachPython: ${file} is missing (build wsbridge: npm run build)`);
     }
-  };
-  let timer;
-  const deadline = new Promise((_, reject) => {
-    timer = setTimeout(async () => {
-      const now = performance.now();
-      const hint = step.name.startsWith("loadPyodide") ? await wasmHint() : "";
-      const before = done.length ? " (finished before it: " + done.join(", ") + ")" : "";
-      reject(Object.assign(new Error(
-        "Pyodide and wsbridge did not load within " + timeout + " ms from " + baseURL + "pyodide/: " + step.name +
-        " was still running after " + ms(now - step.at) + ", " + ms(now - t0) + " in all" + before + hint +
-        ". A slow machine needs a longer attachPython(page, { timeout })"), { timedOut: true }));
-    }, left);
-  });
-  const load = async () => {
-    begin("download of pyodide.mjs", "importing " + baseURL + "pyodide/pyodide.mjs");
-    const { loadPyodide } = await import(baseURL + "pyodide/pyodide.mjs");
-    begin("loadPyodide (download + compile of pyodide.asm.wasm and the standard library)", "in loadPyodide({ indexURL: '" + baseURL + "pyodide/' })");
-    const pyodide = await loadPyodide({ indexURL: baseURL + "pyodide/" });
-    begin("wsbridge install (import of " + baseURL + "wsbridge/wsbridge.mjs and installWsBridge)", "importing " + baseURL + "wsbridge/wsbridge.mjs");
-    const wsbridge = await import(baseURL + "wsbridge/wsbridge.mjs");
-    step.doing = "in installWsBridge(pyodide)";
-    await wsbridge.installWsBridge(pyodide);
-    return { pyodide, wsbridge };
-  };
-  // JSON all the way down: None inside lists and dicts becomes null (not undefined); odd values become text.
-  const jsonable = (value) => {
-    if (value === undefined || value === null || typeof value !== "object") return value;
-    try {
-      return JSON.parse(JSON.stringify(value, (_, x) => (x === undefined ? null : typeof x === "bigint" ? Number(x) : x)));
-    } catch {
-      return String(value);
-    }
-  };
-  try {
-    const { pyodide, wsbridge } = await Promise.race([load(), deadline]);
-    g.__wsbridgePyodide = pyodide;
-    g.__wsbridgeRun = async (code, isAsync) => {
-      try {
-        const result = isAsync ? await pyodide.runPythonAsync(code) : pyodide.runPython(code);
-        return { ok: true, value: jsonable(wsbridge.toJSONable(result)) };
-      } catch (error) {
-        const type = error && error.type;
-        return { ok: false, error: error instanceof Error ? error.message : String(error), type: typeof type === "string" ? type : "" };
-      }
-    };
-    return { ok: true, value: null };
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return { ok: false, error: error && error.timedOut ? text : "failed " + step.doing + " after " + ms(performance.now() - step.at) + ": " + text };
-  } finally {
-    clearTimeout(timer);
   }
-}`;
+  return pageEntry;
+}
 
 /**
  * Loads Pyodide and wsbridge into `page` (navigating a blank page to the server first) and returns `run`/`runAsync`.
@@ -172,9 +111,9 @@ export async function attachPython(page: Page, options: AttachOptions = {}): Pro
   // The page enforces the deadline itself and says which step was slow; this one only catches a page that stops
   // answering altogether (a main thread blocked for seconds), so it allows the page a moment to report first.
   const pageSilent = () =>
-    new PyodideLoadError(`attachPython: Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/: the page did not answer for ${Date.now() - started} ms (its main thread stayed busy). A slow machine needs a longer attachPython(page, { timeout })`);
+    new PyodideLoadError(`attachPython: Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/: the page did not answer for ${Date.now() - started} ms (its main thread stayed busy). ${ADVICE}`);
   const loaded: Outcome = await within(
-    page.evaluate(`(${PAGE_LOADER})(${JSON.stringify({ baseURL, timeout, left, spent })})`) as Promise<Outcome>,
+    page.evaluate(`(async () => {\n${pageEntrySource()}\nreturn __wsbridgePagePython.startPagePython(${JSON.stringify({ baseURL, timeout, spent, advice: ADVICE })});\n})()`) as Promise<Outcome>,
     left + 3_000,
     pageSilent,
   ).catch((error: unknown) => {
@@ -191,7 +130,7 @@ export async function attachPython(page: Page, options: AttachOptions = {}): Pro
       },
       [code, isAsync] as const,
     );
-    if (!outcome.ok) throw outcome.detached ? new Error(`attachPython: ${outcome.error}`) : new PythonError(outcome.error, outcome.type);
+    if (!outcome.ok) throw outcome.python ? new PythonError(outcome.error, outcome.type) : new Error(`attachPython: ${outcome.error}`);
     return outcome.value as T;
   };
   return { run: (code) => call(code, false), runAsync: (code) => call(code, true), baseURL };
