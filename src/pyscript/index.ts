@@ -21,6 +21,19 @@
 //   no main-thread route matches come back as passthrough and behave natively.
 // - MicroPython (`<script type="mpy">`, main or worker): `import wsbridge` raises ImportError at once, naming why.
 
+import {
+  installInInterpreter,
+  workerInstallHook,
+  WORKER_CODE_BEFORE_RUN,
+  WORKER_CODE_BEFORE_RUN_ASYNC,
+  type PyScriptInterpreter,
+  type PyScriptWrap,
+  type WsBridgeModule,
+} from "../pyodide/pyscript-hooks.js";
+
+// What touches the interpreter (Pyodide or MicroPython, the install, the ImportError stubs) is src/pyodide/pyscript-hooks.ts.
+export { isPyodide, unavailableStub, MICROPYTHON_MESSAGE, SYNC_WORKER_MESSAGE, type PyScriptInterpreter, type PyScriptWrap } from "../pyodide/pyscript-hooks.js";
+
 /** The subset of PyScript's `hooks` export that this plugin uses. */
 export interface PyScriptHooks {
   main: {
@@ -33,21 +46,6 @@ export interface PyScriptHooks {
     codeBeforeRun: Set<string>;
     codeBeforeRunAsync: Set<string>;
   };
-}
-
-/** What PyScript hands to hooks: the interpreter (Pyodide's or MicroPython's JS API) and the script type. */
-export interface PyScriptWrap {
-  type: string;
-  interpreter: PyScriptInterpreter;
-}
-
-export interface PyScriptInterpreter {
-  runPython(code: string): unknown;
-  runPythonAsync(code: string): Promise<unknown>;
-  registerJsModule(name: string, module: object): void;
-  FS: { mkdirTree(path: string): void; writeFile(path: string, data: string | Uint8Array): void };
-  loadPackage?: unknown;
-  pyodide_py?: unknown;
 }
 
 /** The part of PyScript's XWorker (a `Worker` subclass) that the plugin uses. */
@@ -65,54 +63,6 @@ export interface RegisterOptions {
   /** Absolute URL of wsbridge's browser bundle; default: `wsbridge.mjs` next to this module. */
   wsbridgeURL?: string;
 }
-
-/** The ImportError message under MicroPython. */
-export const MICROPYTHON_MESSAGE =
-  'wsbridge needs Pyodide and does not run on MicroPython (<script type="mpy">): ' +
-  'use <script type="py"> for code that imports wsbridge, or pyscript.WebSocket under MicroPython.';
-
-/** The ImportError message in a synchronous (async="false") Pyodide worker. */
-export const SYNC_WORKER_MESSAGE =
-  'wsbridge cannot be installed in a synchronous PyScript worker (<script type="py" worker async="false">): ' +
-  "the JS engine loads asynchronously; drop async=\"false\" (workers are async by default).";
-
-/** Folder that holds the stub `wsbridge` module raising ImportError (interpreters where wsbridge cannot run). */
-const STUB_DIR = "/lib/wsbridge-unavailable";
-
-/**
- * Python (valid in CPython and MicroPython) that makes `import wsbridge` raise ImportError(message): a one-line
- * module in its own folder at the front of sys.path. Only for `when` ("micropython" / "cpython") interpreters.
- */
-export function unavailableStub(when: "micropython" | "cpython", message: string): string {
-  const body = `raise ImportError(${JSON.stringify(message)})\n`;
-  return [
-    "import sys as _wsb_sys",
-    `if _wsb_sys.implementation.name == ${JSON.stringify(when)} and "wsbridge" not in _wsb_sys.modules:`,
-    "    import os as _wsb_os",
-    `    for _wsb_d in ("/lib", ${JSON.stringify(STUB_DIR)}):`,
-    "        try:",
-    "            _wsb_os.mkdir(_wsb_d)",
-    "        except OSError:",
-    "            pass",
-    `    with open(${JSON.stringify(`${STUB_DIR}/wsbridge.py`)}, "w") as _wsb_f:`,
-    `        _wsb_f.write(${JSON.stringify(body)})`,
-    `    if ${JSON.stringify(STUB_DIR)} not in _wsb_sys.path:`,
-    `        _wsb_sys.path.insert(0, ${JSON.stringify(STUB_DIR)})`,
-    "    del _wsb_os, _wsb_d, _wsb_f",
-    "del _wsb_sys",
-    "",
-  ].join("\n");
-}
-
-/** True for Pyodide's JS API (MicroPython's has neither `loadPackage` nor `pyodide_py`). */
-export function isPyodide(interpreter: PyScriptInterpreter): boolean {
-  return typeof interpreter.loadPackage === "function" && interpreter.pyodide_py !== undefined;
-}
-
-type WsBridgeModule = {
-  installWsBridge(pyodide: unknown): Promise<void>;
-  linkRoutesPort(port: MessagePort): { close(): void };
-};
 
 /**
  * Main thread, per XWorker: when the worker posts its routes port (its install hook did so before user code),
@@ -161,9 +111,7 @@ export function registerWsBridge(hooks: PyScriptHooks, options: RegisterOptions 
   hooks.main.onReady.add(async ({ interpreter }: PyScriptWrap) => {
     let done = installs.get(interpreter);
     if (!done) {
-      done = isPyodide(interpreter)
-        ? load().then((m) => m.installWsBridge(interpreter))
-        : Promise.resolve(void interpreter.runPython(unavailableStub("micropython", MICROPYTHON_MESSAGE)));
+      done = installInInterpreter(interpreter, load);
       installs.set(interpreter, done);
     }
     await done;
@@ -173,22 +121,9 @@ export function registerWsBridge(hooks: PyScriptHooks, options: RegisterOptions 
   const shareRoutes = hooks.main.onWorker !== undefined;
   hooks.main.onWorker?.add((_interpreter, xworker) => serveWorkerRoutes(xworker, load));
 
-  // Stringified into each worker: no closures, the URL and the mark are part of the source text. The worker's
-  // sockets go through its end of the channel from before user code runs; the other end goes to the main thread.
-  const workerInstall = Function(`return async ({ interpreter }) => {
-  if (typeof interpreter.loadPackage !== "function" || interpreter.pyodide_py === undefined) return;
-  const wsbridge = await import(${JSON.stringify(wsbridgeURL)});
-  await wsbridge.installWsBridge(interpreter);
-  if (${shareRoutes}) {
-    const channel = new MessageChannel();
-    wsbridge.routeThroughPort(channel.port1);
-    globalThis.postMessage({ ${JSON.stringify(WORKER_ROUTES_MARK)}: channel.port2 }, [channel.port2]);
-  }
-}`)() as (wrap: PyScriptWrap) => Promise<void>;
-  hooks.worker.onBeforeRunAsync.add(workerInstall);
-  hooks.worker.codeBeforeRunAsync.add(unavailableStub("micropython", MICROPYTHON_MESSAGE));
-  hooks.worker.codeBeforeRun.add(unavailableStub("micropython", MICROPYTHON_MESSAGE));
-  hooks.worker.codeBeforeRun.add(unavailableStub("cpython", SYNC_WORKER_MESSAGE));
+  hooks.worker.onBeforeRunAsync.add(workerInstallHook(wsbridgeURL, shareRoutes, WORKER_ROUTES_MARK));
+  for (const code of WORKER_CODE_BEFORE_RUN_ASYNC) hooks.worker.codeBeforeRunAsync.add(code);
+  for (const code of WORKER_CODE_BEFORE_RUN) hooks.worker.codeBeforeRun.add(code);
 }
 
 /** Absolute URL of PyScript's core.js on this page: `data-pyscript` on our <script>, else a `core.js` script. */
