@@ -66,10 +66,11 @@ class RouteHandle(Protocol):
 
 
 class InspectHandle(Protocol):
-    """An inspected socket (InspectedWebSocket), as announced to the inspection dispatch."""
+    """An inspected socket (InspectedWebSocket), as a listener or wait gets it."""
 
     def url(self) -> str: ...
     def isRouted(self) -> bool: ...
+    def isClosed(self) -> bool: ...
 
 
 class RecorderHandle(Protocol):
@@ -122,9 +123,12 @@ def routeStats() -> JsProxy: ...  # {proxies, routes, sockets}
 # --- inspection (inspect.py) ---
 
 
-def inspectInit(dispatch: PyProxy, /) -> None: ...  # dispatch: InspectDispatch
-def inspectScope(scope: str, on: bool, /) -> None: ...
-def inspectListen(ws: InspectHandle, event: str, key: int, /) -> Callable[[], None]: ...  # returns the stop function
+# target: an InspectHandle, or a scope name ("page", "context"); listener/predicate: called with a frame's payload
+# (str or Uint8Array), a socket error's text, or an InspectHandle; a predicate may return an awaitable.
+def inspectOn(target: InspectHandle | str, event: str, listener: PyProxy, once: bool, /) -> None: ...
+def inspectOff(listener: PyProxy, /) -> None: ...
+def inspectWait(target: InspectHandle | str, event: str, predicate: PyProxy | None, timeout: float | None, signal: JsProxy, /) -> JsProxy: ...  # a Promise
+def inspectKey(ws: InspectHandle, /) -> int: ...
 def inspectReset() -> None: ...
 
 

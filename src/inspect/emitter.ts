@@ -2,10 +2,12 @@
 // waitForEvent with Playwright's errors. Listener exceptions are reported as uncaught and never stop delivery.
 import { report } from "../route/report.js";
 
-/** Options of `waitForEvent`: a predicate and a timeout in ms (0: none). */
+/** Options of `waitForEvent`: a predicate (may return a promise or thenable), a timeout in ms (0: none), and a
+ * `signal` whose abort ends the wait (an AbortError) and drops its listeners. */
 export interface WaitOptions<T> {
   predicate?: (value: T) => unknown;
   timeout?: number;
+  signal?: AbortSignal;
 }
 
 /** Playwright's default timeout for waiting on events, in ms. */
@@ -15,17 +17,21 @@ import { TimeoutError } from "../route/errors.js";
 
 export { TimeoutError };
 
+/** A wait ended because the socket closed ("Socket closed") or failed ("Socket error") first. Its name stays
+ * "Error", as Playwright's; the class lets the Python bridge tell it apart (Python's InspectionError). */
+export class InspectionError extends Error {}
+
 /** The timeout error text Playwright uses for `waitForEvent`. */
 export function timeoutMessage(ms: number, event: string): string {
   return `Timeout ${ms}ms exceeded while waiting for event "${event}"`;
 }
 
 /** Normalises `waitForEvent`'s second argument (a predicate, or options). */
-export function waitOptions<T>(arg: ((value: T) => unknown) | WaitOptions<T> | undefined): { predicate?: (value: T) => unknown; timeout: number } {
+export function waitOptions<T>(arg: ((value: T) => unknown) | WaitOptions<T> | undefined): { predicate?: (value: T) => unknown; timeout: number; signal?: AbortSignal } {
   const options = typeof arg === "function" ? { predicate: arg } : (arg ?? {});
   const timeout = options.timeout ?? DEFAULT_TIMEOUT;
-  if (typeof timeout !== "number" || !(timeout >= 0)) throw new TypeError(`timeout must be a number of ms >= 0, got ${String(timeout)}`);
-  return { predicate: options.predicate, timeout };
+  if (typeof timeout !== "number" || !(timeout >= 0)) throw new (typeof timeout === "number" ? RangeError : TypeError)(`timeout must be a number of ms >= 0, got ${String(timeout)}`);
+  return { predicate: options.predicate, timeout, signal: options.signal };
 }
 
 type Listener = (value: never) => unknown;
@@ -118,8 +124,8 @@ export class Emitter<Events extends Record<string, unknown>> {
 }
 
 /**
- * Waits for `event` on `emitter`. Rejects with a TimeoutError after `timeout` ms (0: never), and with
- * `new Error(text)` when one of `failOn` ([event, text]) is emitted first. `already` resolves or rejects at once.
+ * Waits for `event` on `emitter`. Rejects with a TimeoutError after `timeout` ms (0: never), with an
+ * InspectionError(text) when one of `failOn` ([event, text]) is emitted first, and with an AbortError on `signal`.
  */
 export function waitFor<Events extends Record<string, unknown>, K extends keyof Events & string>(
   emitter: Emitter<Events>,
@@ -153,17 +159,30 @@ export function waitFor<Events extends Record<string, unknown>, K extends keyof 
       } catch (error) {
         return finish(() => reject(error));
       }
-      if (verdict instanceof Promise) verdict.then((ok) => { if (ok) finish(() => resolve(value)); }, (error) => finish(() => reject(error)));
+      // A thenable too: a Python async predicate crosses as an awaitable proxy, not a Promise.
+      if (isThenable(verdict)) Promise.resolve(verdict).then((ok) => { if (ok) finish(() => resolve(value)); }, (error) => finish(() => reject(error)));
       else if (verdict) finish(() => resolve(value));
     };
     emitter.on(event, listener);
     cleanups.push(() => emitter.off(event, listener));
     for (const [other, text] of failOn) {
       if (other === event) continue;
-      const fail = () => finish(() => reject(new Error(text)));
+      const fail = () => finish(() => reject(new InspectionError(text)));
       emitter.on(other, fail);
       cleanups.push(() => emitter.off(other, fail));
     }
+    const signal = options.signal;
+    if (signal) {
+      const abort = () => finish(() => reject(new DOMException("the wait was cancelled", "AbortError")));
+      if (signal.aborted) return abort();
+      signal.addEventListener("abort", abort, { once: true });
+      cleanups.push(() => signal.removeEventListener("abort", abort));
+    }
     if (options.timeout > 0) timer = setTimeout(() => finish(() => reject(new TimeoutError(timeoutMessage(options.timeout, event)))), options.timeout);
   });
+}
+
+/** True for a Promise or any object with a `then` method. */
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (typeof value === "object" || typeof value === "function") && value !== null && typeof (value as { then?: unknown }).then === "function";
 }

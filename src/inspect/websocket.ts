@@ -1,7 +1,7 @@
 // Playwright's `WebSocket` inspection object, for every socket the page opens: native, passed through or routed.
 // Frames are reported in wire order per socket: a Blob payload is read before any later event is emitted.
 import { BlobBatches, isBlob } from "../socket/blob-reads.js";
-import { Emitter, waitFor, type WaitOptions } from "./emitter.js";
+import { Emitter, InspectionError, waitFor, type WaitOptions } from "./emitter.js";
 
 /** A frame as Playwright reports it: `payload` is a string for text frames and bytes for binary ones. */
 export interface Frame {
@@ -67,7 +67,7 @@ export class InspectedWebSocket extends Emitter<InspectedEvents> {
    */
   waitForEvent<K extends InspectedEvent>(event: K, optionsOrPredicate?: ((value: InspectedEvents[K]) => unknown) | WaitOptions<InspectedEvents[K]>): Promise<InspectedEvents[K]> {
     if (this.closed && !this.pending) {
-      return event === "close" ? Promise.resolve(this as InspectedEvents[K]) : Promise.reject(new Error("Socket closed"));
+      return event === "close" ? Promise.resolve(this as InspectedEvents[K]) : Promise.reject(new InspectionError("Socket closed"));
     }
     return waitFor(this, event, optionsOrPredicate, [["close", "Socket closed"], ["socketerror", "Socket error"]]);
   }

@@ -24,7 +24,7 @@ export type SocketHandle = BridgeSocket;
 export type RouteHandle = WebSocketRoute;
 /** A routed socket's server side (`connectToServer()`): the same face as the page side's, without the handshake and fault methods. */
 export type RouteServerHandle = WebSocketRouteServer;
-/** An inspected socket. Python calls isRouted() and hands it back to `inspectListen`. */
+/** An inspected socket. Python calls url(), isRouted(), isClosed() and hands it to `inspectOn`/`inspectWait`/`inspectKey`. */
 export type InspectHandle = InspectedWebSocket;
 /** A running recorder: har() and stop() return HAR JSON. */
 export type RecorderHandle = WebSocketRecorder;
@@ -32,11 +32,14 @@ export type RecorderHandle = WebSocketRecorder;
 // --- callbacks: Python callables JS calls ---
 
 /** Socket event kinds as the first argument of a socket dispatch call (python/wsbridge/websocket.py `_Dispatcher`). */
-export type SocketEventKind = 0 | 1 | 2 | 3 | 4; // open, message, error, close, batch of messages
+export type SocketEventKind = 0 | 1 | 2 | 3 | 4; // open, message (only in queues: a message crosses alone), error, close, batch of messages
 /** A socket message's data as it reaches Python (binaryType "arraybuffer"). */
 export type SocketData = string | ArrayBuffer | undefined;
-/** `dispatch(kind, payload)`: a message's data, a batch's data array, or the open/error/close event. */
-export type SocketDispatch = (kind: SocketEventKind, payload: SocketData | SocketData[] | Event) => unknown;
+/** `dispatch(data)` for one message (the hot path: one argument); `dispatch(kind, payload)` for a batch's data array or the open/error/close event. */
+export interface SocketDispatch {
+  (data: string | ArrayBuffer): unknown;
+  (kind: Exclude<SocketEventKind, 1>, payload: SocketData[] | Event): unknown;
+}
 
 /** A Python URL predicate (for a callable or re.Pattern `url`), called with the URL string; truthy matches. */
 export type UrlPredicate = (href: string) => unknown;
@@ -47,13 +50,8 @@ export interface RouteDispatch {
   (side: string, kind: "message", message: string | Uint8Array): unknown;
   (side: string, kind: "close", code: number | undefined, reason: string | undefined): unknown;
 }
-/** The one Python inspection dispatch: socket announcements and the events Python subscribed to. */
-export interface InspectDispatch {
-  (event: "websocket", scope: string, key: number, ws: InspectHandle): unknown;
-  (event: "framesent" | "framereceived", key: number, payload: string | Uint8Array): unknown;
-  (event: "socketerror", key: number, message: string): unknown;
-  (event: "close", key: number, value: undefined): unknown;
-}
+/** A Python inspection listener or wait predicate: gets a frame's payload, a socket error's text, or a socket. */
+export type InspectListener = (value: string | Uint8Array | InspectHandle) => unknown;
 
 /** Everything `_wsbridge_js` exposes. Keep in step with python/wsbridge/_wsbridge_js.pyi (test/unit/contract.test.ts). */
 export interface WsBridgeModule {
@@ -75,9 +73,10 @@ export interface WsBridgeModule {
   routeReset: () => void;
   routeStats: () => { proxies: number; routes: number; sockets: number };
   // inspection (python/wsbridge/inspect.py)
-  inspectInit: (dispatch: PyFunction<InspectDispatch>) => void;
-  inspectScope: (scope: string, on: boolean) => void;
-  inspectListen: (ws: InspectHandle, event: string, key: number) => () => void;
+  inspectOn: (target: InspectHandle | string, event: string, listener: PyFunction<InspectListener>, once: boolean) => void;
+  inspectOff: (listener: PyProxy) => void;
+  inspectWait: (target: InspectHandle | string, event: string, predicate: PyFunction<InspectListener> | undefined | null, timeout: number | undefined | null, signal: AbortSignal) => Promise<unknown>;
+  inspectKey: (ws: InspectHandle) => number;
   inspectReset: () => void;
   // replay and recording (python/wsbridge/har.py)
   harRoute: (har: Har, url: string | PyFunction<UrlPredicate> | undefined | null, match: string, timing: string, strict: boolean) => number;

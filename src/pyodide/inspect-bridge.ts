@@ -1,83 +1,96 @@
-// The inspection part of `_wsbridge_js`: what python/wsbridge/inspect.py calls. Python hands over ONE dispatch
-// proxy (inspectInit); JS calls it as dispatch(kind, key, value) for every announcement and event Python
-// subscribed to. Inspected sockets are named to Python by a number, so the page and context announcements of
-// one socket reach the same Python object.
-import { contextInspection, pageInspection, resetInspection, type InspectionScope } from "../inspect/api.js";
-import type { InspectedEvent, InspectedWebSocket } from "../inspect/websocket.js";
-import type { PyodideLike } from "./types.js";
-import { holdProxy, releaseProxy } from "./proxies.js";
-import type { BridgePart, InspectDispatch, PyFunction } from "./contract.js";
+// The inspection part of `_wsbridge_js`: what python/wsbridge/inspect.py calls. The engine's emitters hold the
+// Python listeners and run the waits (predicate, timeout, Playwright's errors); each Python listener or predicate
+// crosses as one proxy from the pool, released when it is removed, fires once, its wait settles or its socket
+// closes. A frame reaches Python as its payload (str or Uint8Array), a socket as its InspectedWebSocket.
+import { contextInspection, pageInspection, resetInspection } from "../inspect/api.js";
+import { InspectionError } from "../inspect/emitter.js";
+import type { InspectedWebSocket } from "../inspect/websocket.js";
+import type { PyodideLike, PyProxy } from "./types.js";
+import { destroyProxy, holdProxy, releaseProxy } from "./proxies.js";
+import type { BridgePart, InspectListener, PyFunction } from "./contract.js";
 
-let dispatch: PyFunction<InspectDispatch> | undefined;
-const keys = new WeakMap<InspectedWebSocket, number>();
-let nextKey = 1;
-const scopeListeners = new Map<string, (ws: InspectedWebSocket) => void>();
-
-/** Sets (or replaces) the Python dispatch proxy; the previous one is destroyed. */
-function inspectInit(proxy: PyFunction<InspectDispatch>): void {
-  const previous = dispatch;
-  dispatch = holdProxy(proxy, "inspect");
-  if (previous !== proxy) releaseProxy(previous);
+type Fn = (value: unknown) => unknown;
+/** What both an inspected socket and a scope offer. */
+interface Target {
+  on(event: string, listener: Fn): unknown;
+  off(event: string, listener: Fn): unknown;
+  waitForEvent(event: string, options: { predicate?: Fn; timeout?: number; signal?: AbortSignal }): Promise<unknown>;
 }
 
-/** The number Python knows `ws` by. */
-function keyOf(ws: InspectedWebSocket): number {
-  let key = keys.get(ws);
-  if (key === undefined) {
-    key = nextKey++;
-    keys.set(ws, key);
+const listeners = new Map<PyProxy, { target: Target; event: string; fn: Fn }>();
+const watched = new WeakSet<InspectedWebSocket>();
+const waits = new Set<AbortController>();
+const keys = new WeakMap<InspectedWebSocket, number>();
+let nextKey = 1;
+
+/** A scope by name ("page", "context"), or the socket itself. */
+function targetOf(target: InspectedWebSocket | string): Target {
+  if (typeof target !== "string") return target as unknown as Target;
+  return (target === "context" ? contextInspection : pageInspection) as unknown as Target;
+}
+
+/** What Python gets for an event's value: a frame's payload; a socket error's text or a socket as it is. */
+function exported(event: string, value: unknown): Parameters<InspectListener>[0] {
+  return event === "framesent" || event === "framereceived" ? (value as { payload: string | Uint8Array }).payload : (value as string | InspectedWebSocket);
+}
+
+/** Adds a Python listener; a socket's listeners are all released when it closes (nothing is emitted after). */
+function inspectOn(target: InspectedWebSocket | string, event: string, listener: PyFunction<InspectListener>, once: boolean): void {
+  holdProxy(listener, "inspect");
+  if (typeof target !== "string" && target.isClosed()) return destroyProxy(listener);
+  const fn = (value: unknown) => {
+    if (once) inspectOff(listener);
+    listener(exported(event, value));
+  };
+  listeners.set(listener, { target: targetOf(target), event, fn });
+  targetOf(target).on(event, fn);
+  if (typeof target !== "string" && !watched.has(target)) {
+    watched.add(target);
+    target.on("close", () => { for (const [proxy, entry] of listeners) if (entry.target === (target as unknown)) inspectOff(proxy); });
   }
+}
+
+/** Removes a Python listener added with `inspectOn` and releases its proxy (no-op when already gone). */
+function inspectOff(listener: PyProxy): void {
+  const entry = listeners.get(listener);
+  if (!entry) return;
+  listeners.delete(listener);
+  entry.target.off(entry.event, entry.fn);
+  releaseProxy(listener);
+}
+
+/** The engine's wait for `event` (the target's `waitForEvent`); `signal` (or a reset) cancels it. */
+function inspectWait(target: InspectedWebSocket | string, event: string, predicate: PyFunction<InspectListener> | undefined | null, timeout: number | undefined | null, signal: AbortSignal): Promise<unknown> {
+  const own = new AbortController();
+  signal.addEventListener("abort", () => own.abort(), { once: true });
+  waits.add(own);
+  const test = predicate ? holdProxy(predicate, "inspect") : undefined;
+  const options = { predicate: test && ((value: unknown) => test(exported(event, value))), timeout: timeout ?? undefined, signal: own.signal };
+  const named = (error: unknown) => {
+    if (error instanceof InspectionError) error.name = "InspectionError"; // what errors.from_js maps by
+    throw error;
+  };
+  return targetOf(target).waitForEvent(event, options).then((value) => exported(event, value), named).finally(() => {
+    waits.delete(own);
+    releaseProxy(test);
+  });
+}
+
+/** The number Python knows `ws` by (one Python object per socket). */
+function inspectKey(ws: InspectedWebSocket): number {
+  let key = keys.get(ws);
+  if (key === undefined) keys.set(ws, (key = nextKey++));
   return key;
 }
 
-function scopeOf(name: string): InspectionScope {
-  return name === "context" ? contextInspection : pageInspection;
-}
-
-/** Starts (on) or stops (off) announcing new sockets of `scope` to Python as dispatch("websocket", scope, key, ws). */
-function inspectScope(scope: string, on: boolean): void {
-  const current = scopeListeners.get(scope);
-  if (on && !current) {
-    const listener = (ws: InspectedWebSocket) => { dispatch?.("websocket", scope, keyOf(ws), ws); };
-    scopeListeners.set(scope, listener);
-    scopeOf(scope).on("websocket", listener);
-  } else if (!on && current) {
-    scopeListeners.delete(scope);
-    scopeOf(scope).off("websocket", current);
-  }
-}
-
-type Listener = (value: unknown) => void;
-
-/** Forwards `event` of `ws` to Python as dispatch(event, key, value); returns the function that stops it. */
-function inspectListen(ws: InspectedWebSocket, event: string, key: number): () => void {
-  const name = event as InspectedEvent;
-  let listener: Listener;
-  switch (name) {
-    case "framesent":
-    case "framereceived":
-      listener = ((frame: { payload: string | Uint8Array }) => { dispatch?.(name, key, frame.payload); }) as Listener;
-      break;
-    case "socketerror":
-      listener = ((message: string) => { dispatch?.(name, key, message); }) as Listener;
-      break;
-    case "close":
-      listener = (() => { dispatch?.(name, key, undefined); }) as Listener;
-      break;
-    default:
-      throw new TypeError(`unknown WebSocket event ${JSON.stringify(event)}: expected framesent, framereceived, close or socketerror`);
-  }
-  ws.on(name, listener as (value: unknown) => unknown);
-  return () => { ws.off(name, listener as (value: unknown) => unknown); };
-}
-
-/** Stops every Python subscription and drops page JS's `websocket` listeners too (reset between tests). */
+/** Drops every Python listener and wait, and page JS's `websocket` listeners too (reset between tests). */
 function inspectReset(): void {
-  for (const scope of [...scopeListeners.keys()]) inspectScope(scope, false);
+  for (const proxy of [...listeners.keys()]) inspectOff(proxy);
+  for (const wait of [...waits]) wait.abort();
   resetInspection();
 }
 
 /** Entry points for the Python inspection face. */
-export function inspectBridge(_pyodide: PyodideLike): BridgePart<"inspectInit" | "inspectScope" | "inspectListen" | "inspectReset"> {
-  return { inspectInit, inspectScope, inspectListen, inspectReset };
+export function inspectBridge(_pyodide: PyodideLike): BridgePart<"inspectOn" | "inspectOff" | "inspectWait" | "inspectKey" | "inspectReset"> {
+  return { inspectOn, inspectOff, inspectWait, inspectKey, inspectReset };
 }

@@ -118,6 +118,50 @@ out`);
     });
   });
 
+  it("predicates (plain, async, raising), once, off with an equal bound method, a bad timeout; no proxy left behind", async () => {
+    const got = await run(`
+import _wsbridge_js
+out = {}
+out["bad_timeout"] = await err(page.wait_for_event("websocket", timeout=-1))
+def boom(ws):
+    raise KeyError("from the predicate")
+opened = []
+async def raising():
+    async with page.expect_websocket(boom, timeout=3000):
+        opened.append(WebSocket(S + "/echo?p=1"))
+out["raising"] = await err(raising())  # the predicate's own exception, raised where the block ends
+a = opened[0]
+async def wanted(ws):
+    await asyncio.sleep(0)
+    return ws.url.endswith("p=3")
+class Counter:
+    def __init__(self):
+        self.n = 0
+    def hit(self, ws):
+        self.n += 1
+once, gone = Counter(), Counter()
+page.once("websocket", once.hit)
+page.on("websocket", gone.hit)
+page.off("websocket", gone.hit)
+async with page.expect_websocket(wanted, timeout=3000) as info:
+    b = WebSocket(S + "/echo?p=2")
+    c = WebSocket(S + "/echo?p=3")
+out["async"] = (await info.value).url.endswith("p=3")
+out["counts"] = [once.n, gone.n]
+for s in (a, b, c):
+    s.close()
+await asyncio.sleep(0.05)
+out["inspect_proxies"] = _wsbridge_js.proxyStats().to_py()["inspect"]
+out`);
+    expect(got).toEqual({
+      bad_timeout: ["ValueError", "timeout must be a number of ms >= 0, got -1"],
+      raising: ["KeyError", "'from the predicate'"],
+      async: true,
+      counts: [1, 0],
+      inspect_proxies: 0,
+    });
+  });
+
   it("no Python listener, no subscription: removing the last listener unsubscribes in JS; reset drops everything", async () => {
     const got = await run(`
 hooks = lambda: sorted(k for k, v in js.Object.entries(js.eval("globalThis[Symbol.for('wsbridge.observer')] ?? {}")).to_py() if v)
