@@ -109,9 +109,10 @@ class WebSocketEvent:
 _live_dispatchers: weakref.WeakSet[Callable[[int, Any], None]] = weakref.WeakSet()
 _open_sockets: set[WebSocket] = set()
 
-# What JS passes as the first argument of a dispatch call (src/pyodide/socket-bridge.ts): open 0, message 1,
-# error 2, close 3, batch 4. A message carries its data (str, or an ArrayBuffer JsProxy); a batch an array of
-# such data (consecutive messages of a burst); the others their browser event.
+# What JS passes as the first argument of a two-argument dispatch call (src/pyodide/socket-bridge.ts): open 0,
+# error 2, close 3, batch 4, each with its browser event, a batch with an array of frame data (consecutive
+# messages of a burst). A single frame crosses as one argument, its data (str, or an ArrayBuffer JsProxy);
+# 1 (message) only marks frames queued here.
 _MESSAGE: Final = 1
 _CLOSE: Final = 3
 _BATCH: Final = 4  # several messages: data is a JS array of their payloads
@@ -246,9 +247,10 @@ class _Flow:
 def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it makes "the dispatcher" of a socket
     """Makes the one callable per socket that JS holds (through one `create_proxy`): the hot path of every frame.
 
-    A plain closure (no bound-method or `__call__` slot lookup per frame). A frame crosses once, as (1, data):
-    text as str, binary as an ArrayBuffer copied once into a memoryview (or bytes). When no handler is running
-    it is handed to the handler at once; otherwise it waits in the queue.
+    A plain closure (no bound-method or `__call__` slot lookup per frame). A frame crosses once, as its data alone
+    (one argument is cheaper to cross than two): text as str, binary as an ArrayBuffer copied once into a
+    memoryview (or bytes). When no handler is running it is handed to the handler at once; otherwise it waits in
+    the queue. Other events cross as (kind, event), a burst as (4, array of data).
     """
     handlers = flow.handlers
     queue = flow.queue
@@ -278,23 +280,22 @@ def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it m
         # An awaitable to start, or frames that arrived while the handler ran: the general path takes over.
         flow.follow((result, "onmessage") if result is not None and inspect.isawaitable(result) else None)
 
-    def dispatch(kind: int, data: Any) -> None:
-        if kind == _MESSAGE:
-            if data.__class__ is not str:
-                data = data.to_bytes() if flow.as_bytes else data.to_memoryview()
-            message(data)
+    def dispatch(first: Any, data: Any = None) -> None:
+        if data is None:
+            # A frame, the hot path: JS passes its data alone (str, or an ArrayBuffer copied once here).
+            message(first if first.__class__ is str else first.to_bytes() if flow.as_bytes else first.to_memoryview())
             return
-        if kind == _BATCH:
+        if first == _BATCH:
             # Frames of a burst, in one crossing: converted at once (ArrayBuffer → memoryview, one copy each).
             for frame in [d if d.__class__ is str else d.to_bytes() for d in data] if flow.as_bytes else data.to_py():
                 message(frame)
             return
-        if kind == _CLOSE:
+        if first == _CLOSE:
             _open_sockets.discard(socket)
         if flow.busy:
-            queue.append((kind, data))
+            queue.append((first, data))
         else:
-            flow.deliver(kind, data)
+            flow.deliver(first, data)
 
     _live_dispatchers.add(dispatch)
     return dispatch

@@ -1,5 +1,5 @@
 // The socket part of `_wsbridge_js`: what python/wsbridge/websocket.py and client.py call.
-import { BridgeSocket, socketCounters, type SocketSink } from "../socket/bridge-socket.js";
+import { BridgeSocket, socketCounters, type FrameSink, type SocketSink } from "../socket/bridge-socket.js";
 import { checkSocketUrl } from "../socket/validation.js";
 import { documentBase } from "../route/match.js";
 import type { PyodideLike } from "./types.js";
@@ -61,8 +61,8 @@ const droppers = new WeakMap<BridgeSocket, () => void>();
  * Opens a BridgeSocket whose sink is a Python callable made with `create_proxy`; the proxy is destroyed once the
  * socket is done with it (after the final close was delivered, or on dispose), never while it is being called.
  *
- * Each event is one call `dispatch(kind, payload)`: a message carries only its data (str or ArrayBuffer), the
- * others their event. An event is delivered at once (the fast path) unless events wait for a flush (then it waits
+ * A message is one call `dispatch(data)` with only its data (str or ArrayBuffer); the other events are
+ * `dispatch(kind, event)`, and a burst of messages `dispatch(BATCH, [data...])`. An event is delivered at once (the fast path) unless events wait for a flush (then it waits
  * behind them, so order holds) or it is a network frame in a burst (see BURST_GAP_MS). Events dispatched by page
  * code or by routes (untrusted) are never deferred.
  */
@@ -121,7 +121,8 @@ export function openSocket(url: string, protocols: string | string[] | undefined
         backlog.fill(undefined, head, end);
         head = end;
         try {
-          dispatch(kind, payload);
+          if (kind === MESSAGE) dispatch(payload as string | ArrayBuffer);
+          else dispatch(kind, payload as SocketData[] | Event);
         } catch (error) {
           console.error("wsbridge: a socket event handler threw", error);
         }
@@ -131,33 +132,61 @@ export function openSocket(url: string, protocols: string | string[] | undefined
       head = 0;
       closeWaits = false;
       depth--;
+      // Measured when the loop ends, on the clock events' timeStamps use (the document's time origin).
       last = performance.now();
       if (wanted && depth === 0) destroy();
     }
   };
-  const sink: SocketSink = (type, event, data) => {
-    const kind = KINDS[type];
-    if (destroyed) return;
-    if (head < backlog.length || (kind === MESSAGE && depth === 0 && event.isTrusted && performance.now() - last < BURST_GAP_MS)) {
-      backlog.push(kind, kind === MESSAGE ? data : event);
-      if (kind === CLOSE) closeWaits = true;
-      if (!scheduled) {
-        scheduled = true;
-        later(flush);
-      }
-      return;
+  /** Puts an event behind the ones waiting for the flush task (scheduling it if needed). */
+  const defer = (kind: SocketEventKind, payload: unknown) => {
+    backlog.push(kind, payload);
+    if (kind === CLOSE) closeWaits = true;
+    if (!scheduled) {
+      scheduled = true;
+      later(flush);
     }
+  };
+  /** One frame into Python now, as its data alone. */
+  const deliver = (data: string | ArrayBuffer) => {
     depth++;
     try {
-      dispatch(kind, kind === MESSAGE ? data : event);
+      dispatch(data);
     } finally {
       depth--;
-      if (kind === MESSAGE) last = performance.now();
+      if (wanted && depth === 0) destroy();
+    }
+  };
+  /**
+   * A frame of the fast path: delivered now unless others wait or it is part of a burst. Burst detection reads
+   * the event's own timeStamp (when the browser made it), not the clock: a clock read per frame costs as much as
+   * a tenth of the frame's whole trip into Python. Synthetic (untrusted) events never wait.
+   */
+  const frame: FrameSink = (data, event) => {
+    if (destroyed) return;
+    if (head < backlog.length) return defer(MESSAGE, data);
+    if (depth === 0 && event.isTrusted) {
+      const stamp = event.timeStamp;
+      if (stamp - last < BURST_GAP_MS) return defer(MESSAGE, data);
+      last = stamp;
+    }
+    deliver(data);
+  };
+  /** Every other event, and frames that came through the receiver (Blobs, re-entrant ones): in order. */
+  const sink: SocketSink = (type, event, data) => {
+    if (destroyed) return;
+    if (type === "message") return frame(data as string | ArrayBuffer, event as MessageEvent);
+    const kind = KINDS[type];
+    if (head < backlog.length) return defer(kind, event);
+    depth++;
+    try {
+      dispatch(kind as Exclude<SocketEventKind, 1>, event);
+    } finally {
+      depth--;
       if (wanted && depth === 0) destroy();
     }
   };
   try {
-    const bridge = new BridgeSocket(url, protocols ?? undefined, sink, { release });
+    const bridge = new BridgeSocket(url, protocols ?? undefined, sink, { release, frame });
     droppers.set(bridge, () => {
       closeWaits = false;
       backlog = [];

@@ -6,15 +6,21 @@ import { checkClose, checkSend, toDOMException } from "./validation.js";
 /** Receives a socket's events in order; binary payloads are always `ArrayBuffer`. */
 export type SocketSink = (type: SocketEventType, event: Event, data?: string | ArrayBuffer) => void;
 
+/** Receives one text or ArrayBuffer frame on the fast path (nothing waiting before it), instead of the sink. */
+export type FrameSink = (data: string | ArrayBuffer, event: MessageEvent) => void;
+
 export interface BridgeSocketOptions {
   /** Called once, after the final close was delivered to the sink or on `dispose()`; never during a sink call. */
   release?: () => void;
+  /** Takes the frames of the fast path (default: the sink, as "message"). */
+  frame?: FrameSink;
 }
 
 /** What `send` accepts: what the browser's WebSocket accepts. */
 export type SendData = string | ArrayBufferLike | ArrayBufferView | Blob;
 
-const EVENTS: readonly SocketEventType[] = ["open", "message", "error", "close"];
+/** The events the object listener (`handleEvent`) takes; "message" has a function listener of its own. */
+const OTHER_EVENTS: readonly SocketEventType[] = ["open", "error", "close"];
 
 /** Process-wide counters, so tests can prove that closed sockets keep nothing attached. */
 export const socketCounters = { sockets: 0, listeners: 0 };
@@ -31,6 +37,7 @@ export class BridgeSocket {
   readonly socket: WebSocket;
   private readonly receiver: Receiver;
   private readonly sink: SocketSink;
+  private readonly frame: FrameSink;
   private release: (() => void) | undefined;
   private attached = 0;
   private done = false;
@@ -46,13 +53,14 @@ export class BridgeSocket {
     // Frames arrive as ArrayBuffer by default (no Blob read needed); a user may still switch to "blob".
     this.socket.binaryType = "arraybuffer";
     this.sink = sink;
+    this.frame = options.frame ?? ((data, event) => sink("message", event, data));
     this.release = options.release;
     this.receiver = new Receiver((delivery) => this.forward(delivery), undefined, (error) => console.error("wsbridge: a socket event handler threw", error));
-    for (const type of EVENTS) {
-      this.socket.addEventListener(type, this);
-      this.attached++;
-      socketCounters.listeners++;
-    }
+    // A function listener for messages: Chromium calls it faster than an object's handleEvent (measured).
+    this.socket.addEventListener("message", this.onMessage);
+    for (const type of OTHER_EVENTS) this.socket.addEventListener(type, this);
+    this.attached = 1 + OTHER_EVENTS.length;
+    socketCounters.listeners += this.attached;
     socketCounters.sockets++;
   }
 
@@ -117,7 +125,8 @@ export class BridgeSocket {
     if (this.done) return;
     this.done = true;
     this.receiver.stop();
-    for (const type of EVENTS) this.socket.removeEventListener(type, this);
+    this.socket.removeEventListener("message", this.onMessage);
+    for (const type of OTHER_EVENTS) this.socket.removeEventListener(type, this);
     socketCounters.listeners -= this.attached;
     this.attached = 0;
     socketCounters.sockets--;
@@ -138,29 +147,31 @@ export class BridgeSocket {
     this.dispose();
   }
 
-  /** The single listener for all four event types (an object listener: no closures to leak). */
+  /** The listener for open, error and close (an object listener: no closures to leak). */
   handleEvent(event: Event): void {
-    const type = event.type as SocketEventType;
-    if (type === "message") {
-      const data: unknown = (event as MessageEvent).data;
-      // The fast path: a text or ArrayBuffer frame with nothing waiting goes straight to the sink (no slot, no
-      // delivery object). Blobs, frames behind a Blob read and re-entrant frames keep the receiver's order.
-      if (!this.inSink && !this.done && this.receiver.waiting === 0 && (typeof data === "string" || data instanceof ArrayBuffer)) {
-        this.inSink = true;
-        try {
-          this.sink("message", event, data);
-        } catch (error) {
-          console.error("wsbridge: a socket event handler threw", error);
-        } finally {
-          this.inSink = false;
-        }
-        return;
+    this.receiver.push(event.type as SocketEventType, event, undefined);
+  }
+
+  /**
+   * The listener for messages. The fast path: a text or ArrayBuffer frame with nothing waiting goes straight to
+   * the frame sink (no slot, no delivery object). Blobs, frames behind a Blob read and re-entrant frames keep the
+   * receiver's order.
+   */
+  private readonly onMessage = (event: MessageEvent): void => {
+    const data: unknown = event.data;
+    if (!this.inSink && !this.done && this.receiver.waiting === 0 && (typeof data === "string" || data instanceof ArrayBuffer)) {
+      this.inSink = true;
+      try {
+        this.frame(data, event);
+      } catch (error) {
+        console.error("wsbridge: a socket event handler threw", error);
+      } finally {
+        this.inSink = false;
       }
-      this.receiver.push(type, event, data);
       return;
     }
-    this.receiver.push(type, event, undefined);
-  }
+    this.receiver.push("message", event, data);
+  };
 
   private forward(delivery: Delivery): void {
     const outer = this.inSink;
