@@ -30,7 +30,7 @@ export function readmeTable(results) {
   for (const f of results.figures) {
     const s = spread[f.name] ?? {};
     if (s.gross_value !== undefined) {
-      lines.push("", `${f.name}: net of the synthetic MessageEvent's construction and dispatch, which raw JS pays too (${fmt(s.raw_js_gross)} µs/msg here); gross: wsbridge ${fmt(s.gross_value)}, pyscript ${fmt(s.gross_baseline_value)} µs/msg (${fmt(s.gross_ratio)}×).`);
+      lines.push("", `${f.name}: net of the browser's dispatch of the synthetic MessageEvent (made once, dispatched again and again), which raw JS pays too (${fmt(s.raw_js_gross)} µs/msg here); gross: wsbridge ${fmt(s.gross_value)}, pyscript ${fmt(s.gross_baseline_value)} µs/msg (${fmt(s.gross_ratio)}×).`);
     }
   }
   return lines.join("\n");

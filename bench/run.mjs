@@ -178,7 +178,7 @@ function figures() {
   });
 }
 
-/** Handler cost including the harness's own MessageEvent construction and dispatch (raw JS pays it too). */
+/** Handler cost including the browser's dispatch of the synthetic MessageEvent (raw JS pays it too). */
 function gross(f) {
   const ours = stats(f.ours.replace(/ (binary|text)$/, " gross $1")).median;
   const base = stats(f.base.replace(/ (binary|text)$/, " gross $1")).median;
@@ -202,7 +202,7 @@ function printTable(rows) {
     lines.push(`${f.name.padEnd(32)} ${String(f.value).padStart(12)} ${span(s.min, s.max).padEnd(20)} ${String(f.baseline_value).padStart(12)} ${span(s.baseline_min, s.baseline_max).padEnd(20)} ${f.ratio.toFixed(2).padStart(7)}×  ≥${s.target_ratio}× ${met}  ${f.unit} / ${f.baseline}`);
   }
   for (const { figure: f, spread: s } of rows) {
-    if (s.gross_value !== undefined) lines.push(`  ${f.name}: net of the harness's MessageEvent + dispatch (raw JS ${s.raw_js_gross} µs/msg); gross wsbridge ${s.gross_value}, pyscript ${s.gross_baseline_value} µs/msg (${s.gross_ratio}×)`);
+    if (s.gross_value !== undefined) lines.push(`  ${f.name}: net of the browser's dispatch of the event (raw JS ${s.raw_js_gross} µs/msg); gross wsbridge ${s.gross_value}, pyscript ${s.gross_baseline_value} µs/msg (${s.gross_ratio}×)`);
   }
   lines.push("", "ratio: how many times better wsbridge is than the baseline (limit figures: the limit over the value).");
   console.log(lines.join("\n"));
