@@ -26,11 +26,11 @@ from typing import Any as _Any
 #: at install) costs next to nothing and a page that never routes or records never compiles route.py, har.py...
 _LAZY = {
     "WebSocket": "websocket", "WebSocketEvent": "websocket",
-    "ConnectionClosed": "client", "connect": "client",
+    "ConnectionClosed": "errors", "connect": "client",
     "RouteHandle": "route", "WebSocketRoute": "route", "context": "route", "page": "route",
     "route_web_socket": "route", "unroute_web_socket": "route",
-    "FrameTypeError": "_awaitable", "WebSocketClosed": "_awaitable",
-    "InspectedWebSocket": "inspect", "InspectionError": "inspect",
+    "FrameTypeError": "errors", "WebSocketClosed": "errors", "InspectionError": "errors",
+    "InspectedWebSocket": "inspect",
     "HarRouteHandle": "har", "WebSocketRecorder": "har", "record_web_socket": "har", "route_web_socket_from_har": "har",
 }
 # The module itself, which is callable: `asgi(app)` works and so does `wsbridge.asgi.WebSocketDisconnect`.
@@ -57,9 +57,9 @@ def __dir__() -> list[str]:
 
 if _TYPE_CHECKING:  # what type checkers and IDEs see: the same names, eagerly
     from . import asgi
-    from ._awaitable import FrameTypeError, WebSocketClosed
-    from .client import ConnectionClosed, connect
+    from .client import connect
+    from .errors import ConnectionClosed, FrameTypeError, InspectionError, WebSocketClosed
     from .har import HarRouteHandle, WebSocketRecorder, record_web_socket, route_web_socket_from_har
-    from .inspect import InspectedWebSocket, InspectionError
+    from .inspect import InspectedWebSocket
     from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket, unroute_web_socket
     from .websocket import WebSocket, WebSocketEvent

@@ -15,35 +15,13 @@ from collections.abc import AsyncIterator, Generator
 from types import TracebackType
 from typing import Any, Final
 
+from .errors import QUEUE_OVERFLOW, ConnectionClosed
 from .websocket import WebSocket, WebSocketEvent, _check_protocols, _resolve_url
 
 __all__ = ["connect", "ClientConnection", "ConnectionClosed", "QUEUE_OVERFLOW"]
 
-QUEUE_OVERFLOW: Final = 4009
-"""Close code used when more than `max_queue` frames wait unread."""
-
 # As in the `websockets` library: normal closure, going away, and a close frame without a status code.
 _CLEAN_CODES: Final = frozenset({1000, 1001, 1005})
-_CODE_NAMES: Final = {
-    1000: "normal closure",
-    1001: "going away",
-    1005: "no status code",
-    1006: "abnormal closure, no close frame",
-    1009: "message too big",
-    1011: "internal error",
-    QUEUE_OVERFLOW: "wsbridge receive queue overflow",
-}
-
-
-class ConnectionClosed(Exception):
-    """The connection is closed; `code` and `reason` are the close event's."""
-
-    def __init__(self, code: int, reason: str = "") -> None:
-        self.code: int = code
-        self.reason: str = reason
-        name = _CODE_NAMES.get(code)
-        text = f"connection closed with code {code}" + (f" ({name})" if name else "")
-        super().__init__(text + (f": {reason}" if reason else ""))
 
 
 class _ClientSocket(WebSocket):
@@ -91,9 +69,7 @@ class ClientConnection:
             self._wake()
             return
         self._messages.append(data)
-        waiter = self._waiter
-        if waiter is not None and not waiter.done():
-            waiter.set_result(None)
+        self._wake()
 
     def _on_close(self, event: WebSocketEvent) -> None:
         if self.close_code is None:

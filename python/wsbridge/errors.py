@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-__all__ = ["InspectionError", "WebSocketClosed", "FrameTypeError", "ConnectionClosed", "InvalidStateError", "from_js"]
+__all__ = ["InspectionError", "WebSocketClosed", "FrameTypeError", "ConnectionClosed", "from_js"]
 
 QUEUE_OVERFLOW: Final = 4009
 """Close code the client uses when more than `max_queue` frames wait unread (see client.py)."""
@@ -21,10 +21,6 @@ _CODE_NAMES: Final = {
 
 class InspectionError(Exception):
     """A wait ended because the socket closed ("Socket closed") or failed ("Socket error") first, as in Playwright."""
-
-
-class InvalidStateError(RuntimeError):
-    """Raised by `send()` while the socket is still CONNECTING (the browser's InvalidStateError)."""
 
 
 class WebSocketClosed(Exception):

@@ -1,37 +1,21 @@
 """Replay and recording: `route_web_socket_from_har` answers sockets from a HAR's WebSocket entries (Chrome's
 `_webSocketMessages`); `record_web_socket` records the page's sockets into a HAR. The engine is JS
-(src/route/har.ts, src/inspect/recorder.ts); this is its face."""
+(src/route/har.ts, src/inspect/recorder.ts: it checks the HAR and the options); this is its face."""
 from __future__ import annotations
 
 import asyncio
 import json
 import os
-from typing import TYPE_CHECKING, Any
-
-import js  # type: ignore[import-not-found]
-from pyodide.ffi import to_js  # type: ignore[import-not-found]
-
-if TYPE_CHECKING:
-    from . import _wsbridge_js  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
-else:
-    import _wsbridge_js
+from typing import Any
 
 from . import _lifecycle
-from .route import UrlMatch, _matcher
+from ._js import call, engine, js, settle, to_js
+from .route import Handle, UrlMatch, _matcher
 
 
-
-def _to_js(har: dict[str, Any]) -> Any:
-    return to_js(har, dict_converter=js.Object.fromEntries)
-
-
-def _message(error: BaseException) -> str:
-    return getattr(error, "message", None) or str(error)
-
-
-class HarRouteHandle:
-    """What `route_web_socket_from_har` returns: `.unroute()`, a `with`/`async with` block, and awaitable (gives
-    None once the route is registered: at once for a dict or a file, after the fetch for a URL)."""
+class HarRouteHandle(Handle):
+    """What `route_web_socket_from_har` returns (see `route.Handle`); awaiting it gives None once the route is
+    registered: at once for a dict or a file, after the fetch for a URL."""
 
     def __init__(self) -> None:
         self._token: int | None = None
@@ -40,21 +24,17 @@ class HarRouteHandle:
 
     @property
     def active(self) -> bool:
-        return self._token is not None and bool(_wsbridge_js.harAlive(self._token))
+        return self._token is not None and bool(engine.harAlive(self._token))
 
     def _register(self, har: Any, url: UrlMatch | None, match: str, timing: str, strict: bool) -> None:
-        if self._removed:
-            return
-        try:
-            self._token = int(_wsbridge_js.harRoute(har, None if url is None else _matcher(url), match, timing, bool(strict)))
-        except Exception as error:
-            raise ValueError(_message(error)) from None
+        if not self._removed:
+            self._token = int(call(engine.harRoute, har, None if url is None else _matcher(url), match, timing, bool(strict)))
 
     def unroute(self) -> None:
         """Removes the replay route for sockets created from now on (idempotent)."""
         self._removed = True
         if self._token is not None:
-            _wsbridge_js.harRemove(self._token)
+            engine.harRemove(self._token)
         if self in _handles:
             _handles.remove(self)
 
@@ -62,19 +42,6 @@ class HarRouteHandle:
         if self._ready is not None:
             yield from self._ready.__await__()
         return None
-
-    def __enter__(self) -> HarRouteHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.unroute()
-
-    async def __aenter__(self) -> HarRouteHandle:
-        await self
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.unroute()
 
 
 _handles: list[HarRouteHandle] = []
@@ -95,22 +62,16 @@ def route_web_socket_from_har(
     keeps the recorded gaps. No entry for a socket's URL: the handshake fails when `strict`, else the socket goes
     to the real server.
     """
-    if match != "sequence":
-        raise ValueError(f'match must be "sequence", got {match!r}')
-    if timing not in ("fast", "recorded"):
-        raise ValueError(f'timing must be "fast" or "recorded", got {timing!r}')
     handle = HarRouteHandle()
     if isinstance(har, str) and os.path.isfile(har):
         with open(har, encoding="utf-8") as f:
             har = json.load(f)
     if isinstance(har, dict):
-        handle._register(_to_js(har), url, match, timing, strict)
+        handle._register(to_js(har, dict_converter=js.Object.fromEntries), url, match, timing, strict)
     elif isinstance(har, str):
-        source = har
 
-        async def load() -> None:
-            loaded = await _wsbridge_js.harLoad(source)
-            handle._register(loaded, url, match, timing, strict)
+        async def load(source: str = har) -> None:
+            handle._register(await settle(engine.harLoad(source)), url, match, timing, strict)
 
         handle._ready = asyncio.ensure_future(load())
     else:
@@ -125,26 +86,23 @@ class WebSocketRecorder:
     def __init__(self, js_recorder: Any, path: str | None) -> None:
         self._js = js_recorder
         self._path = path
-        self._final: dict[str, Any] | None = None
+        self._final: str | None = None  # the HAR's JSON once stopped
 
     def har(self) -> dict[str, Any]:
         """The HAR 1.2 dict recorded so far: one entry per socket with `_webSocketMessages`."""
-        if self._final is not None:
-            return json.loads(json.dumps(self._final))
-        return _to_py(self._js.har())
+        result: dict[str, Any] = json.loads(self._final or js.JSON.stringify(self._js.har()))
+        return result
 
     def stop(self) -> dict[str, Any]:
         """Stops recording; writes the HAR as JSON to `path` when given; returns it."""
         if self._final is None:
-            self._final = _to_py(self._js.stop())
+            self._final = str(js.JSON.stringify(self._js.stop()))
             if self in _recorders:
                 _recorders.remove(self)
             if self._path:
-                directory = os.path.dirname(self._path)
-                if directory:
-                    os.makedirs(directory, exist_ok=True)
+                os.makedirs(os.path.dirname(self._path) or ".", exist_ok=True)
                 with open(self._path, "w", encoding="utf-8") as f:
-                    json.dump(self._final, f)
+                    f.write(self._final)
         return self.har()
 
     def __enter__(self) -> WebSocketRecorder:
@@ -154,22 +112,12 @@ class WebSocketRecorder:
         self.stop()
 
 
-def _to_py(value: Any) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(js.JSON.stringify(value))
-    return result
-
-
 _recorders: list[WebSocketRecorder] = []
 
 
 def record_web_socket(url: UrlMatch, path: str | None = None) -> WebSocketRecorder:
     """Records the sockets (native, passed through, routed) whose URL matches `url`, opened from now on."""
-    try:
-        recorder = WebSocketRecorder(_wsbridge_js.harRecord(None if url is None else _matcher(url)), path)
-    except TypeError:
-        raise
-    except Exception as error:
-        raise ValueError(_message(error)) from None
+    recorder = WebSocketRecorder(call(engine.harRecord, None if url is None else _matcher(url)), path)
     _recorders.append(recorder)
     return recorder
 

@@ -116,12 +116,35 @@ class WebSocketRoute(AwaitableRoute):
             self._runner.call(handler, None if a is None else int(a), None if b is None else str(b))
 
 
-class RouteHandle:
-    """What `route_web_socket` returns: `.unroute()`, a `with`/`async with` block, and awaitable (gives None).
+class Handle:
+    """A registration: `.unroute()`, a `with`/`async with` block (unrouted at its end), and awaitable (gives None).
 
     Awaiting gives None, as Playwright's `await page.route_web_socket(...)` does. It must not give the handle back:
     Pyodide makes awaitable objects thenable in JS, and a thenable that resolves to itself never settles.
     """
+
+    def unroute(self) -> None:
+        raise NotImplementedError
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return Done().__await__()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.unroute()
+
+    async def __aenter__(self) -> Any:
+        await self
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self.unroute()
+
+
+class RouteHandle(Handle):
+    """What `route_web_socket` returns (see `Handle`); `active` says whether it still routes."""
 
     def __init__(self, scope: str, url: UrlMatch, handler: RouteHandler, token: int) -> None:
         self.scope = scope
@@ -143,21 +166,6 @@ class RouteHandle:
             unrouted = getattr(self.handler, "_unrouted", None)
             if callable(unrouted):
                 unrouted()
-
-    def __await__(self):  # type: ignore[no-untyped-def]
-        return Done().__await__()
-
-    def __enter__(self) -> RouteHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.unroute()
-
-    async def __aenter__(self) -> RouteHandle:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self.unroute()
 
     def __repr__(self) -> str:
         return f"<RouteHandle {self.scope} {self.url!r}{'' if self.active else ' (removed)'}>"

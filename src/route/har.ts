@@ -143,9 +143,9 @@ function protocolOf(route: WebSocketRoute, entry: HarEntry): string | undefined 
 export function harHandler(har: Har, options: HarReplayOptions = {}): { handler: RouteHandler; url: UrlMatch } {
   const entries = socketEntries(har);
   const match = options.match ?? "sequence";
-  if (match !== "sequence") throw new TypeError(`match must be "sequence", got ${JSON.stringify(match)}`);
+  if (match !== "sequence") throw new RangeError(`match must be "sequence", got ${JSON.stringify(match)}`);
   const timing = options.timing ?? "fast";
-  if (timing !== "fast" && timing !== "recorded") throw new TypeError(`timing must be "fast" or "recorded", got ${JSON.stringify(timing)}`);
+  if (timing !== "fast" && timing !== "recorded") throw new RangeError(`timing must be "fast" or "recorded", got ${JSON.stringify(timing)}`);
   const strict = options.strict ?? true;
   const byUrl = new Map<string, HarEntry[]>();
   for (const entry of entries) {
