@@ -57,6 +57,9 @@ const PAGE_INSTALL = String.raw`async ({ wheelURLs, pyodidePackageURLs }) => {
 
 /** A page ready to run pytest. */
 export class TestPage {
+  /** Milliseconds each start-up step took (Pyodide + wsbridge, packages, project files), for WSBRIDGE_TIMINGS. */
+  readonly steps: Record<string, number> = {};
+
   private constructor(readonly context: BrowserContext, readonly page: Page, readonly py: PythonHandle) {}
 
   /** Opens a context and page, loads Pyodide, wsbridge and the packages, and writes the project's files. */
@@ -71,7 +74,11 @@ export class TestPage {
         else events.message(kind, json);
       });
       const started = Date.now();
+      const steps: Record<string, number> = {};
+      let mark = started;
+      const step = (name: string) => { const now = Date.now(); steps[name] = now - mark; mark = now; };
       const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs });
+      step("pyodide+wsbridge");
       await page.evaluate(`(${PAGE_PLUMBING})()`);
       const left = Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started));
       await within(
@@ -79,8 +86,12 @@ export class TestPage {
         left,
         () => new Error(`installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
       );
+      step("packages");
       await py.run(`from wsbridge import _pytest_session\n_pytest_session.prepare(${pyString(setup.prepare)})`);
-      return new TestPage(context, page, py);
+      step("pytest+project");
+      const opened = new TestPage(context, page, py);
+      Object.assign(opened.steps, steps);
+      return opened;
     } catch (error) {
       await context.close().catch(() => undefined);
       throw error;

@@ -194,7 +194,7 @@ class Run {
     } catch (error) {
       throw new SetupError(`the controller page did not start: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
-    this.timing(`controller page ready in ${Date.now() - t0} ms`);
+    this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
     const color = !this.options.pytestArgs.some((a) => a.startsWith("--color")) && this.io.isTTY ? ["--color=yes"] : [];
     const result = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify({ args: [...color, ...this.options.pytestArgs], shard: this.options.shard ?? null }))})`,
@@ -271,7 +271,7 @@ class Run {
       message: (kind, json) => slot.onMessage?.(kind, JSON.parse(json) as Record<string, unknown>),
       output: (_stream, text) => this.workerOutput(slot, text),
       console: (line) => keep(slot.console, line),
-    }).then((page) => { this.timing(`worker page ${slot.index + 1} ready in ${Date.now() - t0} ms`); return page; });
+    }).then((page) => { this.timing(`worker page ${slot.index + 1} ready in ${Date.now() - t0} ms ${JSON.stringify(page.steps)}`); return page; });
   }
 
   /** With WSBRIDGE_TIMINGS=1, one line on stderr per page start-up (for `npm run bench:runner`). */
