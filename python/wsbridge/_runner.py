@@ -1,4 +1,5 @@
-"""The one runner of user handlers for routes and inspection: calls in order, async ones as tasks, errors reported."""
+"""The one runner of user handlers (socket, route and inspection handlers): calls in order, an async handler
+either finished before the next call (serial) or started eagerly as a task, exceptions reported, never raised."""
 from __future__ import annotations
 
 import asyncio
@@ -16,63 +17,133 @@ def report(error: BaseException, what: str) -> None:
     _lifecycle.report_error(f"wsbridge: exception in {what}:\n" + "".join(traceback.format_exception(error)))
 
 
-class Runner:
-    """Runs handler calls in arrival order. `serial`: an async handler finishes before the next call starts;
-    otherwise it starts eagerly (its code up to the first real suspension runs now) and goes on as a task."""
+class Flow:
+    """A stream of calls run in order; `run(a, b)` makes one call and returns (awaitable, name) when it gave one.
 
-    __slots__ = ("serial", "what", "_queue", "_busy")
+    Invariant: `queue` is empty whenever `busy` is False, so a call arriving while not busy runs at once, with no
+    queueing (the fast path). `busy` is set while a call runs (a call arriving re-entrantly then waits its turn)
+    and, in serial mode, while an awaitable is being finished; otherwise an awaitable goes on as an eager task.
+    """
+
+    __slots__ = ("queue", "busy", "serial", "task", "tasks")
+
+    def __init__(self, serial: bool) -> None:
+        self.queue: collections.deque[tuple[Any, Any]] = collections.deque()
+        self.busy = False
+        self.serial = serial
+        self.task: asyncio.Future[None] | None = None  # serial mode: finishes the current awaitable, then the queue
+        self.tasks: set[asyncio.Task[Any]] = set()  # concurrent mode: async handler calls still running
+
+    def run(self, a: Any, b: Any) -> tuple[Any, str] | None:
+        raise NotImplementedError
+
+    def report(self, error: BaseException, name: str) -> None:
+        raise NotImplementedError
+
+    def deliver(self, a: Any, b: Any) -> None:
+        """Runs this call now, then any that arrived meanwhile, in order (only called while not busy)."""
+        self.busy = True
+        try:
+            pending = self.run(a, b)
+        except BaseException:
+            self.busy = False
+            raise
+        self.follow(pending)
+
+    def follow(self, pending: tuple[Any, str] | None) -> None:
+        """While busy: starts `pending` (an awaitable and its handler's name), then the queued calls, in order."""
+        try:
+            queue = self.queue
+            while True:
+                if pending is not None:
+                    if self.serial:
+                        # Stays busy: later calls queue until the task has finished this one and drained them.
+                        self.task = asyncio.ensure_future(self.drain_async(*pending))
+                        return
+                    self.start(*pending)
+                if not queue:
+                    break
+                pending = self.run(*queue.popleft())
+        except BaseException:
+            # Only non-Exception errors get here (SystemExit...); later calls must still be made.
+            self.busy = False
+            raise
+        self.busy = False
+
+    def start(self, awaitable: Any, name: str) -> None:
+        """Runs `awaitable` as an eager task: its code up to the first real suspension runs now, in call order."""
+        coroutine = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
+        # Calls that arrive during the eager step are queued (`busy` is set) and made after it, in order.
+        task = asyncio.Task(coroutine, loop=asyncio.get_event_loop(), eager_start=True)
+        if task.done():
+            self.finished(task, name)
+            return
+        self.tasks.add(task)
+        task.add_done_callback(lambda done: self.finished(done, name))
+
+    def finished(self, task: asyncio.Task[Any], name: str) -> None:
+        self.tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if isinstance(error, Exception):
+            self.report(error, name)
+
+    async def drain_async(self, awaitable: Any, name: str) -> None:
+        try:
+            while True:
+                try:
+                    await awaitable
+                except Exception as error:  # noqa: BLE001 - as in run
+                    self.report(error, name)
+                awaitable = None
+                while self.queue and awaitable is None:
+                    pending = self.run(*self.queue.popleft())
+                    if pending is not None:
+                        awaitable, name = pending
+                if awaitable is None:
+                    return
+        finally:
+            self.task = None
+            self.busy = False
+
+    def abort(self) -> None:
+        self.queue.clear()
+        task = self.task
+        if task is not None and not task.done():
+            task.cancel()
+        for running in list(self.tasks):
+            running.cancel()
+
+
+class Runner(Flow):
+    """A flow of plain handler calls (routes: serial; inspection listeners: concurrent); `what` names them in reports."""
+
+    __slots__ = ("what",)
 
     def __init__(self, what: str, serial: bool) -> None:
+        super().__init__(serial)
         self.what = what
-        self.serial = serial
-        self._queue: collections.deque[tuple[Callable[..., Any], tuple[Any, ...]]] = collections.deque()
-        self._busy = False
 
     def call(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Runs `fn(*args)` now when nothing is pending, else after everything queued before it."""
-        if self._busy:
-            self._queue.append((fn, args))
-            return
-        pending = self._run(fn, args)
-        if pending is not None:
-            self._busy = True
-            asyncio.ensure_future(self._drain(pending))
+        """Calls `fn(*args)` now when nothing is pending, else after everything before it."""
+        if self.busy:
+            self.queue.append((fn, args))
+        else:
+            self.deliver(fn, args)
 
-    def _run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
-        """Calls `fn`; returns what is left to await in serial mode (None otherwise)."""
+    def run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, str] | None:
         try:
             result = fn(*args)
-        except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the socket or the others
-            report(error, self.what)
+        except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the others
+            self.report(error, self.what)
             return None
-        if not inspect.isawaitable(result):
-            return None
-        if self.serial:
-            return result
-        try:
-            task = asyncio.Task(_coroutine(result), loop=asyncio.get_event_loop(), eager_start=True)  # type: ignore[call-arg]
-        except TypeError:  # Python < 3.12: no eager start
-            task = asyncio.ensure_future(result)
-        task.add_done_callback(self._finished)
-        return None
+        return (result, self.what) if inspect.isawaitable(result) else None
 
-    def _finished(self, task: asyncio.Future[Any]) -> None:
-        if not task.cancelled() and isinstance(task.exception(), Exception):
-            report(task.exception(), self.what)  # type: ignore[arg-type]
-
-    async def _drain(self, pending: Any) -> None:
-        try:
-            while pending is not None or self._queue:
-                if pending is not None:
-                    try:
-                        await pending
-                    except Exception as error:  # noqa: BLE001
-                        report(error, self.what)
-                pending = self._run(*self._queue.popleft()) if self._queue else None
-        finally:
-            self._busy = False
+    def report(self, error: BaseException, name: str) -> None:
+        report(error, name)
 
 
-async def _coroutine(awaitable: Any) -> Any:
-    """A coroutine around any awaitable, so it can start as an eager task."""
+async def _await(awaitable: Any) -> Any:
+    """A coroutine around any awaitable (a Future, an object with __await__), so it can start eagerly."""
     return await awaitable

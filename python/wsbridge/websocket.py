@@ -8,8 +8,6 @@ awaitable is finished before the next handler starts (a handler that waits for a
 """
 from __future__ import annotations
 
-import asyncio
-import collections
 import collections.abc
 import inspect
 import logging
@@ -27,6 +25,7 @@ else:
     import _wsbridge_js
 
 from . import _lifecycle
+from ._runner import Flow
 
 __all__ = ["WebSocket", "WebSocketEvent", "InvalidStateError"]
 
@@ -120,24 +119,15 @@ _TYPES: Final = ("open", "message", "error", "close")
 _NAMES: Final = ("onopen", "onmessage", "onerror", "onclose")
 
 
-class _Flow:
-    """One socket's delivery state: its handlers, the events waiting behind a running handler, async work.
+class _Flow(Flow):
+    """One socket's delivery state (the generic ordering is `_runner.Flow`): its handlers and how events reach them."""
 
-    Invariant: `queue` is empty whenever `busy` is False, so an event arriving while not busy is delivered at
-    once, with no queueing (the fast path). `busy` is set while a handler runs (a frame delivered re-entrantly
-    then waits its turn) and, in serial mode, while an awaitable is being finished.
-    """
-
-    __slots__ = ("socket", "handlers", "queue", "busy", "serial", "task", "tasks", "as_bytes", "raw")
+    __slots__ = ("socket", "handlers", "as_bytes", "raw")
 
     def __init__(self, socket: WebSocket, serial: bool) -> None:
+        super().__init__(serial)
         self.socket = socket
         self.handlers: dict[str, Handler | None] = dict.fromkeys(_NAMES)
-        self.queue: collections.deque[tuple[int, Any]] = collections.deque()
-        self.busy = False
-        self.serial = serial
-        self.task: asyncio.Future[None] | None = None  # serial mode: finishes the current awaitable, then the queue
-        self.tasks: set[asyncio.Task[Any]] = set()  # concurrent mode: async handler calls still running
         self.as_bytes = False  # binary frames as bytes (the client) instead of memoryview
         self.raw: Callable[[Any], None] | None = None  # the client's frame sink: takes the data, no event is built
 
@@ -168,80 +158,8 @@ class _Flow:
             return None
         return (result, name) if inspect.isawaitable(result) else None
 
-    def deliver(self, kind: int, data: Any) -> None:
-        """Runs this event's handler now, then any that arrived meanwhile, in order (only called while not busy)."""
-        self.busy = True
-        try:
-            pending = self.run(kind, data)
-        except BaseException:
-            self.busy = False
-            raise
-        self.follow(pending)
-
-    def follow(self, pending: tuple[Any, str] | None) -> None:
-        """While busy: starts `pending` (an awaitable and its handler's name), then the queued events, in order."""
-        try:
-            queue = self.queue
-            while True:
-                if pending is not None:
-                    if self.serial:
-                        # Stays busy: later events queue until the task has finished this one and drained them.
-                        self.task = asyncio.ensure_future(self.drain_async(*pending))
-                        return
-                    self.start(*pending)
-                if not queue:
-                    break
-                pending = self.run(*queue.popleft())
-        except BaseException:
-            # Only non-Exception errors get here (SystemExit...); later events must still be delivered.
-            self.busy = False
-            raise
-        self.busy = False
-
-    def start(self, awaitable: Any, name: str) -> None:
-        """Runs `awaitable` as an eager task: its code up to the first real suspension runs now, in event order."""
-        coroutine = awaitable if inspect.iscoroutine(awaitable) else _await(awaitable)
-        # Events that arrive during the eager step are queued (`busy` is set) and started after it, in order.
-        task = asyncio.Task(coroutine, loop=asyncio.get_event_loop(), eager_start=True)
-        if task.done():
-            self.finished(task, name)
-            return
-        self.tasks.add(task)
-        task.add_done_callback(lambda done: self.finished(done, name))
-
-    def finished(self, task: asyncio.Task[Any], name: str) -> None:
-        self.tasks.discard(task)
-        if task.cancelled():
-            return
-        error = task.exception()
-        if isinstance(error, Exception):
-            _report(error, name, self.socket)
-
-    async def drain_async(self, awaitable: Any, name: str) -> None:
-        try:
-            while True:
-                try:
-                    await awaitable
-                except Exception as error:  # noqa: BLE001 - as in run
-                    _report(error, name, self.socket)
-                awaitable = None
-                while self.queue and awaitable is None:
-                    pending = self.run(*self.queue.popleft())
-                    if pending is not None:
-                        awaitable, name = pending
-                if awaitable is None:
-                    return
-        finally:
-            self.task = None
-            self.busy = False
-
-    def abort(self) -> None:
-        self.queue.clear()
-        task = self.task
-        if task is not None and not task.done():
-            task.cancel()
-        for running in list(self.tasks):
-            running.cancel()
+    def report(self, error: BaseException, name: str) -> None:
+        _report(error, name, self.socket)
 
 
 def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it makes "the dispatcher" of a socket
@@ -490,11 +408,6 @@ class WebSocket:
 
     def __repr__(self) -> str:
         return f"<wsbridge.WebSocket {self.url} readyState={self.readyState}>"
-
-
-async def _await(awaitable: Any) -> Any:
-    """A coroutine around any awaitable (a Future, an object with __await__), so it can start eagerly."""
-    return await awaitable
 
 
 @_lifecycle.on_reset
