@@ -28,13 +28,22 @@ export function byteSize(data: unknown): number {
   return new TextEncoder().encode(String(data)).byteLength;
 }
 
+/** Wire buffers already handed to a page as they are: a second delivery of one (a duplicating fault) gets a copy. */
+const delivered = new WeakSet<ArrayBuffer>();
+
 /**
- * The `MessageEvent.data` the page gets for a wire frame, following its current `binaryType`. A Blob keeps `data`
- * (nothing else writes to a delivered frame) so wsbridge's own readers take the bytes without a Blob read.
+ * The `MessageEvent.data` the page gets for a wire frame, following its current `binaryType`. Every wire buffer
+ * was made for this one frame when it entered the engine (a copy of the sender's data, or a server event's own
+ * buffer), and inspection copies what it keeps, so the page gets the buffer itself: no copy on delivery. A Blob
+ * keeps `data` (nothing else writes to a delivered frame) so wsbridge's own readers take the bytes without a
+ * Blob read.
  */
 export function wireToPageData(data: Wire, binaryType: BinaryType): string | ArrayBuffer | Blob {
   if (typeof data === "string") return data;
-  return binaryType === "arraybuffer" ? data.slice(0) : blobOf(data);
+  if (binaryType !== "arraybuffer") return blobOf(data);
+  if (delivered.has(data)) return data.slice(0);
+  delivered.add(data);
+  return data;
 }
 
 /** What a route handler receives for a wire frame: a string for text, a Uint8Array for binary. */
