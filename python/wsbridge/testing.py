@@ -3,7 +3,12 @@
     server_url(path="/echo") -> str
         The URL of the real `ws` server the runner starts for the run, with `path` appended. The pytest fixture
         `ws_server` gives the same as `ws_server.url(path)`. Paths: `/echo`, `/close?code=N&reason=R[&now=1]`,
-        `/burst?n=N[&binary=1]`, `/die?after=N`, `/reject`.
+        `/burst?n=N[&binary=1]`, `/die?after=N`, `/reject`, `/mixed?n=N`, `/received?log=KEY`.
+        What the server received: add `log=KEY` to any path's query (`/echo?log=KEY`) and the server keeps that
+        connection's frames and close under KEY; a connection to `/received?log=KEY` then gets one text frame, the
+        JSON array of those connections in the order they opened, `{"path": "/echo?log=KEY", "frames": [...],
+        "closed": {"code": 1000, "reason": ""} or null while open}` (text frames as str, binary ones as
+        `{"base64": "..."}`), and is closed with 1000. Use a fresh KEY per test (uuid4); the last 1,000 keys are kept.
         The bare base URL is also in `os.environ["WSBRIDGE_TEST_SERVER"]`.
 """
 from __future__ import annotations

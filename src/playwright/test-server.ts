@@ -15,6 +15,15 @@ export const BURST_SLICE = 1_000;
 const DIE_GRACE_MS = 50;
 /** Close code for a request the server cannot honour (a bad `n`): 1008, policy violation. */
 export const BAD_REQUEST_CODE = 1008;
+/** Most `?log=KEY` keys the server keeps; past it the oldest key's log is dropped. */
+export const MAX_LOGS = 1_000;
+
+/** One connection opened with `?log=KEY`, as `/received` reports it: text frames as strings, binary as base64. */
+export interface LoggedConnection {
+  path: string;
+  frames: Array<string | { base64: string }>;
+  closed: { code: number; reason: string } | null;
+}
 
 export interface TestServerOptions {
   /** Keep every frame received, per connection, in `received` (off by default: a long run would keep them all). */
@@ -46,7 +55,13 @@ export interface FrameSink {
  * - `/reject`: refuses the handshake with HTTP 400.
  * - `/mixed?n=N`: sends N frames, every third binary (`i` repeated, 200 kB for even i, 10 bytes for odd), the others
  *   text `"t<i>"`, then closes with 4100 "done". N ≤ `MAX_MIXED`.
+ * - `/received?log=KEY`: sends one text frame, the JSON array of the connections opened so far with `log=KEY` in
+ *   their query (`LoggedConnection`: path with query, frames received in order, close code and reason once the
+ *   close arrived, else null), then closes with 1000. Unknown key: `[]`.
  * - any path: a requested subprotocol is accepted (the first one offered), and the path echoes.
+ *
+ * `log=KEY` in any other path's query keeps that connection's frames and close under KEY, for `/received` (always,
+ * whatever `record` says; only the last `MAX_LOGS` keys are kept, and every frame of a logged connection is).
  *
  * An N that is not a whole number in range closes the connection at once with 1008 and a reason naming the limit.
  * Bursts respect backpressure and yield to the event loop, so a slow client never makes the server buffer
@@ -59,13 +74,14 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     handleProtocols: (protocols) => protocols.values().next().value ?? false,
   });
   const received: TestServer["received"] = [];
+  const logs: Logs = new Map();
   http.on("upgrade", (req: IncomingMessage, socket, head) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
     if (path === "/reject") {
       socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => behave(ws, req, options.record ? received : undefined));
+    wss.handleUpgrade(req, socket, head, (ws) => behave(ws, req, options.record ? received : undefined, logs));
   });
   await new Promise<void>((ok) => http.listen(0, "127.0.0.1", ok));
   const { port } = http.address() as AddressInfo;
@@ -131,12 +147,24 @@ function refuse(ws: WebSocket, name: string, max: number): void {
   ws.close(BAD_REQUEST_CODE, `${name} must be a whole number 0..${max}`);
 }
 
-/** Runs the behaviour named by the request path on one connection; `received` is the log when recording. */
-function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["received"] | undefined): void {
+/** The `?log=KEY` logs of one server, oldest key first. */
+type Logs = Map<string, LoggedConnection[]>;
+
+/**
+ * Runs the behaviour named by the request path on one connection; `received` is the log when recording, `logs`
+ * the server's `?log=KEY` logs.
+ */
+function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["received"] | undefined, logs: Logs): void {
   const url = new URL(req.url ?? "/", "http://x");
   const q = url.searchParams;
   const echo = (data: RawData, isBinary: boolean) => ws.send(data, { binary: isBinary });
   if (received) record(ws, url, received);
+  const key = q.get("log");
+  if (url.pathname === "/received") {
+    ws.send(JSON.stringify(key === null ? [] : logs.get(key) ?? []), () => ws.close(1000));
+    return;
+  }
+  if (key !== null) logUnder(ws, url, key, logs);
   switch (url.pathname) {
     case "/close": {
       const code = Number(q.get("code") ?? 1000);
@@ -178,4 +206,28 @@ function record(ws: WebSocket, url: URL, received: TestServer["received"]): void
   received.push(log);
   ws.on("close", (code, reason) => { log.closed = { code, reason: reason.toString() }; });
   ws.on("message", (data, isBinary) => { log.frames.push(isBinary ? Buffer.from(data as Buffer) : data.toString()); });
+}
+
+/** Keeps the connection's frames and close in `logs` under `key`, dropping the oldest key past `MAX_LOGS`. */
+function logUnder(ws: WebSocket, url: URL, key: string, logs: Logs): void {
+  let connections = logs.get(key);
+  if (!connections) {
+    connections = [];
+    logs.set(key, connections);
+    for (const oldest of logs.keys()) {
+      if (logs.size <= MAX_LOGS) break;
+      logs.delete(oldest);
+    }
+  }
+  const log: LoggedConnection = { path: url.pathname + url.search, frames: [], closed: null };
+  connections.push(log);
+  ws.on("close", (code, reason) => { log.closed = { code, reason: reason.toString() }; });
+  ws.on("message", (data, isBinary) => {
+    log.frames.push(isBinary ? { base64: rawBuffer(data).toString("base64") } : data.toString());
+  });
+}
+
+/** The bytes of a received frame (`ws` gives a Buffer unless binaryType says otherwise). */
+function rawBuffer(data: RawData): Buffer {
+  return Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
 }
