@@ -56,18 +56,15 @@ class AwaitableRoute:
         Raises `WebSocketClosed(code, reason)` once that side closed (after its queued frames), `TimeoutError`
         after `timeout` ms. On a mocked socket still connecting, the page opens first (it cannot send before).
         """
-        result: Message = await self._receive("receive", timeout)
-        return result
+        return await self._receive("receive", timeout)  # type: ignore[no-any-return]
 
     async def receive_text(self, timeout: float | None = None) -> str:
         """The next frame, which must be text (`FrameTypeError` otherwise)."""
-        result: str = await self._receive("receiveText", timeout)
-        return result
+        return await self._receive("receiveText", timeout)  # type: ignore[no-any-return]
 
     async def receive_bytes(self, timeout: float | None = None) -> bytes:
         """The next frame, which must be binary (`FrameTypeError` otherwise)."""
-        result: bytes = await self._receive("receiveBytes", timeout)
-        return result
+        return await self._receive("receiveBytes", timeout)  # type: ignore[no-any-return]
 
     async def receive_json(self, mode: Literal["text", "binary"] = "text", timeout: float | None = None) -> Any:
         """The next frame parsed as JSON: a text frame, or UTF-8 bytes with `mode="binary"` (Starlette's rule)."""

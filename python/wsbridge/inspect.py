@@ -27,30 +27,25 @@ T = TypeVar("T")
 
 
 class EventInfo(Generic[T]):
-    """What `expect_event` / `expect_websocket` yield: `await info.value` gives the event's value."""
-
-    def __init__(self, future: asyncio.Future[T]) -> None:
-        self._future = future
-
-    @property
-    def value(self) -> Awaitable[T]:
-        """The awaited event's value (raises the wait's error: TimeoutError, InspectionError)."""
-        return asyncio.shield(self._future)
-
-    def is_done(self) -> bool:
-        return self._future.done()
-
-
-class _Expectation(Generic[T]):
-    """An async context manager that starts waiting on entry and finishes the wait on exit (Playwright's shape)."""
+    """What `expect_event` / `expect_websocket` return: `async with ... as info` starts the wait, the block's end
+    finishes it (Playwright's shape), and `await info.value` gives the event's value."""
 
     def __init__(self, start: Callable[[], asyncio.Future[T]]) -> None:
         self._start = start
         self._future: asyncio.Future[T] | None = None
 
+    @property
+    def value(self) -> Awaitable[T]:
+        """The awaited event's value (raises the wait's error: TimeoutError, InspectionError)."""
+        assert self._future is not None, "use `async with ... as info` first"
+        return asyncio.shield(self._future)
+
+    def is_done(self) -> bool:
+        return self._future is not None and self._future.done()
+
     async def __aenter__(self) -> EventInfo[T]:
         self._future = self._start()
-        return EventInfo(self._future)
+        return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         future = self._future
@@ -72,15 +67,9 @@ class _Target:
 
     _EVENTS: tuple[str, ...]
     _UNKNOWN: str  # the message for an unknown event name
-
-    def _ref(self) -> Any:
-        raise NotImplementedError
-
-    def _value(self, event: str, raw: Any) -> Any:
-        raise NotImplementedError
-
-    def _what(self, event: str) -> str:
-        raise NotImplementedError
+    _ref: Any  # what the engine knows this target by: the JS socket, or the scope's name
+    _value: Callable[[str, Any], Any]  # the Python value for (event, what JS passed)
+    _what: Callable[[str], str]  # the listener's name in reports
 
     def _check(self, event: str) -> str:
         if event not in self._EVENTS:
@@ -105,7 +94,7 @@ class _Target:
 
         entry = (event, handler, create_proxy(listener))
         entries.append(entry)
-        engine.inspectOn(self._ref(), event, entry[2], once)
+        engine.inspectOn(self._ref, event, entry[2], once)
 
     def on(self, event: Any, handler: Callable[[Any], Any]) -> None:
         """Calls `handler(value)` (plain or async) for every `event` from now on."""
@@ -125,9 +114,7 @@ class _Target:
                 engine.inspectOff(entry[2])
                 return
 
-    def off(self, event: Any, handler: Callable[[Any], Any]) -> None:
-        """Same as `remove_listener`."""
-        self.remove_listener(event, handler)
+    off = remove_listener
 
     def _start(self, event: str, predicate: Callable[[Any], Any] | None, timeout: float | None) -> asyncio.Future[Any]:
         """Starts the engine's wait now; the future gives the Python value or raises the mapped engine error."""
@@ -138,23 +125,13 @@ class _Target:
             # A predicate's exception ends the wait (truthy to the engine) and is raised from it here.
             try:
                 verdict = predicate(self._value(event, raw))  # type: ignore[misc]
-                if not _pyinspect.isawaitable(verdict):
-                    return bool(verdict)
+                return asyncio.ensure_future(_verdict(verdict, errors)) if _pyinspect.isawaitable(verdict) else bool(verdict)
             except Exception as error:  # noqa: BLE001
                 errors.append(error)
                 return True
 
-            async def awaited() -> bool:
-                try:
-                    return bool(await verdict)
-                except Exception as error:  # noqa: BLE001
-                    errors.append(error)
-                    return True
-
-            return asyncio.ensure_future(awaited())
-
         controller = js.AbortController.new()
-        promise = engine.inspectWait(self._ref(), event, None if predicate is None else create_proxy(test), timeout, controller.signal)
+        promise = engine.inspectWait(self._ref, event, None if predicate is None else create_proxy(test), timeout, controller.signal)
 
         async def wait() -> Any:
             raw = await settle(promise, controller)
@@ -171,10 +148,19 @@ class _Target:
         awaited event; on a socket already closed, `close` returns at once and anything else raises "Socket closed"."""
         return await self._start(event, predicate, timeout)
 
-    def expect_event(self, event: Any, predicate: Callable[[Any], Any] | None = None, timeout: float | None = None) -> _Expectation[Any]:
+    def expect_event(self, event: Any, predicate: Callable[[Any], Any] | None = None, timeout: float | None = None) -> EventInfo[Any]:
         """`async with x.expect_event(event) as info: ...` then `await info.value`."""
         self._check(event)
-        return _Expectation(lambda: self._start(event, predicate, timeout))
+        return EventInfo(lambda: self._start(event, predicate, timeout))
+
+
+async def _verdict(awaitable: Any, errors: list[BaseException]) -> bool:
+    """An async predicate's verdict for the engine; its exception, like a plain one's, ends the wait."""
+    try:
+        return bool(await awaitable)
+    except Exception as error:  # noqa: BLE001
+        errors.append(error)
+        return True
 
 
 class InspectedWebSocket(_Target):
@@ -186,7 +172,7 @@ class InspectedWebSocket(_Target):
     _UNKNOWN = "unknown WebSocket event {!r}: expected one of " + ", ".join(_EVENTS)
 
     def __init__(self, js_ws: Any) -> None:
-        self._js = js_ws
+        self._js = self._ref = js_ws
         self._url = str(js_ws.url())
 
     @property
@@ -205,9 +191,6 @@ class InspectedWebSocket(_Target):
 
     def __repr__(self) -> str:
         return f"<InspectedWebSocket {self._url}{' routed' if self.is_routed else ''}{' closed' if self.is_closed() else ''}>"
-
-    def _ref(self) -> Any:
-        return self._js
 
     def _value(self, event: str, raw: Any) -> Any:
         return self if event == "close" else str(raw) if event == "socketerror" else message(raw)
@@ -237,11 +220,12 @@ class InspectionScope(_Target):
     _UNKNOWN = 'unknown event {!r}: only "websocket"'
     _scope: str
 
-    def expect_websocket(self, predicate: Callable[[InspectedWebSocket], Any] | None = None, timeout: float | None = None) -> _Expectation[InspectedWebSocket]:
+    def expect_websocket(self, predicate: Callable[[InspectedWebSocket], Any] | None = None, timeout: float | None = None) -> EventInfo[InspectedWebSocket]:
         """`async with page.expect_websocket() as info: <open a socket>` then `ws = await info.value`."""
         return self.expect_event("websocket", predicate, timeout)
 
-    def _ref(self) -> Any:
+    @property
+    def _ref(self) -> Any:  # type: ignore[override]
         return self._scope
 
     def _value(self, event: str, raw: Any) -> Any:

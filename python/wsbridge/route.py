@@ -26,7 +26,6 @@ __all__ = ["WebSocketRoute", "RouteHandle", "route_web_socket", "unroute_web_soc
 
 UrlMatch = Union[str, "re.Pattern[str]", Callable[[str], bool]]
 RouteHandler = Callable[["WebSocketRoute"], Any]
-_Done = Done  # the name older code imported
 
 
 def _check(value: object, kind: type, what: str) -> None:
@@ -247,26 +246,10 @@ class _Scope(InspectionScope):
         return f"<wsbridge {self._scope}>"
 
 
-class _Page(_Scope):
-    """The page facade: Playwright's `page` routing methods."""
-
-
-class _Context(_Scope):
-    """The context facade: Playwright's `context` routing methods, consulted after the page's."""
-
-
-page = _Page("page")
-context = _Context("context")
-
-
-def route_web_socket(url: UrlMatch, handler: RouteHandler, times: int | None = None) -> RouteHandle:
-    """Same as `page.route_web_socket`."""
-    return _route("page", url, handler, times)
-
-
-def unroute_web_socket(url: UrlMatch, handler: RouteHandler | None = None) -> Done:
-    """Same as `page.unroute_web_socket`."""
-    return _unroute("page", url, handler)
+page = _Scope("page")  # Playwright's `page` routing and inspection methods
+context = _Scope("context")  # the same for `context`, consulted (and told) after the page
+route_web_socket = page.route_web_socket
+unroute_web_socket = page.unroute_web_socket
 
 
 @_lifecycle.on_reset
