@@ -29,6 +29,11 @@ export type InspectHandle = InspectedWebSocket;
 /** A running recorder: har() and stop() return HAR JSON. */
 export type RecorderHandle = WebSocketRecorder;
 
+/** A Python bytes-like object (a flat memoryview) handed to JS for one call: JS reads it in place (`getBuffer`). */
+export interface PyBytes {
+  getBuffer(type: "u8"): { data: Uint8Array; release(): void };
+}
+
 // --- callbacks: Python callables JS calls ---
 
 /** Socket event kinds as the first argument of a socket dispatch call (python/wsbridge/websocket.py `_Dispatcher`). */
@@ -58,6 +63,7 @@ export interface WsBridgeModule {
   // socket (python/wsbridge/websocket.py)
   openSocket: (url: string, protocols: string | string[] | undefined | null, dispatch: PyFunction<SocketDispatch>) => SocketHandle;
   abortSocket: (socket: SocketHandle, code?: number, reason?: string) => void;
+  sendBytes: (socket: SocketHandle, data: PyBytes) => number;
   socketStats: () => { sockets: number; listeners: number; proxies: number };
   checkUrl: (url: string) => string;
   // every Python callable JS holds (src/pyodide/proxies.ts), per kind: the leak counter that sees them all

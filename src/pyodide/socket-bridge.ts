@@ -1,10 +1,11 @@
 // The socket part of `_wsbridge_js`: what python/wsbridge/websocket.py and client.py call.
 import { BridgeSocket, socketCounters, type FrameSink, type SocketSink } from "../socket/bridge-socket.js";
 import { checkSocketUrl } from "../socket/validation.js";
+import { CONNECTING } from "../socket/constants.js";
 import { documentBase } from "../route/match.js";
 import type { PyodideLike } from "./types.js";
 import { destroyProxy, holdProxy, proxyStats } from "./proxies.js";
-import type { BridgePart, PyFunction, SocketData, SocketDispatch, SocketEventKind } from "./contract.js";
+import type { BridgePart, PyBytes, PyFunction, SocketData, SocketDispatch, SocketEventKind } from "./contract.js";
 
 /** The first argument of a dispatch call (python/wsbridge/websocket.py `_Dispatcher`): a small int, cheap to cross. */
 const KINDS = { open: 0, message: 1, error: 2, close: 3 } as const;
@@ -205,12 +206,27 @@ export function abortSocket(bridge: BridgeSocket, code?: number, reason?: string
   bridge.abort(code, reason);
 }
 
+/**
+ * Sends a Python bytes-like object (a flat contiguous memoryview) as one binary frame, read in place: the browser
+ * copies the bytes out of the Wasm heap when it sends, and that is the only copy. Returns the readyState seen, as
+ * `sendFrame` (0 = CONNECTING: nothing sent).
+ */
+export function sendBytes(bridge: BridgeSocket, data: PyBytes): number {
+  if (bridge.readyState === CONNECTING) return CONNECTING;
+  const buffer = data.getBuffer("u8");
+  try {
+    return bridge.sendFrame(buffer.data);
+  } finally {
+    buffer.release();
+  }
+}
+
 /** Live counts for leak tests: BridgeSockets not disposed, listeners attached, Python dispatch proxies alive. */
 export function socketStats(): { sockets: number; listeners: number; proxies: number } {
   return { sockets: socketCounters.sockets, listeners: socketCounters.listeners, proxies: proxyStats().socket };
 }
 
 /** Entry points for the Python socket face. */
-export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "abortSocket" | "socketStats" | "checkUrl"> {
-  return { openSocket, abortSocket, socketStats, checkUrl };
+export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "abortSocket" | "sendBytes" | "socketStats" | "checkUrl"> {
+  return { openSocket, abortSocket, sendBytes, socketStats, checkUrl };
 }

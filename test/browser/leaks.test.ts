@@ -133,6 +133,51 @@ await settle()
     expect(got).toEqual({ ...ZERO, codes: [1006, 4000, 4001], received: 60 * 100, peak: { sockets: 15, proxies: 15 } });
   });
 
+  it("large binary sends are read in place in the Wasm heap: bytes intact, nothing held after 2,000 of them", async () => {
+    const got = await p.py.runAsync(`
+import array, sys
+from wsbridge.websocket import IN_PLACE_SEND_BYTES, InvalidStateError
+echoes = []
+opened = asyncio.get_event_loop().create_future()
+done = asyncio.get_event_loop().create_future()
+def onmessage(e):
+    echoes.append(bytes(e.data))
+    if len(echoes) == len(payloads):
+        done.set_result(None)
+ws = WebSocket(${JSON.stringify(fx.server.url + "/echo")}, onopen=lambda e: opened.set_result(None), onmessage=onmessage)
+big = bytes(i % 251 for i in range(IN_PLACE_SEND_BYTES * 4 + 3))
+try:
+    ws.send(big)
+    connecting = "sent"
+except InvalidStateError:
+    connecting = "InvalidStateError"
+await opened
+payloads = [
+    big[:IN_PLACE_SEND_BYTES - 1],                     # just under the in-place size: copied into a Uint8Array
+    big[:IN_PLACE_SEND_BYTES],                         # from here on: read in place
+    bytearray(big),
+    memoryview(big)[1::2],                             # not contiguous: made contiguous first
+    array.array("H", range(IN_PLACE_SEND_BYTES)),      # another item format: its raw bytes
+]
+refs = sys.getrefcount(big)
+for payload in payloads:
+    ws.send(payload)
+await asyncio.wait_for(done, 20)
+intact = [echo == bytes(memoryview(p).cast("B")) if isinstance(p, array.array) else echo == bytes(p) for echo, p in zip(echoes, payloads)]
+for _ in range(2000):  # many in-place sends: no proxy, buffer or reference may stay behind
+    ws.send(big)
+while ws.bufferedAmount:
+    await asyncio.sleep(0.01)
+gc.collect()
+leaked_refs = sys.getrefcount(big) - refs
+pool_during = pool()
+ws.close()
+await settle()
+{"connecting": connecting, "intact": intact, "leaked_refs": leaked_refs, "pool_during": pool_during, **measures()}
+`);
+    expect(got).toEqual({ ...ZERO, connecting: "InvalidStateError", intact: [true, true, true, true, true], leaked_refs: 0, pool_during: 1 });
+  });
+
   it("control: the Python measure catches a proxy that is never destroyed", async () => {
     const got = await p.py.runAsync(`
 # A second create_proxy of a socket's dispatcher that nobody destroys keeps the dispatcher alive.
