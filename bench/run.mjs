@@ -18,6 +18,8 @@ import { writeReadmeTable } from "./readme-table.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 7));
+/** Exploration: BENCH_ONLY=handler,send runs only the direct cases whose names start so, prints them, writes nothing. */
+const ONLY = process.env.BENCH_ONLY?.split(",").filter(Boolean);
 const HANDLER_EVENTS = 100_000; // per implementation and round, alternating in chunks
 const HANDLER_CHUNK = 2_000;
 const FRAMES = 20_000;
@@ -80,6 +82,7 @@ async function direct() {
       ["send raw", { kind: "send", impl: "raw", n: SENDS, size: SEND_SIZE }, mbps],
       ["send python", { kind: "send", impl: "python", n: SENDS, size: SEND_SIZE }, mbps],
     ];
+    if (ONLY) cases.splice(0, cases.length, ...cases.filter(([name]) => ONLY.some((prefix) => name.startsWith(prefix))));
     log("warm-up round");
     for (const [, job] of cases) await server.run(job);
     for (let round = 1; round <= ROUNDS; round++) {
@@ -94,6 +97,7 @@ async function direct() {
         }
         else add(name, convert ? convert(value) : value);
       }
+      if (ONLY) continue;
       const memory = await server.run({ kind: "memory", n: MEMORY_MESSAGES });
       if (memory.received !== MEMORY_MESSAGES || memory.live_proxies !== 0) throw new Error(`memory run: ${JSON.stringify(memory)}`);
       add("memory", Math.max(0, memory.js + memory.wasm) / 1e6);
@@ -210,6 +214,10 @@ function printTable(rows) {
 
 const started = Date.now();
 await direct();
+if (ONLY) {
+  printTable(figures().filter((r) => Number.isFinite(r.figure.value) && Number.isFinite(r.figure.baseline_value)));
+  process.exit(0);
+}
 await mocked();
 const rows = figures();
 printTable(rows);
