@@ -44,13 +44,26 @@ def portless(value: Any) -> Any:
     return json.loads(re.sub(r"127\.0\.0\.1:\d+", "HOST", json.dumps(value)))
 
 
+# Page JS: a function that removes the <head> children added since it was made.
+_KEEP_HEAD = """(() => {
+  const keep = new Set(document.head.childNodes);
+  return () => { for (const node of [...document.head.childNodes]) if (!keep.has(node)) node.remove(); };
+})()"""
+
+
 async def run_page(page_script: str) -> list[Any]:
     """Runs a scenario page script in this page with the conformance probe; returns its (portless) log."""
     if not hasattr(js, "__confRun"):
         with open(os.path.join(OBSERVED, "_page_helpers.js"), encoding="utf-8") as f:
             run_js(f.read())
     base = server_url("").rstrip("/")
-    log = await js.__confRun(base, page_script)
+    # The scenario pages were fresh under Playwright; here the page lives on, so what a script adds to <head>
+    # (a <base> element changes how every later relative URL resolves) is removed after it.
+    restore_head = run_js(_KEEP_HEAD)
+    try:
+        log = await js.__confRun(base, page_script)
+    finally:
+        restore_head()
     return portless(json.loads(js.JSON.stringify(log)))
 
 
