@@ -120,10 +120,7 @@ class ClientConnection:
             waiter = asyncio.get_event_loop().create_future()
             self._waiter = waiter
             try:
-                if timeout is None:
-                    await waiter
-                else:
-                    await asyncio.wait_for(waiter, timeout)
+                await asyncio.wait_for(waiter, timeout)  # None: no limit
             except (TimeoutError, asyncio.TimeoutError):
                 raise TimeoutError(f"no message from {self.url} within {timeout} s") from None
             finally:

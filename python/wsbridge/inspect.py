@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import inspect as _pyinspect
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar
 
@@ -116,8 +116,8 @@ class _Target:
 
     off = remove_listener
 
-    def _start(self, event: str, predicate: Callable[[Any], Any] | None, timeout: float | None) -> asyncio.Future[Any]:
-        """Starts the engine's wait now; the future gives the Python value or raises the mapped engine error."""
+    def _start(self, event: str, predicate: Callable[[Any], Any] | None, timeout: float | None) -> Coroutine[Any, Any, Any]:
+        """Starts the engine's wait now; the coroutine gives the Python value or raises the mapped engine error."""
         self._check(event)
         errors: list[BaseException] = []
 
@@ -139,7 +139,7 @@ class _Target:
                 raise errors[0]
             return self._value(event, raw)
 
-        return asyncio.ensure_future(wait())
+        return wait()
 
     async def wait_for_event(self, event: Any, predicate: Callable[[Any], Any] | None = None, timeout: float | None = None) -> Any:
         """The next `event` (passing `predicate`, plain or async); TimeoutError after `timeout` ms (default 30000, 0: none).
@@ -151,7 +151,7 @@ class _Target:
     def expect_event(self, event: Any, predicate: Callable[[Any], Any] | None = None, timeout: float | None = None) -> EventInfo[Any]:
         """`async with x.expect_event(event) as info: ...` then `await info.value`."""
         self._check(event)
-        return EventInfo(lambda: self._start(event, predicate, timeout))
+        return EventInfo(lambda: asyncio.ensure_future(self._start(event, predicate, timeout)))
 
 
 async def _verdict(awaitable: Any, errors: list[BaseException]) -> bool:

@@ -186,46 +186,6 @@ def _matcher(url: Any) -> Any:
     raise TypeError(f"url must be a glob str, an re.Pattern or a callable, not {type(url).__name__}")
 
 
-def _route(scope: str, url: UrlMatch, handler: RouteHandler, times: int | None) -> RouteHandle:
-    if not callable(handler):
-        raise TypeError(f"handler must be callable, not {type(handler).__name__}")
-
-    def failed(reject: Any, error: BaseException) -> None:
-        # The engine reports it (with this traceback) and fails the handshake.
-        reject(engine.routeError("".join(traceback.format_exception(error)).rstrip()))
-
-    def on_socket(js_route: Any, resolve: Any, reject: Any) -> None:
-        try:
-            result = handler(WebSocketRoute(js_route))
-        except Exception as error:  # noqa: BLE001
-            return failed(reject, error)
-        if not inspect.isawaitable(result):
-            return resolve()
-
-        async def finish() -> None:
-            try:
-                await result
-            except Exception as error:  # noqa: BLE001
-                return failed(reject, error)
-            resolve()
-
-        asyncio.ensure_future(finish())
-
-    token = call(engine.routeAdd, scope, _matcher(url), times, create_proxy(on_socket))
-    handle = RouteHandle(scope, url, handler, int(token))
-    _handles.append(handle)
-    return handle
-
-
-def _unroute(scope: str, url: UrlMatch, handler: RouteHandler | None) -> Done:
-    for handle in list(_handles):
-        # Equal globs or patterns (pattern and flags), or the very callable.
-        same_url = handle.url == url if isinstance(url, (str, re.Pattern)) and type(handle.url) is type(url) else handle.url is url
-        if handle.scope == scope and same_url and (handler is None or handle.handler is handler):
-            handle.unroute()
-    return Done()
-
-
 class _Scope(InspectionScope):
     """`route_web_socket` / `unroute_web_socket` of one scope; page routes are consulted before context routes.
 
@@ -236,11 +196,44 @@ class _Scope(InspectionScope):
 
     def route_web_socket(self, url: UrlMatch, handler: RouteHandler, times: int | None = None) -> RouteHandle:
         """Routes sockets whose URL matches `url` to `handler(route)` (plain or async); the last registered match wins."""
-        return _route(self._scope, url, handler, times)
+        if not callable(handler):
+            raise TypeError(f"handler must be callable, not {type(handler).__name__}")
+
+        def failed(reject: Any, error: BaseException) -> None:
+            # The engine reports it (with this traceback) and fails the handshake.
+            reject(engine.routeError("".join(traceback.format_exception(error)).rstrip()))
+
+        async def finish(result: Any, resolve: Any, reject: Any) -> None:
+            try:
+                await result
+            except Exception as error:  # noqa: BLE001
+                return failed(reject, error)
+            resolve()
+
+        def on_socket(js_route: Any, resolve: Any, reject: Any) -> None:
+            # A plain handler runs within the engine's call; an async one from the next loop turn (timing apps rely on).
+            try:
+                result = handler(WebSocketRoute(js_route))
+            except Exception as error:  # noqa: BLE001
+                return failed(reject, error)
+            if inspect.isawaitable(result):
+                asyncio.ensure_future(finish(result, resolve, reject))
+            else:
+                resolve()
+
+        token = call(engine.routeAdd, self._scope, _matcher(url), times, create_proxy(on_socket))
+        handle = RouteHandle(self._scope, url, handler, int(token))
+        _handles.append(handle)
+        return handle
 
     def unroute_web_socket(self, url: UrlMatch, handler: RouteHandler | None = None) -> Done:
         """Removes this scope's routes registered with `url` (and `handler`, when given); live sockets keep theirs."""
-        return _unroute(self._scope, url, handler)
+        for handle in list(_handles):
+            # Equal globs or patterns (pattern and flags), or the very callable.
+            same_url = handle.url == url if isinstance(url, (str, re.Pattern)) and type(handle.url) is type(url) else handle.url is url
+            if handle.scope == self._scope and same_url and (handler is None or handle.handler is handler):
+                handle.unroute()
+        return Done()
 
     def __repr__(self) -> str:
         return f"<wsbridge {self._scope}>"
