@@ -37,11 +37,10 @@ def _check_mode(mode: str) -> None:
 
 
 class AwaitableRoute:
-    """Mixed into `WebSocketRoute`: the awaitable, Starlette-style and fault-injection methods (both sides).
+    """Mixed into `WebSocketRoute`: the awaitable, Starlette-style and fault-injection methods (both sides)."""
 
-    Starlette's sending methods are coroutines; these act at once and return an awaitable, so both
-    `route.send_text(x)` and `await route.send_text(x)` work.
-    """
+    # Starlette's sending methods are coroutines; these act at once and return `Done`, so both
+    # `route.send_text(x)` and `await route.send_text(x)` work.
 
     _js: Any
 
@@ -51,11 +50,8 @@ class AwaitableRoute:
         return message(await settle(call(receive, options(timeout=timeout, cancel=controller.signal)), controller))
 
     async def receive(self, timeout: float | None = None) -> Message:
-        """The next frame from the other side (the page; the server on the server side): `str` or `bytes`.
-
-        Raises `WebSocketClosed(code, reason)` once that side closed (after its queued frames), `TimeoutError`
-        after `timeout` ms. On a mocked socket still connecting, the page opens first (it cannot send before).
-        """
+        """The next frame from the other side: `str` or `bytes`; `WebSocketClosed` once it closed, `TimeoutError` after `timeout` ms."""
+        # On a mocked socket still connecting, the engine opens the page first: it cannot send before.
         return await self._receive("receive", timeout)  # type: ignore[no-any-return]
 
     async def receive_text(self, timeout: float | None = None) -> str:
@@ -135,10 +131,8 @@ class AwaitableRoute:
     # --- handshake and faults (page side) ---
 
     def accept(self, subprotocol: str | None = None) -> Done:
-        """Completes the handshake (Starlette's `accept`): the page opens with `subprotocol` as its protocol.
-
-        As in the browser, a subprotocol the page did not offer, or none when it offered some, fails the handshake.
-        """
+        """Completes the handshake (Starlette's `accept`): the page opens with `subprotocol` as its protocol."""
+        # As in the browser, a subprotocol the page did not offer, or none when it offered some, fails the handshake.
         self._accept(subprotocol)
         return Done()
 
@@ -162,11 +156,9 @@ class AwaitableRoute:
         drop: Callable[[Message], bool] | None = None,
         direction: Direction = "both",
     ) -> None:
-        """Injects faults on frames to and/or from the page: `delay` in ms (fixed, or per message) and `drop`.
-
-        Frames of one direction keep their order; a close waits behind held frames. Replaces earlier settings.
-        The engine checks the values (a bad delay or drop raises); callables cross as proxies it releases.
-        """
+        """Injects faults on frames to and/or from the page: `delay` in ms (fixed, or per message) and `drop`."""
+        # The engine keeps each direction's order, holds a close behind held frames and checks the values;
+        # callables cross as proxies bound to the route, released with it.
         if direction not in _DIRECTIONS:
             raise ValueError(f'direction must be "to_page", "from_page" or "both", got {direction!r}')
         js_route = self._page_js("faults")

@@ -18,12 +18,11 @@ def report(error: BaseException, what: str) -> None:
 
 
 class Flow:
-    """A stream of calls run in order; `run(a, b)` makes one call and returns (awaitable, name) when it gave one.
+    """A stream of calls run in order; `run(a, b)` makes one call and returns (awaitable, name) when it gave one."""
 
-    Invariant: `queue` is empty whenever `busy` is False, so a call arriving while not busy runs at once, with no
-    queueing (the fast path). `busy` is set while a call runs (a call arriving re-entrantly then waits its turn)
-    and, in serial mode, while an awaitable is being finished; otherwise an awaitable goes on as an eager task.
-    """
+    # Invariant: `queue` is empty whenever `busy` is False, so a call arriving while not busy runs at once, with no
+    # queueing (the fast path). `busy` is set while a call runs (a call arriving re-entrantly then waits its turn)
+    # and, in serial mode, while an awaitable is being finished; otherwise an awaitable goes on as an eager task.
 
     __slots__ = ("queue", "busy", "serial", "task", "tasks")
 

@@ -25,8 +25,7 @@ _CLEAN_CODES: Final = frozenset({1000, 1001, 1005})
 
 
 class _ClientSocket(WebSocket):
-    """The client's socket: binary frames become `bytes` directly (one copy, no memoryview in between), and each
-    frame's data goes straight to `on_data` (no event object), in order with the open and close events."""
+    """The client's socket: each frame's data goes straight to `on_data`, binary as `bytes` (one copy, no event)."""
 
     def __init__(self, url: str, protocols: str | list[str] | None, on_data: Any, **handlers: Any) -> None:
         super().__init__(url, protocols, **handlers)

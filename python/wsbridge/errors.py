@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
-__all__ = ["InspectionError", "WebSocketClosed", "FrameTypeError", "ConnectionClosed", "from_js"]
+__all__ = ["InspectionError", "InvalidStateError", "WebSocketClosed", "FrameTypeError", "ConnectionClosed", "from_js"]
 
 QUEUE_OVERFLOW: Final = 4009
 """Close code the client uses when more than `max_queue` frames wait unread (see client.py)."""
@@ -23,11 +23,14 @@ class InspectionError(Exception):
     """A wait ended because the socket closed ("Socket closed") or failed ("Socket error") first, as in Playwright."""
 
 
-class WebSocketClosed(Exception):
-    """The side a route was receiving from closed; `code` and `reason` are its close's (None when not given).
+class InvalidStateError(RuntimeError):
+    """Raised by `WebSocket.send()` while the socket is still CONNECTING (the browser's InvalidStateError)."""
 
-    Starlette's `WebSocketDisconnect` has the same two attributes (`wsbridge.asgi.WebSocketDisconnect` is this class).
-    """
+
+class WebSocketClosed(Exception):
+    """The side a route was receiving from closed; `code` and `reason` are its close's (None when not given)."""
+
+    # Starlette's `WebSocketDisconnect` has the same two attributes (`wsbridge.asgi.WebSocketDisconnect` is this class).
 
     def __init__(self, code: int | None = None, reason: str | None = None) -> None:
         self.code: int | None = code

@@ -14,8 +14,7 @@ from .route import Handle, UrlMatch, _matcher
 
 
 class HarRouteHandle(Handle):
-    """What `route_web_socket_from_har` returns (see `route.Handle`); awaiting it gives None once the route is
-    registered: at once for a dict or a file, after the fetch for a URL."""
+    """What `route_web_socket_from_har` returns (see `route.Handle`); awaiting it waits for a URL's HAR to load."""
 
     def __init__(self) -> None:
         self._token: int | None = None

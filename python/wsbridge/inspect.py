@@ -27,8 +27,7 @@ T = TypeVar("T")
 
 
 class EventInfo(Generic[T]):
-    """What `expect_event` / `expect_websocket` return: `async with ... as info` starts the wait, the block's end
-    finishes it (Playwright's shape), and `await info.value` gives the event's value."""
+    """`async with x.expect_event(...) as info:` waits from entry to the block's end; `await info.value` gives the value."""
 
     def __init__(self, start: Callable[[], asyncio.Future[T]]) -> None:
         self._start = start
@@ -142,10 +141,9 @@ class _Target:
         return wait()
 
     async def wait_for_event(self, event: Any, predicate: Callable[[Any], Any] | None = None, timeout: float | None = None) -> Any:
-        """The next `event` (passing `predicate`, plain or async); TimeoutError after `timeout` ms (default 30000, 0: none).
-
-        On a socket: InspectionError("Socket closed" / "Socket error") when that happens first, unless it is the
-        awaited event; on a socket already closed, `close` returns at once and anything else raises "Socket closed"."""
+        """The next `event` passing `predicate` (plain or async); `TimeoutError` after `timeout` ms (default 30000, 0: none)."""
+        # The engine fails a socket's wait with "Socket closed" / "Socket error" (InspectionError) when that happens
+        # first, unless it is the awaited event; on a closed socket `close` returns at once, anything else fails.
         return await self._start(event, predicate, timeout)
 
     def expect_event(self, event: Any, predicate: Callable[[Any], Any] | None = None, timeout: float | None = None) -> EventInfo[Any]:
@@ -164,9 +162,9 @@ async def _verdict(awaitable: Any, errors: list[BaseException]) -> bool:
 
 
 class InspectedWebSocket(_Target):
-    """One socket the page opened (Playwright's `WebSocket` class): `url`, `is_closed()`, `is_routed`, events.
+    """One socket the page opened (Playwright's `WebSocket` class): `url`, `is_closed()`, `is_routed`, events."""
 
-    `framesent`/`framereceived` give the payload (`str` or `bytes`), `close` this object, `socketerror` a str."""
+    # `framesent`/`framereceived` give the payload (`str` or `bytes`), `close` this object, `socketerror` a str.
 
     _EVENTS = ("framesent", "framereceived", "close", "socketerror")
     _UNKNOWN = "unknown WebSocket event {!r}: expected one of " + ", ".join(_EVENTS)
@@ -212,9 +210,7 @@ def _socket(js_ws: Any) -> InspectedWebSocket:
 
 
 class InspectionScope(_Target):
-    """`on("websocket", handler)`, `wait_for_event("websocket")` and `expect_websocket()` of one scope.
-
-    Mixed into `wsbridge.page` and `wsbridge.context`; page listeners are told before context listeners."""
+    """`on("websocket", handler)`, `wait_for_event("websocket")` and `expect_websocket()` of `page` or `context`."""
 
     _EVENTS = ("websocket",)
     _UNKNOWN = 'unknown event {!r}: only "websocket"'

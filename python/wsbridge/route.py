@@ -116,11 +116,10 @@ class WebSocketRoute(AwaitableRoute):
 
 
 class Handle:
-    """A registration: `.unroute()`, a `with`/`async with` block (unrouted at its end), and awaitable (gives None).
+    """A registration: `.unroute()`, a `with`/`async with` block (unrouted at its end), and awaitable (gives None)."""
 
-    Awaiting gives None, as Playwright's `await page.route_web_socket(...)` does. It must not give the handle back:
-    Pyodide makes awaitable objects thenable in JS, and a thenable that resolves to itself never settles.
-    """
+    # Awaiting gives None, as Playwright's `await page.route_web_socket(...)` does. It must not give the handle back:
+    # Pyodide makes awaitable objects thenable in JS, and a thenable that resolves to itself never settles.
 
     def unroute(self) -> None:
         raise NotImplementedError
@@ -187,9 +186,7 @@ def _matcher(url: Any) -> Any:
 
 
 class _Scope(InspectionScope):
-    """`route_web_socket` / `unroute_web_socket` of one scope; page routes are consulted before context routes.
-
-    Inspection (`on("websocket", ...)`, `expect_websocket()`) comes from `InspectionScope` (inspect.py)."""
+    """`route_web_socket` / `unroute_web_socket` (and, from inspect.py, inspection) of the page or the context."""
 
     def __init__(self, scope: str) -> None:
         self._scope = scope

@@ -26,6 +26,7 @@ else:
 
 from . import _lifecycle
 from ._runner import Flow
+from .errors import InvalidStateError
 
 __all__ = ["WebSocket", "WebSocketEvent", "InvalidStateError"]
 
@@ -40,10 +41,6 @@ MAX_REASON_BYTES: Final = 123
 IN_PLACE_SEND_BYTES: Final = 16 * 1024
 
 Handler = Callable[["WebSocketEvent"], Any]
-
-
-class InvalidStateError(RuntimeError):
-    """Raised by `send()` while the socket is still CONNECTING (the browser's InvalidStateError)."""
 
 
 class WebSocketEvent:
