@@ -1,5 +1,7 @@
 // `wsbridge test` end to end: the real CLI in a child process runs real pytest in real headless Chromium with real
-// Pyodide, on temp projects written here. Every run loads pages (~10 s), so several assertions share one run.
+// Pyodide, on temp projects written here. Every run starts Chromium and loads pages (~10 s), so one project
+// exercises several features and several `it`s read one run's output: each run starts once, on first use, and
+// its result is shared (running a single `it` alone still starts the run it needs).
 import { execFile } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,16 +13,23 @@ const BIN = resolve("bin/wsbridge.mjs");
 const root = mkdtempSync(join(tmpdir(), "wsbridge-runner-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-interface Run { code: number; out: string; err: string }
+interface Run { code: number; out: string; err: string; ms: number }
 
 /** Runs `wsbridge ARGS` in `cwd` (a child process; a run that hangs is killed and fails the test). */
 function wsbridge(args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((done) => {
+    const t0 = Date.now();
     execFile(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, ...env }, timeout: 150_000, killSignal: "SIGKILL", maxBuffer: 16 << 20 }, (error, out, err) => {
       const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-      done({ code, out, err });
+      done({ code, out, err, ms: Date.now() - t0 });
     });
   });
+}
+
+/** `start` called once, on first use; every caller gets the same promise. */
+function once<T>(start: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  return () => (running ??= start());
 }
 
 /** Writes `files` (relative path → text) under a new folder `name` of the temp root; returns the folder. */
@@ -31,6 +40,22 @@ function project(name: string, files: Record<string, string>): string {
     writeFileSync(join(dir, rel), text);
   }
   return dir;
+}
+
+/** Runs a Python script on the host (building wheels). */
+function python(script: string, ...args: string[]): Promise<void> {
+  return new Promise<void>((ok, fail) => execFile("python3", ["-c", script, ...args], (e) => (e ? fail(e) : ok())));
+}
+
+/** A minimal pure-Python wheel `DIR/NAME-1.0-py3-none-any.whl` holding `NAME/__init__.py` with `source`. */
+function tinyWheel(dir: string, name: string, source: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  return python(`import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    z.writestr(sys.argv[2] + "/__init__.py", sys.argv[3])
+    z.writestr(sys.argv[2] + "-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: " + sys.argv[2] + "\\nVersion: 1.0\\n")
+    z.writestr(sys.argv[2] + "-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
+    z.writestr(sys.argv[2] + "-1.0.dist-info/RECORD", "")`, join(dir, `${name}-1.0-py3-none-any.whl`), name, source);
 }
 
 /** What a run shows, for assertion messages. */
@@ -65,6 +90,9 @@ function totals(out: string): Record<string, number> {
   return counts;
 }
 
+/** The lines of `out` that start with `id ` (pytest -v: one per test reported). */
+const linesOf = (out: string, id: string) => out.split("\n").filter((l) => l.startsWith(`${id} `));
+
 // ---------------------------------------------------------------------------------------------------------- projects
 
 /** pytest.ini with registered markers; one file with passes and failures. */
@@ -92,41 +120,49 @@ def test_epsilon():
 });
 
 describe("pytest's options pass through; output and exit codes are pytest's", () => {
-  it("-k with -v: pytest's header and verbose lines, only the selected tests, exit 0", async () => {
-    const r = await wsbridge(["test", "--workers", "1", "-v", "-k", "alpha or gamma"], OPTIONS);
-    expect(r.code, shown(r)).toBe(0);
-    expect(r.out).toMatch(/=+ test session starts =+/);
+  // -k, -v, --maxfail and --durations in one run.
+  const verbose = once(() => wsbridge(["test", "--workers", "1", "-v", "-k", "not gamma", "--maxfail=2", "--durations", "3"], OPTIONS));
+  // -q, -m (markers registered in pytest.ini: no warning in the totals) and -x in one run.
+  const quiet = once(() => wsbridge(["test", "--workers", "1", "-q", "-m", "not slow", "-x"], OPTIONS));
+
+  it("-v: pytest's header (platform, rootdir, configfile pytest.ini) and verbose lines", async () => {
+    const r = await verbose();
+    expect(r.out, shown(r)).toMatch(/=+ test session starts =+/);
     expect(r.out).toContain("platform emscripten");
     expect(r.out).toMatch(/rootdir: .*options\nconfigfile: pytest.ini/);
     expect(r.out).toMatch(/^test_one\.py::test_alpha PASSED/m);
-    expect(r.out).toMatch(/^test_one\.py::test_gamma_slow PASSED/m);
-    expect(r.out).not.toContain("test_beta");
-    expect(r.out).toMatch(/=+ 2 passed, 3 deselected in [\d.]+s =+\n$/);
+    expect(r.out).toMatch(/^test_one\.py::test_beta FAILED/m);
   }, 150_000);
 
-  it("-m with markers registered in pytest.ini, -q: no header, failures shown, exit 1", async () => {
-    const r = await wsbridge(["test", "--workers", "1", "-q", "-m", "slow or net"], OPTIONS);
-    expect(r.code, shown(r)).toBe(1);
-    expect(r.out).not.toContain("test session starts");
-    expect(r.out).toContain("FAILED test_one.py::test_delta_net - assert 3 == 4");
-    expect(totals(r.out)).toEqual({ failed: 1, passed: 1, deselected: 3 });
-  }, 150_000);
-
-  it("-x stops after the first failure: 'stopping after 1 failures', exit 1", async () => {
-    const r = await wsbridge(["test", "--workers", "1", "-x"], OPTIONS);
-    expect(r.code, shown(r)).toBe(1);
-    expect(r.out).toMatch(/!+ stopping after 1 failures !+/);
-    expect(totals(r.out)).toEqual({ failed: 1, passed: 1 });
-    expect(r.out).not.toContain("test_delta_net");
+  it("-k: only the selected tests run, the others are deselected", async () => {
+    const r = await verbose();
+    expect(r.out, shown(r)).not.toContain("test_gamma_slow");
+    expect(r.out).toMatch(/=+ 2 failed, 1 passed, 1 deselected in [\d.]+s =+\n$/);
   }, 150_000);
 
   it("--maxfail=2 with --durations=3: stops after 2 failures, durations table, exit 1", async () => {
-    const r = await wsbridge(["test", "--workers", "1", "--maxfail=2", "--durations", "3"], OPTIONS);
+    const r = await verbose();
     expect(r.code, shown(r)).toBe(1);
     expect(r.out).toMatch(/!+ stopping after 2 failures !+/);
     expect(r.out).toMatch(/=+ slowest 3 durations =+/);
-    expect(totals(r.out)).toEqual({ failed: 2, passed: 2 });
+    expect(totals(r.out)).toEqual({ failed: 2, passed: 1, deselected: 1 });
     expect(r.out).not.toContain("test_epsilon");
+  }, 150_000);
+
+  it("-m with markers registered in pytest.ini, -q: no header, failures shown, exit 1", async () => {
+    const r = await quiet();
+    expect(r.code, shown(r)).toBe(1);
+    expect(r.out).not.toContain("test session starts");
+    expect(r.out).toContain("FAILED test_one.py::test_beta - assert 1 == 2");
+    expect(r.out).not.toContain("test_gamma_slow");
+  }, 150_000);
+
+  it("-x stops after the first failure: 'stopping after 1 failures', exit 1", async () => {
+    const r = await quiet();
+    expect(r.code, shown(r)).toBe(1);
+    expect(r.out).toMatch(/!+ stopping after 1 failures !+/);
+    expect(totals(r.out)).toEqual({ failed: 1, passed: 1, deselected: 1 });
+    expect(r.out).not.toContain("test_delta_net");
   }, 150_000);
 
   it("a -k that selects nothing: exit 5 (no tests collected)", async () => {
@@ -160,10 +196,26 @@ describe("pytest's options pass through; output and exit codes are pytest's", ()
   }, 150_000);
 });
 
-/** pyproject.toml with a src/ layout, conftest.py at two levels, and most of what pytest users write. */
+/**
+ * pyproject.toml with a src/ layout, conftest.py at two levels, and most of what pytest users write; handler and
+ * task errors; dot-files that must stay out of the page.
+ */
 const FEATURES = project("features", {
   "pyproject.toml": '[tool.pytest.ini_options]\npythonpath = ["src"]\n',
   "src/mypkg/__init__.py": "def add(a, b):\n    return a + b\n",
+  ".env": "SECRET=1\n",
+  ".npmrc": "//registry/:_authToken=x\n",
+  "helper.py": "VALUE = 42\n",
+  "test_files.py": `import os
+from helper import VALUE
+
+def test_mirror():
+    here = os.path.dirname(__file__)
+    assert VALUE == 42
+    assert os.path.exists(os.path.join(here, "helper.py"))
+    assert not os.path.exists(os.path.join(here, ".env"))
+    assert not os.path.exists(os.path.join(here, ".npmrc"))
+`,
   "conftest.py": `import os
 import pytest
 
@@ -272,82 +324,181 @@ async def test_handler_error_allowed(page):
         await ws.send("x")
         await asyncio.sleep(0.1)
 `,
+  "tests/test_hidden.py": `import asyncio
+import pytest
+from wsbridge import WebSocket
+
+async def test_socket_handler_raises(ws_server):
+    done = asyncio.get_running_loop().create_future()
+    def onmessage(e):
+        raise KeyError('from onmessage')
+    ws = WebSocket(ws_server.url('/echo'), onopen=lambda e: ws.send('x'), onmessage=onmessage, onclose=lambda e: done.set_result(1))
+    await asyncio.sleep(0.5)
+    ws.close()
+    await done
+
+async def test_task_left_behind_raises():
+    async def boom():
+        raise ValueError('from a task')
+    asyncio.ensure_future(boom())
+    await asyncio.sleep(0.05)
+
+@pytest.mark.allow_handler_errors
+async def test_allowed():
+    async def boom():
+        raise ValueError('expected here')
+    asyncio.ensure_future(boom())
+    await asyncio.sleep(0.05)
+`,
 });
 
 describe("a pytest project: ini, conftest, fixtures, async, wsbridge fixtures, handler errors", () => {
-  let r: Run;
-  const outcome = (name: string) => new RegExp(`^(\\w+) tests/test_features\\.py::${name.replace(/[[\]]/g, "\\$&")}(?: |$)`, "m").exec(r.out)?.[1];
+  const run = once(() => wsbridge(["test", "--workers", "1", "-rA"], FEATURES));
+  const outcome = (r: Run, name: string, file = "tests/test_features.py") => new RegExp(`^(\\w+) ${file.replace(/\./g, "\\.")}::${name.replace(/[[\]]/g, "\\$&")}(?: |$)`, "m").exec(r.out)?.[1];
 
   it("runs with -rA: pyproject.toml config, every outcome in pytest's summary, exit 1", async () => {
-    r = await wsbridge(["test", "--workers", "1", "-rA"], FEATURES);
+    const r = await run();
     expect(r.code, shown(r)).toBe(1);
     expect(r.out).toContain("configfile: pyproject.toml");
     expect(r.out).toMatch(/=+ PASSES =+/);
-    expect(totals(r.out)).toEqual({ failed: 3, passed: 13, skipped: 1, xfailed: 1 });
+    expect(totals(r.out)).toEqual({ failed: 5, passed: 15, skipped: 1, xfailed: 1 });
   }, 150_000);
 
-  it("src/ layout via pythonpath, conftest fixtures at two levels, yield fixture teardown", () => {
-    expect(outcome("test_src_layout_on_pythonpath"), shown(r)).toBe("PASSED");
-    expect(outcome("test_conftest_fixtures_two_levels")).toBe("PASSED");
-    expect(outcome("test_yield_fixture_torn_down")).toBe("PASSED");
-  });
+  it("src/ layout via pythonpath, conftest fixtures at two levels, yield fixture teardown", async () => {
+    const r = await run();
+    expect(outcome(r, "test_src_layout_on_pythonpath"), shown(r)).toBe("PASSED");
+    expect(outcome(r, "test_conftest_fixtures_two_levels")).toBe("PASSED");
+    expect(outcome(r, "test_yield_fixture_torn_down")).toBe("PASSED");
+  }, 150_000);
 
-  it("parametrize, classes, skip (with its reason) and xfail", () => {
-    for (const id of ["test_param[1-1]", "test_param[2-4]", "test_param[3-9]", "TestGroup::test_one", "TestGroup::test_two"]) expect(outcome(id), id).toBe("PASSED");
+  it("parametrize, classes, skip (with its reason) and xfail", async () => {
+    const r = await run();
+    for (const id of ["test_param[1-1]", "test_param[2-4]", "test_param[3-9]", "TestGroup::test_one", "TestGroup::test_two"]) expect(outcome(r, id), id).toBe("PASSED");
     expect(r.out).toMatch(/^SKIPPED \[1\] tests\/test_features\.py:\d+: skipped-on-purpose$/m);
     expect(r.out).toMatch(/^XFAIL tests\/test_features\.py::test_xfail - known-bug$/m);
-  });
+  }, 150_000);
 
-  it("assertion rewriting explains failures, sync and async; no traceback repeated as captured stderr", () => {
+  it("assertion rewriting explains failures, sync and async; no traceback repeated as captured stderr", async () => {
+    const r = await run();
     expect(r.out).toMatch(/>\s+assert 2 == 1\nE\s+assert 2 == 1/);
     expect(r.out).toContain("FAILED tests/test_features.py::test_rewrite - assert 2 == 1");
     expect(r.out).toMatch(/E\s+assert \[1, 2\] == \[1, 3\]/);
     expect(r.out).not.toContain("Captured stderr");
-  });
+  }, 150_000);
 
-  it("async tests and async fixtures (plain and yield, teardown ran)", () => {
-    expect(outcome("test_async_fixtures")).toBe("PASSED");
-    expect(outcome("test_async_teardown_ran")).toBe("PASSED");
-  });
+  it("async tests and async fixtures (plain and yield, teardown ran)", async () => {
+    const r = await run();
+    expect(outcome(r, "test_async_fixtures")).toBe("PASSED");
+    expect(outcome(r, "test_async_teardown_ran")).toBe("PASSED");
+  }, 150_000);
 
-  it("ws_server: a real echo round trip; page: a route_web_socket mock", () => {
-    expect(outcome("test_echo_round_trip")).toBe("PASSED");
-    expect(outcome("test_page_route_mock")).toBe("PASSED");
-  });
+  it("ws_server: a real echo round trip; page: a route_web_socket mock", async () => {
+    const r = await run();
+    expect(outcome(r, "test_echo_round_trip")).toBe("PASSED");
+    expect(outcome(r, "test_page_route_mock")).toBe("PASSED");
+  }, 150_000);
 
-  it("a route handler that raises fails its test with the traceback; allow_handler_errors opts out", () => {
-    expect(outcome("test_handler_error")).toBe("FAILED");
+  it("a route handler that raises fails its test with the traceback; allow_handler_errors opts out", async () => {
+    const r = await run();
+    expect(outcome(r, "test_handler_error")).toBe("FAILED");
     const section = r.out.slice(r.out.search(/_+ test_handler_error _+/));
     expect(section).toMatch(/1 exception\(s\) raised outside the test body[\s\S]*route\.on_message\(lambda m: 1 \/ 0\)[\s\S]*ZeroDivisionError: division by zero/);
-    expect(outcome("test_handler_error_allowed")).toBe("PASSED");
-  });
-});
+    expect(outcome(r, "test_handler_error_allowed")).toBe("PASSED");
+  }, 150_000);
 
-describe("rootdir as pytest finds it", () => {
-  it("a path argument under a project whose pyproject.toml has no pytest table: rootdir is the project (its conftest.py runs), cache written there", async () => {
-    const dir = project("plainproject", {
-      "pyproject.toml": '[project]\nname = "plain"\nversion = "1"\n',
-      "mypkg/__init__.py": "VALUE = 1\n",
-      "conftest.py": "import os, sys\nsys.path.insert(0, os.path.dirname(__file__))\n",
-      "tests/test_plain.py": "import mypkg\n\ndef test_value():\n    assert mypkg.VALUE == 1\n\ndef test_fails():\n    assert mypkg.VALUE == 2\n",
-    });
-    const r = await wsbridge(["test", "--workers", "1", "tests"], dir);
-    expect(r.code, shown(r)).toBe(1);
-    expect(r.out).toMatch(/rootdir: .*plainproject\nconfigfile: pyproject\.toml/);
-    expect(r.out).toContain("FAILED tests/test_plain.py::test_fails");
-    expect(totals(r.out)).toEqual({ failed: 1, passed: 1 });
-    expect(Object.keys(JSON.parse(readFileSync(join(dir, ".pytest_cache", "v", "cache", "lastfailed"), "utf8")))).toEqual(["tests/test_plain.py::test_fails"]);
+  it("an exception in a socket handler or in a task the test left behind fails that test, with the traceback", async () => {
+    const r = await run();
+    expect(r.out).toMatch(/KeyError: 'from onmessage'/);
+    expect(r.out).toMatch(/ValueError: from a task/);
+    expect(r.out).not.toMatch(/ValueError: expected here/);
+    expect(outcome(r, "test_socket_handler_raises", "tests/test_hidden.py")).toBe("FAILED");
+    expect(outcome(r, "test_task_left_behind_raises", "tests/test_hidden.py")).toBe("FAILED");
+    expect(outcome(r, "test_allowed", "tests/test_hidden.py")).toBe("PASSED");
+  }, 150_000);
+
+  it("dot-files of the project (.env, .npmrc) are not copied into the page; its other files are", async () => {
+    const r = await run();
+    expect(outcome(r, "test_mirror", "test_files.py"), shown(r)).toBe("PASSED");
+    expect(existsSync(join(FEATURES, ".env"))).toBe(true);
   }, 150_000);
 });
 
-describe("--timeout", () => {
-  it("a hung await fails with a Timeout; a test that blocks the page is reported once, and the rest of its file and the next file run", async () => {
-    const dir = project("timeouts", {
-      "test_block.py": "def test_before_block():\n    pass\n\ndef test_block():\n    while True:\n        pass\n\ndef test_after_block():\n    pass\n",
-      "test_hang.py": "import asyncio\n\nasync def test_hung():\n    await asyncio.sleep(1000)\n\ndef test_after_hang():\n    pass\n",
-      "test_other.py": "def test_other_file():\n    pass\n",
+/** A project whose pyproject.toml has no pytest table, run with a path argument, -o, --junitxml; then --lf. */
+const PLAIN = project("plainproject", {
+  "pyproject.toml": '[project]\nname = "plain"\nversion = "1"\n',
+  "mypkg/__init__.py": "VALUE = 1\n",
+  "conftest.py": "import os, sys\nsys.path.insert(0, os.path.dirname(__file__))\n",
+  "tests/test_plain.py": "import mypkg\n\ndef test_value():\n    assert mypkg.VALUE == 1\n\ndef test_fails():\n    assert mypkg.VALUE == 2\n",
+  "tests/test_loud.py": `def test_loud():\n    print("x" * 200_000)\n    assert False\n`,
+});
+
+describe("rootdir, files pytest writes, --lf", () => {
+  const first = once(() => wsbridge(["test", "--workers", "1", "-o", "junit_logging=all", "--junitxml=reports/out.xml", "tests"], PLAIN));
+  // After the first run: it reads the cache that run wrote.
+  const again = once(async () => { await first(); return wsbridge(["test", "--workers", "1", "--lf", "-v", "tests"], PLAIN); });
+
+  it("a path argument under a project whose pyproject.toml has no pytest table: rootdir is the project (its conftest.py runs), cache written there", async () => {
+    const r = await first();
+    expect(r.code, shown(r)).toBe(1);
+    expect(r.out).toMatch(/rootdir: .*plainproject\nconfigfile: pyproject\.toml/);
+    expect(r.out).toContain("FAILED tests/test_plain.py::test_fails");
+    expect(totals(r.out)).toEqual({ failed: 2, passed: 1 });
+    expect(JSON.parse(readFileSync(join(PLAIN, ".pytest_cache", "v", "cache", "lastfailed"), "utf8"))).toEqual({
+      "tests/test_loud.py::test_loud": true,
+      "tests/test_plain.py::test_fails": true,
     });
-    const r = await wsbridge(["test", "--workers", "1", "--timeout", "2", "-v"], dir);
+  }, 150_000);
+
+  it("--junitxml: valid XML on the host with the right counts", async () => {
+    const r = await first();
+    expect(r.out, shown(r)).toMatch(/generated xml file: .*reports\/out\.xml/);
+    const suite = await testsuite(join(PLAIN, "reports", "out.xml"));
+    expect(suite.attrs).toMatchObject({ tests: "3", failures: "2", errors: "0", skipped: "0" });
+    const cases = suite.children.filter((c) => c.tag === "testcase");
+    expect(cases.map((c) => c.attrs.name)).toEqual(["test_loud", "test_value", "test_fails"]);
+    expect(cases.map((c) => c.children.filter((e) => e.tag === "failure").length)).toEqual([1, 0, 1]);
+  }, 150_000);
+
+  it("the JUnit suite time is the wall time (page start-up included); captured output is cut with a note", async () => {
+    const r = await first();
+    const xml = readFileSync(join(PLAIN, "reports", "out.xml"), "utf8");
+    const time = Number(/<testsuite [^>]*time="([\d.]+)"/.exec(xml)?.[1]);
+    const longest = Math.max(...r.out.split("\n").map((l) => l.length));
+    // Pyodide's page load is part of the time: at least the seconds pytest alone reported.
+    const pytestTime = Number(/in ([\d.]+)s/.exec(r.out)?.[1]);
+    expect(time, shown(r)).toBeGreaterThan(pytestTime);
+    expect(time * 1000).toBeLessThanOrEqual(r.ms);
+    expect(xml).toMatch(/wsbridge cut \d+ characters of captured output/);
+    expect(r.out).toMatch(/wsbridge cut \d+ characters of captured output/);
+    expect(longest).toBeLessThan(100_000);
+  }, 150_000);
+
+  it("--lf then runs only the tests that failed", async () => {
+    const r = await again();
+    expect(r.code, shown(r)).toBe(1);
+    expect(r.out).toMatch(/run-last-failure: rerun previous 2 failures/);
+    expect(r.out).toMatch(/^tests\/test_plain\.py::test_fails FAILED/m);
+    expect(r.out).toMatch(/^tests\/test_loud\.py::test_loud FAILED/m);
+    expect(r.out).not.toContain("test_value");
+    expect(totals(r.out)).toEqual({ failed: 2 });
+  }, 150_000);
+});
+
+describe("--timeout and pages that block", () => {
+  // One worker page, so a killed page is followed by a new one for the rest.
+  const dir = project("timeouts", {
+    "test_block.py": "def test_before_block():\n    pass\n\ndef test_block():\n    while True:\n        pass\n\ndef test_after_block():\n    pass\n",
+    "test_hang.py": "import asyncio\nimport pytest\n\n@pytest.mark.timeout(1)\nasync def test_short_limit():\n    await asyncio.sleep(20)\n\n" +
+      "async def test_hung():\n    await asyncio.sleep(1000)\n\ndef test_after_hang():\n    pass\n",
+    "test_other.py": "def test_other_file():\n    pass\n",
+    // The controller imports this conftest.py too; only a worker page's import (called from run_worker) blocks.
+    "zblocked/conftest.py": "import inspect\nif any(f.function == 'run_worker' for f in inspect.stack()):\n    while True:\n        pass\n",
+    "zblocked/test_z.py": "def test_z():\n    pass\n",
+  });
+  const run = once(() => wsbridge(["test", "--workers", "1", "--timeout", "2", "-v"], dir));
+
+  it("a hung await fails with a Timeout; a test that blocks the page is reported once, and the rest of its file and the next file run", async () => {
+    const r = await run();
     expect(r.code, shown(r)).toBe(1);
     const lines = r.out.split("\n");
     expect(lines.filter((l) => l.startsWith("test_block.py::test_block ")), shown(r)).toEqual([expect.stringMatching(/ FAILED /)]);
@@ -359,34 +510,21 @@ describe("--timeout", () => {
     expect(r.out).toMatch(/_+ test_hung _+\nTimeout: test_hung did not finish within 2 s \(still awaiting; it was cancelled\)\n/);
     expect(r.out).toMatch(/Timeout: test_block\.py::test_block did not finish within 2 s and blocked the page/);
     expect(r.out).not.toContain("Captured stderr");
-    expect(totals(r.out)).toEqual({ failed: 2, passed: 4 });
-  }, 150_000);
-});
-
-describe("files pytest writes come back to the host", () => {
-  const dir = project("lastfailed", {
-    "test_lf.py": "def test_ok():\n    pass\n\ndef test_ko():\n    assert 'a' == 'b'\n",
-  });
-
-  it("--junitxml: valid XML on the host with the right counts; .pytest_cache written in rootdir", async () => {
-    const r = await wsbridge(["test", "--workers", "1", "--junitxml=reports/out.xml"], dir);
-    expect(r.code, shown(r)).toBe(1);
-    expect(r.out).toMatch(/generated xml file: .*reports\/out\.xml/);
-    const suite = await testsuite(join(dir, "reports", "out.xml"));
-    expect(suite.attrs).toMatchObject({ tests: "2", failures: "1", errors: "0", skipped: "0" });
-    const cases = suite.children.filter((c) => c.tag === "testcase");
-    expect(cases.map((c) => c.attrs.name)).toEqual(["test_ok", "test_ko"]);
-    expect(cases[1]!.children.map((c) => c.tag)).toEqual(["failure"]);
-    expect(JSON.parse(readFileSync(join(dir, ".pytest_cache", "v", "cache", "lastfailed"), "utf8"))).toEqual({ "test_lf.py::test_ko": true });
+    expect(totals(r.out)).toEqual({ failed: 4, passed: 4 });
   }, 150_000);
 
-  it("--lf then runs only the test that failed", async () => {
-    const r = await wsbridge(["test", "--workers", "1", "--lf", "-v"], dir);
-    expect(r.code, shown(r)).toBe(1);
-    expect(r.out).toMatch(/run-last-failure: rerun previous 1 failure/);
-    expect(r.out).toMatch(/^test_lf\.py::test_ko FAILED/m);
-    expect(r.out).not.toContain("test_ok");
-    expect(totals(r.out)).toEqual({ failed: 1 });
+  it("@pytest.mark.timeout(S) sets one test's limit (the next test has --timeout's)", async () => {
+    const r = await run();
+    expect(linesOf(r.out, "test_hang.py::test_short_limit"), shown(r)).toEqual([expect.stringMatching(/ FAILED /)]);
+    expect(r.out).toMatch(/Timeout: test_short_limit did not finish within 1 s/);
+    // test_hung, right after it in the same file, gets --timeout's 2 s.
+    expect(r.out).toMatch(/Timeout: test_hung did not finish within 2 s/);
+  }, 150_000);
+
+  it("a worker page that blocks outside any test (a conftest that blocks only there): its tests fail, the run ends", async () => {
+    const r = await run();
+    expect(linesOf(r.out, "zblocked/test_z.py::test_z"), shown(r)).toEqual([expect.stringMatching(/ FAILED /)]);
+    expect(r.out).toMatch(/not run: the worker page blocked for 7 s outside any test/);
   }, 150_000);
 });
 
@@ -397,46 +535,43 @@ describe("--workers and --shard", () => {
       `@pytest.mark.parametrize("x", range(${i}))\ndef test_p(x):\n    assert x >= 0\n`;
   }
   const dir = project("many", files);
-  let sequential: Record<string, number>;
+  // The whole suite: file i has 2 + i passing tests and one failing.
+  const whole = { failed: 5, passed: 25 };
+  // Shard 1/2 holds test_m1, m3, m5 (every second of the sorted files), shard 2/2 test_m2, m4.
+  const one = once(() => wsbridge(["test", "--workers", "2", "-v", "--junitxml", "w.xml", "--shard", "1/2"], dir));
+  const two = once(() => wsbridge(["test", "--workers", "1", "-q", "--shard", "2/2"], dir));
 
-  it("sequential (--workers 1) run of a generated multi-file suite", async () => {
-    const r = await wsbridge(["test", "--workers", "1", "-q"], dir);
+  it("--workers 2 over several files: right totals, every test reported once, one JUnit file", async () => {
+    const r = await one();
     expect(r.code, shown(r)).toBe(1);
-    sequential = totals(r.out);
-    expect(sequential).toEqual({ failed: 5, passed: 25 });
-  }, 150_000);
-
-  it("--workers 2: same totals, every test reported once, one JUnit file", async () => {
-    const r = await wsbridge(["test", "--workers", "2", "-v", "--junitxml", "w.xml"], dir);
-    expect(r.code, shown(r)).toBe(1);
-    expect(totals(r.out)).toEqual(sequential);
-    const reported = r.out.split("\n").filter((l) => /^test_m\d\.py::\S+ (PASSED|FAILED)/.test(l)).map((l) => l.split(" ")[0]);
-    expect(reported).toHaveLength(30);
-    expect(new Set(reported).size).toBe(30);
+    expect(totals(r.out)).toEqual({ failed: 3, passed: 15, deselected: 12 });
+    const reported = r.out.split("\n").filter((l) => /^test_m\d\.py::\S+ (PASSED|FAILED)/.test(l)).map((l) => l.split(" ")[0]!);
+    expect(reported).toHaveLength(18);
+    expect(new Set(reported).size).toBe(18);
+    expect([...new Set(reported.map((id) => id.split("::")[0]))].sort()).toEqual(["test_m1.py", "test_m3.py", "test_m5.py"]);
     const suite = await testsuite(join(dir, "w.xml"));
-    expect(suite.attrs).toMatchObject({ tests: "30", failures: "5" });
+    expect(suite.attrs).toMatchObject({ tests: "18", failures: "3" });
   }, 150_000);
 
-  it("--shard 1/2 and --shard 2/2 split the files; their totals add up to the sequential run", async () => {
-    const one = await wsbridge(["test", "--workers", "1", "-q", "--shard", "1/2"], dir);
-    const two = await wsbridge(["test", "--workers", "1", "-q", "--shard", "2/2"], dir);
-    expect(one.code, shown(one)).toBe(1);
-    expect(two.code, shown(two)).toBe(1);
-    const [a, b] = [totals(one.out), totals(two.out)];
-    expect(a.passed! > 0 && b.passed! > 0).toBe(true);
-    expect({ failed: a.failed! + b.failed!, passed: a.passed! + b.passed! }).toEqual(sequential);
-    expect(a.deselected! + b.deselected!).toBe(30);
+  it("--shard 1/2 and --shard 2/2 split the files; their totals add up to the whole suite", async () => {
+    const [a, b] = await Promise.all([one(), two()]);
+    expect(b.code, shown(b)).toBe(1);
+    const [ta, tb] = [totals(a.out), totals(b.out)];
+    expect(tb).toEqual({ failed: 2, passed: 10, deselected: 18 });
+    expect({ failed: ta.failed! + tb.failed!, passed: ta.passed! + tb.passed! }).toEqual(whole);
+    expect(ta.deselected! + tb.deselected!).toBe(30);
   }, 150_000);
 });
 
-describe("the page's packages: --requirements and --wheels", () => {
+describe("the page's packages: --requirements, --wheels, --pyodide-index", () => {
   // A fresh cache (holding only the locked pytest wheels), so pip really resolves the requirements here.
   const cache = mkdtempSync(join(root, "cache-"));
   mkdirSync(join(cache, "wheels"));
   for (const file of ensureLockedWheels(process.env)) copyFileSync(file, join(cache, "wheels", basename(file)));
   const dir = project("packages", {
     // Through -r, relative to the requirements file: pip reads a copy in the cache, so the path must be made absolute.
-    "requirements-page.txt": "-r reqs/web.txt\n",
+    // idxpkg is in the Pyodide index below, so pip is not asked for it.
+    "requirements-page.txt": "-r reqs/web.txt\nidxpkg\n",
     "reqs/web.txt": "starlette\n",
     "missing.txt": "definitely-not-a-package-xyz-123\n",
     "test_starlette.py": `from starlette.applications import Starlette
@@ -458,24 +593,35 @@ async def test_starlette_app_as_route_mock(page):
         assert await ws.recv() == "HELLO"
 `,
     "test_tiny.py": "import tinymod\n\ndef test_tiny_wheel():\n    assert tinymod.VALUE == 42\n",
+    "test_idx.py": "def test_idx():\n    import idxpkg\n    assert idxpkg.VALUE == 'from the index'\n",
+    "test_prints.py": "def test_prints():\n    print('live from the page')\n",
+    "index/pyodide-lock.json": JSON.stringify({
+      info: { arch: "wasm32", python: "3.14" },
+      packages: { idxpkg: { name: "idxpkg", version: "1.0", file_name: "idxpkg-1.0-py3-none-any.whl", install_dir: "site", sha256: "", package_type: "package", imports: ["idxpkg"], depends: [] } },
+    }),
   });
-  // A hand-built pure wheel: a module and its dist-info, zipped by Python's zipfile.
-  mkdirSync(join(dir, "wheels"));
-  const script = `
-import sys, zipfile
-with zipfile.ZipFile(sys.argv[1], "w") as z:
-    z.writestr("tinymod.py", "VALUE = 42\\n")
-    z.writestr("tinymod-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: tinymod\\nVersion: 1.0\\n")
-    z.writestr("tinymod-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: hand\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
-    z.writestr("tinymod-1.0.dist-info/RECORD", "")`;
+  const run = once(async () => {
+    await Promise.all([tinyWheel(join(dir, "wheels"), "tinymod", "VALUE = 42\n"), tinyWheel(join(dir, "index"), "idxpkg", "VALUE = 'from the index'\n")]);
+    return wsbridge(["test", "--workers", "1", "-v", "-s", "--requirements", "requirements-page.txt", "--wheels", "wheels", "--pyodide-index", "index"], dir, { WSBRIDGE_CACHE: cache });
+  });
 
   it("--requirements (Starlette, named through -r, through asgi(app) as a route mock) and --wheels DIR (a hand-built wheel)", async () => {
-    await new Promise<void>((ok, fail) => execFile("python3", ["-c", script, join(dir, "wheels", "tinymod-1.0-py3-none-any.whl")], (e) => (e ? fail(e) : ok())));
-    const r = await wsbridge(["test", "--workers", "1", "-v", "--requirements", "requirements-page.txt", "--wheels", "wheels"], dir, { WSBRIDGE_CACHE: cache });
+    const r = await run();
     expect(r.code, shown(r)).toBe(0);
     expect(r.out).toMatch(/^test_starlette\.py::test_starlette_app_as_route_mock PASSED/m);
     expect(r.out).toMatch(/^test_tiny\.py::test_tiny_wheel PASSED/m);
-    expect(totals(r.out)).toEqual({ passed: 2 });
+    expect(totals(r.out)).toEqual({ passed: 4 });
+  }, 150_000);
+
+  it("--pyodide-index: a requirement found in a Pyodide index (pyodide-lock.json) is loaded from there", async () => {
+    const r = await run();
+    expect(r.out, shown(r)).toMatch(/^test_idx\.py::test_idx PASSED/m);
+  }, 150_000);
+
+  it("-s shows a test's prints", async () => {
+    const r = await run();
+    // As in pytest -s, the print lands where the progress line is; wsbridge only keeps the print's line whole.
+    expect(r.out, shown(r)).toMatch(/live from the page\n/);
   }, 150_000);
 
   it("a requirement pip cannot find: one line naming it, exit 4", async () => {
