@@ -2,6 +2,12 @@
 // with the page's pytest (`__wsbridgeEmit` out, `__wsbridgeNext` in) and its stdout/stderr streamed as text.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { attachPython, within, type PythonHandle } from "../playwright/attach.js";
+import type { RunnerPlumbing } from "../pyodide/page.js";
+
+/** The page globals src/pyodide/page.ts leaves for the runner. */
+interface RunnerGlobals {
+  __wsbridgeRunner: RunnerPlumbing;
+}
 
 export interface PageSetup {
   /** Static server base URL (serves pyodide/ and wsbridge/ and the wheel mounts). */
@@ -24,36 +30,6 @@ export interface PageEvents {
   /** Console messages and page errors, for the report of a page that dies. */
   console(line: string): void;
 }
-
-/** In-page plumbing installed after Pyodide loads: raw stdout/stderr to Node, and the inbox the controller reads. */
-const PAGE_PLUMBING = String.raw`() => {
-  const g = globalThis;
-  const pyodide = g.__wsbridgePyodide;
-  const stream = (name) => {
-    const decoder = new TextDecoder();
-    return { write: (bytes) => { const text = decoder.decode(bytes, { stream: true }); if (text) g.__wsbridgeEmit(name, text); return bytes.length; } };
-  };
-  pyodide.setStdout(stream("out"));
-  pyodide.setStderr(stream("err"));
-  const queue = [];
-  const waiting = [];
-  g.__wsbridgeDeliver = (message) => { const w = waiting.shift(); if (w) w(message); else queue.push(message); };
-  g.__wsbridgeNext = () => (queue.length ? Promise.resolve(queue.shift()) : new Promise((ok) => waiting.push(ok)));
-}`;
-
-/** Fetches and installs wheels in the page (pure ones unpacked into site-packages, compiled ones via loadPackage). */
-const PAGE_INSTALL = String.raw`async ({ wheelURLs, pyodidePackageURLs }) => {
-  const pyodide = globalThis.__wsbridgePyodide;
-  const purelib = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']");
-  const buffers = await Promise.all(wheelURLs.map(async (url) => {
-    const response = await fetch(url);
-    if (!response.ok) throw new Error("cannot fetch " + url + ": HTTP " + response.status);
-    return response.arrayBuffer();
-  }));
-  buffers.forEach((buffer) => pyodide.unpackArchive(buffer, "wheel", { extractDir: purelib }));
-  if (pyodidePackageURLs.length) await pyodide.loadPackage(pyodidePackageURLs, { messageCallback: () => {} });
-  pyodide.runPython("import importlib; importlib.invalidate_caches()");
-}`;
 
 /** A page ready to run pytest. */
 export class TestPage {
@@ -79,10 +55,11 @@ export class TestPage {
       const step = (name: string) => { const now = Date.now(); steps[name] = now - mark; mark = now; };
       const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs });
       step("pyodide+wsbridge");
-      await page.evaluate(`(${PAGE_PLUMBING})()`);
+      // The in-page side lives in src/pyodide/page.ts (the only code that talks to Pyodide).
+      await page.evaluate(() => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.connect());
       const left = Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started));
       await within(
-        page.evaluate(`(${PAGE_INSTALL})(${JSON.stringify({ wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs })})`),
+        page.evaluate((wheels) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.installWheels(wheels), { wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs }),
         left,
         () => new Error(`installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
       );

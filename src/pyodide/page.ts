@@ -23,10 +23,77 @@ export type PageOutcome =
   | { ok: true; value: unknown }
   | { ok: false; error: string; type?: string; python?: boolean; timedOut?: boolean };
 
-/** The page's globals this entry sets; the test runner's page plumbing reads `__wsbridgePyodide`. */
+/** The wheels a test runner page installs: pure ones unpacked into site-packages, compiled ones through loadPackage. */
+export interface PageWheels {
+  wheelURLs: string[];
+  pyodidePackageURLs: string[];
+}
+
+/** The in-page side of `wsbridge test` (src/cli/page.ts drives it through Playwright; it never touches Pyodide). */
+export interface RunnerPlumbing {
+  /** Streams Python's raw stdout/stderr to `__wsbridgeEmit("out" | "err", text)` and opens the controller's inbox. */
+  connect(): void;
+  /** Fetches and installs the wheels. */
+  installWheels(wheels: PageWheels): Promise<void>;
+}
+
+/** The page's globals this entry sets. */
 interface PageGlobals {
   __wsbridgePyodide?: unknown;
   __wsbridgeRun?: (code: string, isAsync: boolean) => Promise<PageOutcome>;
+  __wsbridgeRunner?: RunnerPlumbing;
+  __wsbridgeEmit?: (kind: string, text: string) => void;
+  __wsbridgeDeliver?: (message: string) => void;
+  __wsbridgeNext?: () => Promise<string>;
+}
+
+/** The parts of Pyodide the runner's plumbing uses. */
+interface RunnerPyodide {
+  setStdout(options: { write(bytes: Uint8Array): number }): void;
+  setStderr(options: { write(bytes: Uint8Array): number }): void;
+  unpackArchive(buffer: ArrayBuffer, format: string, options: { extractDir: string }): void;
+  loadPackage(urls: string[], options: { messageCallback: (message: string) => void }): Promise<unknown>;
+  runPython(code: string): unknown;
+}
+
+/** The runner's plumbing over one Pyodide. */
+function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing {
+  return {
+    connect() {
+      // Raw bytes, decoded as they come: no line buffering, so progress dots and prompts show at once.
+      const stream = (name: "out" | "err") => {
+        const decoder = new TextDecoder();
+        return {
+          write(bytes: Uint8Array): number {
+            const text = decoder.decode(bytes, { stream: true });
+            if (text) g.__wsbridgeEmit?.(name, text);
+            return bytes.length;
+          },
+        };
+      };
+      pyodide.setStdout(stream("out"));
+      pyodide.setStderr(stream("err"));
+      const queue: string[] = [];
+      const waiting: Array<(message: string) => void> = [];
+      g.__wsbridgeDeliver = (message) => {
+        const waiter = waiting.shift();
+        if (waiter) waiter(message);
+        else queue.push(message);
+      };
+      g.__wsbridgeNext = () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((ok) => waiting.push(ok)));
+    },
+    async installWheels({ wheelURLs, pyodidePackageURLs }) {
+      const purelib = String(pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']"));
+      const buffers = await Promise.all(wheelURLs.map(async (url) => {
+        const response = await fetch(url);
+        if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
+        return response.arrayBuffer();
+      }));
+      for (const buffer of buffers) pyodide.unpackArchive(buffer, "wheel", { extractDir: purelib });
+      if (pyodidePackageURLs.length) await pyodide.loadPackage(pyodidePackageURLs, { messageCallback: () => {} });
+      pyodide.runPython("import importlib; importlib.invalidate_caches()");
+    },
+  };
 }
 
 /** Loads Pyodide and wsbridge into this page (once) and installs `__wsbridgeRun`; never rejects. */
@@ -56,6 +123,7 @@ export async function startPagePython(options: PageStartOptions): Promise<PageOu
     return { ok: false, error: error instanceof Error ? error.message : String(error), timedOut: error instanceof LoadError && error.timedOut };
   }
   g.__wsbridgePyodide = runtime.pyodide;
+  g.__wsbridgeRunner = runnerPlumbing(runtime.pyodide as RunnerPyodide, g);
   g.__wsbridgeRun = async (code, isAsync) => {
     try {
       return { ok: true, value: (await runtime.run(code, { async: isAsync, to: "json" })).value };

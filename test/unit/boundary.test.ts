@@ -29,9 +29,7 @@ const RULES: Array<[RegExp, string]> = [
  * Files outside src/pyodide/ that still know Pyodide, each with why; the test fails when one is fixed (take it
  * off this list) or a new one appears.
  */
-const KNOWN: Record<string, string> = {
-  "src/cli/page.ts": "the test runner's in-page plumbing (stdout streams, wheel install) still calls Pyodide directly",
-};
+const KNOWN: Record<string, string> = {};
 
 /** The source with comments removed (a `//` after `:` is a URL, not a comment). */
 function code(text: string): string {
