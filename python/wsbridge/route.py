@@ -71,8 +71,9 @@ class WebSocketRoute(AwaitableRoute):
                 view = memoryview(message)
             except TypeError:
                 raise TypeError(f"WebSocketRoute.send() takes str or bytes-like data, not {type(message).__name__}") from None
+            # to_js makes the one copy: the engine puts that Uint8Array's buffer on the wire, and the page gets it.
             message = to_js(view.cast("B") if view.format != "B" or view.ndim != 1 else view)
-        self._js.send(message)
+        engine.routeSend(self._js, message)
 
     def close(self, code: int | None = None, reason: str | None = None) -> Done:
         """Closes this side with `code` and `reason`; works plain and awaited. Invalid values raise, closing nothing."""

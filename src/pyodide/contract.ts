@@ -74,6 +74,7 @@ export interface WsBridgeModule {
   routeAlive: (token: number) => boolean;
   routeBind: (route: RouteHandle, proxy: PyProxy) => void;
   routeListen: (target: RouteHandle | RouteServerHandle, side: string, kind: string, dispatch: PyFunction<RouteDispatch>) => void;
+  routeSend: (target: RouteHandle | RouteServerHandle, message: string | Uint8Array) => void;
   routeClose: (target: RouteHandle | RouteServerHandle, code: number | undefined | null, reason: string | undefined | null) => void;
   routeError: (message: string) => Error;
   routeReset: () => void;

@@ -6,6 +6,7 @@ import type { RouteEntry } from "../route/registry.js";
 import type { RouteHandler } from "../route/host.js";
 import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "../route/route.js";
 import { installRouting } from "../route/engine.js";
+import { handOver } from "../route/data.js";
 import type { PyProxy, PyodideLike } from "./types.js";
 import { destroyProxy, holdProxy, proxyStats, releaseProxy } from "./proxies.js";
 import type { BridgePart, PyFunction, RouteCallback, RouteDispatch, UrlPredicate } from "./contract.js";
@@ -63,6 +64,11 @@ function routeListen(target: WebSocketRoute | WebSocketRouteServer, side: string
   else target.onClose((code, reason) => dispatch(side, "close", code, reason));
 }
 
+/** `target.send(message)` for a Python route: its bytes arrive as a fresh Uint8Array (Python's one copy), handed over to the wire as they are. */
+function routeSend(target: WebSocketRoute | WebSocketRouteServer, message: string | Uint8Array): void {
+  target.send(typeof message === "string" ? message : handOver(message));
+}
+
 /** `route.close({code, reason})` with absent values left out. */
 function routeClose(target: WebSocketRoute | WebSocketRouteServer, code: number | undefined | null, reason: string | undefined | null): void {
   const options: { code?: number; reason?: string } = {};
@@ -90,6 +96,6 @@ function routeStats(): { proxies: number; routes: number; sockets: number } {
 /** Entry points for the Python routing face. */
 export function routeBridge(
   _pyodide: PyodideLike,
-): BridgePart<"routeAdd" | "routeRemove" | "routeAlive" | "routeBind" | "routeListen" | "routeClose" | "routeError" | "routeReset" | "routeStats"> {
-  return { routeAdd, routeRemove, routeAlive, routeBind, routeListen, routeClose, routeError, routeReset, routeStats };
+): BridgePart<"routeAdd" | "routeRemove" | "routeAlive" | "routeBind" | "routeListen" | "routeSend" | "routeClose" | "routeError" | "routeReset" | "routeStats"> {
+  return { routeAdd, routeRemove, routeAlive, routeBind, routeListen, routeSend, routeClose, routeError, routeReset, routeStats };
 }

@@ -51,10 +51,24 @@ export function wireToHandler(data: Wire): string | Uint8Array {
   return typeof data === "string" ? data : new Uint8Array(data.slice(0));
 }
 
+/** Buffers handed over with `handOver`: nobody else holds them, so they go on the wire without a copy. */
+const handedOver = new WeakSet<ArrayBufferLike>();
+
+/**
+ * Marks a fresh Uint8Array (one covering its whole buffer, that its maker drops) as the engine's to keep: the
+ * next `route.send` of it puts its buffer on the wire as it is. For bridges whose data was just copied out of
+ * another heap (a Python route's bytes): that copy is then the only one.
+ */
+export function handOver(view: Uint8Array): Uint8Array {
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer) handedOver.add(view.buffer);
+  return view;
+}
+
 /** What `route.send(message)` puts on the wire: strings as text, ArrayBuffer and views (Uint8Array, Buffer) as binary. */
 export function handlerDataToWire(message: unknown): Wire {
   if (typeof message === "string") return message;
   if (message instanceof ArrayBuffer) return message.slice(0);
+  if (message instanceof Uint8Array && handedOver.delete(message.buffer)) return message.buffer as ArrayBuffer;
   if (ArrayBuffer.isView(message)) return copyBytes(message);
   throw new TypeError(`WebSocketRoute.send: expected a string or binary data (ArrayBuffer, Uint8Array), got ${describe(message)}`);
 }
