@@ -50,6 +50,10 @@ async def handler(route):
         await route.receive(timeout=150)
     except TimeoutError as e:
         out["timeout"] = [str(e), loop.time() - t0 >= 0.14]
+    try:
+        await route.receive(timeout=-1)
+    except ValueError as e:  # the engine's RangeError
+        out["negative"] = str(e)
     out["later"] = await route.receive(timeout=3000)
 route_web_socket("**/quiet", handler)
 async def late():
@@ -60,7 +64,11 @@ async def late():
         await asyncio.sleep(0.05)
 await late()
 out`);
-    expect(got).toEqual({ timeout: ["Timeout 150ms exceeded while waiting for a message from the page", true], later: "late" });
+    expect(got).toEqual({
+      timeout: ["Timeout 150ms exceeded while waiting for a message from the page", true],
+      negative: "timeout must be a number of ms >= 0 or null, got -1",
+      later: "late",
+    });
   });
 
   it("Starlette names: accept(subprotocol), receive_text/bytes with FrameTypeError, iter_text, send_text/send_bytes awaited", async () => {
