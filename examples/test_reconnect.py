@@ -5,11 +5,12 @@ Run with:  npx wsbridge test examples
 `LiveFeed` is the code under test: it keeps a socket to a price feed open and, when the connection drops
 (close code 1006), reconnects and resubscribes. The route plays the feed: the first connection is cut with
 `route.terminate()` (the page sees close 1006 with no close frame, exactly like a dropped TCP connection);
-the second one keeps serving. `page.expect_websocket()` and `wait_for_event` watch the sockets the app opens.
+the second one keeps serving. A `page.on("websocket", ...)` listener watches the sockets the app opens and the
+frames they receive.
 """
 import asyncio
 
-from wsbridge import WebSocket, WebSocketRoute, page
+from wsbridge import InspectedWebSocket, WebSocket, WebSocketRoute, page
 
 FEED = "ws://feed.example/prices"
 
@@ -47,8 +48,26 @@ class LiveFeed:
             self._socket.close(1000, "stopped")
 
 
+def watch_prices() -> tuple[list[InspectedWebSocket], asyncio.Queue[str]]:
+    """Every socket the page opens from now on, and a queue of the frames they receive.
+
+    The listener runs as each socket is created, before it can receive anything, so no frame slips past
+    (a wait started later could miss a frame that came in meanwhile).
+    """
+    sockets: list[InspectedWebSocket] = []
+    frames: asyncio.Queue[str] = asyncio.Queue()
+
+    def watch(ws: InspectedWebSocket) -> None:
+        sockets.append(ws)
+        ws.on("framereceived", frames.put_nowait)
+
+    page.on("websocket", watch)
+    return sockets, frames
+
+
 async def test_reconnects_and_resubscribes_after_the_connection_drops():
     connections: list[int] = []
+    sockets, frames = watch_prices()
 
     async def feed(route: WebSocketRoute):
         connections.append(len(connections) + 1)
@@ -60,13 +79,11 @@ async def test_reconnects_and_resubscribes_after_the_connection_drops():
             route.terminate()  # abrupt: 1006 at the page, no close frame
 
     async with page.route_web_socket(FEED, feed):
-        async with page.expect_websocket(timeout=2000) as first_info:
-            app = LiveFeed(FEED, "ACME")
-        first = await first_info.value
-        await first.wait_for_event("close", timeout=2000)
-        # The app must open a second socket on its own.
-        second = await page.wait_for_event("websocket", timeout=2000)
-        await second.wait_for_event("framereceived", lambda p: p == "ACME 102", timeout=2000)
+        app = LiveFeed(FEED, "ACME")
+        assert await asyncio.wait_for(frames.get(), 5) == "ACME 101"
+        # The first connection drops; the app must open a second socket on its own, and subscribe again.
+        assert await asyncio.wait_for(frames.get(), 5) == "ACME 102"
+        first, second = sockets
         app.stop()
         await second.wait_for_event("close", timeout=2000)
 
@@ -80,6 +97,7 @@ async def test_a_handshake_that_fails_is_not_retried_forever():
     # reject() fails the handshake (error, then close 1006): this app retries only while it keeps getting 1006,
     # so the route accepts the third attempt.
     attempts: list[str] = []
+    _, frames = watch_prices()
 
     def flaky(route: WebSocketRoute):
         attempts.append("attempt")
@@ -90,10 +108,7 @@ async def test_a_handshake_that_fails_is_not_retried_forever():
 
     async with page.route_web_socket(FEED, flaky):
         app = LiveFeed(FEED, "ACME", retry_ms=10)
-        for _ in range(200):
-            if app.prices:
-                break
-            await asyncio.sleep(0.01)
+        assert await asyncio.wait_for(frames.get(), 5) == "ACME 1"
         app.stop()
     assert len(attempts) == 3
     assert app.prices == ["ACME 1"]
