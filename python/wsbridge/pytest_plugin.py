@@ -67,14 +67,13 @@ def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) ->
     async def limited() -> tuple[bool, Any]:
         # The outcome comes back as a value: an exception raised through run_sync is also printed to the page's
         # stderr, which would repeat every failing async test's traceback in its captured output.
+        deadline = asyncio.timeout(timeout)
         try:
-            if timeout is None:
+            async with deadline:
                 return True, await awaitable
-            return True, await asyncio.wait_for(awaitable, timeout)
         except TimeoutError as error:
-            if timeout is None:
-                return False, error
-            return False, None
+            # Only the time limit is reported as one; a TimeoutError the test itself raised is its own failure.
+            return (False, None) if deadline.expired() else (False, error)
         except BaseException as error:  # re-raised below, in the synchronous caller
             return False, error
 
