@@ -5,7 +5,7 @@ import asyncio
 from typing import TYPE_CHECKING, Any
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import JsException, create_proxy, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsBuffer, JsException, JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
 
 if TYPE_CHECKING:
     from . import _wsbridge_js as engine  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
@@ -14,7 +14,7 @@ else:
 
 from .errors import from_js
 
-__all__ = ["js", "engine", "create_proxy", "to_js", "JsException", "options", "message", "call", "settle"]
+__all__ = ["js", "engine", "create_proxy", "to_js", "JsBuffer", "JsException", "JsProxy", "options", "message", "call", "settle"]
 
 
 def options(**values: Any) -> Any:

@@ -14,17 +14,11 @@ import logging
 import traceback
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, Final
-
-import js  # type: ignore[import-not-found]
-from pyodide.ffi import JsBuffer, JsException, JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
-
-if TYPE_CHECKING:
-    from . import _wsbridge_js  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
-else:
-    import _wsbridge_js
+from typing import Any, ClassVar, Final
 
 from . import _lifecycle
+from ._js import JsBuffer, JsException, JsProxy, create_proxy, js, to_js
+from ._js import engine as _wsbridge_js
 from ._runner import Flow
 from .errors import InvalidStateError
 
