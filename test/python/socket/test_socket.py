@@ -110,6 +110,22 @@ SEND_TYPES = (
 )
 
 
+async def rejected_on_open_socket(server_log: ServerLog, call, error: type[Exception], message: str):
+    """Runs `call(ws)` on an open socket: it must raise exactly `error` with `message` and leave the socket OPEN.
+    Then closes it plainly and returns what the server logged for the connection."""
+    r = Rec(server_log.url("/echo"))
+    ws = await r.open()
+    with pytest.raises(error) as caught:
+        call(ws)
+    assert type(caught.value) is error
+    assert str(caught.value) == message
+    assert ws.readyState == WebSocket.OPEN
+    ws.close()
+    await r.wait_closed()
+    [logged] = await server_log.closed()
+    return logged
+
+
 @pytest.mark.parametrize(
     ("data", "error", "message"),
     [
@@ -121,16 +137,7 @@ SEND_TYPES = (
     ],
 )
 async def test_send_rejects_what_is_not_a_message(server_log: ServerLog, data, error, message):
-    r = Rec(server_log.url("/echo"))
-    ws = await r.open()
-    with pytest.raises(error) as caught:
-        ws.send(data)
-    assert type(caught.value) is error
-    assert str(caught.value) == message
-    assert ws.readyState == WebSocket.OPEN
-    ws.close()
-    await r.wait_closed()
-    [logged] = await server_log.closed()
+    logged = await rejected_on_open_socket(server_log, lambda ws: ws.send(data), error, message)
     assert logged.frames == []  # the rejected call sent nothing
 
 
@@ -158,16 +165,7 @@ async def test_send_while_connecting_raises_invalid_state_error(server_log: Serv
     ],
 )
 async def test_close_rejects_bad_codes_and_reasons_and_stays_open(server_log: ServerLog, args, kwargs, error, message):
-    r = Rec(server_log.url("/echo"))
-    ws = await r.open()
-    with pytest.raises(error) as caught:
-        ws.close(*args, **kwargs)
-    assert type(caught.value) is error
-    assert str(caught.value) == message
-    assert ws.readyState == WebSocket.OPEN
-    ws.close()
-    await r.wait_closed()
-    [logged] = await server_log.closed()
+    logged = await rejected_on_open_socket(server_log, lambda ws: ws.close(*args, **kwargs), error, message)
     assert logged.closed == (1005, "")  # the plain close() is the only one that reached the server
 
 
