@@ -1,7 +1,8 @@
 // The docs run as written. Every fenced code block of README.md, docs/*.md and worker/README.md is extracted and
 // the runnable ones are run against real parts:
 //
-// - ```python blocks run in a fresh page with real Pyodide and wsbridge (top-level `await` allowed). Example hosts
+// - ```python blocks run in a warm page with real Pyodide and wsbridge (top-level `await` allowed), loaded once and
+//   reset after each block (routes, sockets, listeners and tasks dropped, globals it added deleted). Example hosts
 //   in URLs are replaced by the real ws test server: `ws://127.0.0.1:8765` and `wss://example.org` become its
 //   `ws://127.0.0.1:PORT` (its paths: /echo, /close?code=&reason=, ...; any other path echoes). A block passes when
 //   it raises nothing and, after it settled, the console holds no error and no Python traceback (wsbridge logs
@@ -14,10 +15,10 @@
 //
 // A block that is not meant to run (a before/after comparison, a fragment) is marked, either in its info string,
 // ```python no-run, or with the comment <!-- no-run --> on the line before the opening fence.
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
 
 const root = join(import.meta.dirname, "..", "..");
@@ -88,18 +89,22 @@ describe("docs run as written", () => {
 
   for (const block of python) {
     it(`${block.file}:${block.line} (python)`, { timeout: 90_000 }, async () => {
-      const { py, console: lines } = await fx.newPython();
-      const code = block.code.replaceAll("ws://127.0.0.1:8765", fx.server.url).replaceAll("wss://example.org", fx.server.url);
-      const printed = () => lines.filter((l) => l.startsWith("log: ")).map((l) => l.slice(5));
-      await py.runAsync(code);
-      const expected = EXPECTED.find((e) => block.code.includes(e.block));
-      if (expected) {
-        await expect.poll(() => printed().length, { timeout: 20_000 }).toBeGreaterThanOrEqual(expected.output.length);
-        expect(printed().map((l) => (l.startsWith("<memory at ") ? "<memory>" : l))).toEqual(expected.output);
+      const { page, py, console: lines } = await fx.newPython({ reuse: true });
+      try {
+        const code = block.code.replaceAll("ws://127.0.0.1:8765", fx.server.url).replaceAll("wss://example.org", fx.server.url);
+        const printed = () => lines.filter((l) => l.startsWith("log: ")).map((l) => l.slice(5));
+        await py.runAsync(code);
+        const expected = EXPECTED.find((e) => block.code.includes(e.block));
+        if (expected) {
+          await expect.poll(() => printed().length, { timeout: 20_000 }).toBeGreaterThanOrEqual(expected.output.length);
+          expect(printed().map((l) => (l.startsWith("<memory at ") ? "<memory>" : l))).toEqual(expected.output);
+        }
+        // Let handlers that were started run to their end before looking for errors.
+        await py.runAsync("import asyncio\nawait asyncio.sleep(0.3)");
+        expect(lines.filter((l) => l.startsWith("error: ") || l.includes("Traceback"))).toEqual([]);
+      } finally {
+        await fx.giveBack(page);
       }
-      // Let handlers that were started run to their end before looking for errors.
-      await py.runAsync("import asyncio\nawait asyncio.sleep(0.3)");
-      expect(lines.filter((l) => l.startsWith("error: ") || l.includes("Traceback"))).toEqual([]);
     });
   }
 
@@ -117,8 +122,6 @@ describe("docs run as written", () => {
       expect(await page.evaluate(`globalThis.__docDone`)).toBe(true);
     });
   }
-
-  beforeAll(() => { if (node.length) execFileSync("node", ["scripts/build.mjs"], { cwd: root, stdio: "pipe" }); }, 120_000);
 
   for (const block of node) {
     it(`${block.file}:${block.line} (node)`, { timeout: 120_000 }, () => {

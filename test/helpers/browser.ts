@@ -34,6 +34,11 @@ export interface BrowserFixture {
   newBundlePage(): Promise<Page>;
   /** A page with Pyodide and wsbridge loaded: fresh, or warm from an earlier file with `{ reuse: true }`. */
   newPython(options?: NewPythonOptions): Promise<{ page: Page; py: PythonHandle; console: string[] }>;
+  /**
+   * Resets a warm page this file got from `newPython({ reuse: true })` now (as after a file) and puts it back in
+   * the pool, so the file's next `newPython({ reuse: true })` gets it again instead of loading another page.
+   */
+  giveBack(page: Page): Promise<void>;
 }
 
 /** Whether vitest runs this file isolated (its own module graph): then nothing here outlives the file. */
@@ -70,7 +75,10 @@ interface WarmPage {
 const warm = new Map<BrowserContext, WarmPage>();
 const idle: WarmPage[] = [];
 
-/** Python run when a warm page goes back to the pool: state dropped, globals back to the names after loading. */
+/**
+ * Python run when a warm page goes back to the pool: state dropped, globals back to the names after loading. It
+ * ends with `None`: the popped values must not become the result (a 16 MiB `bytes` global took 80 s to send back).
+ */
 const RELEASE_PY = `
 import asyncio as __wsb_asyncio, sys as __wsb_sys
 __import__("wsbridge._lifecycle", fromlist=["reset"]).reset()
@@ -80,6 +88,7 @@ for __wsb_task in __wsb_asyncio.all_tasks():
 for __wsb_i in range(3):
     await __wsb_asyncio.sleep(0)
 (lambda g, keep: [g.pop(k) for k in list(g) if k not in keep])(globals(), __wsb_sys._wsbridge_test_pristine)
+None
 `;
 
 function listenConsole(entry: WarmPage): void {
@@ -154,6 +163,11 @@ export function useBrowser(): BrowserFixture {
       page.on("console", (m) => console.push(`${m.type()}: ${m.text()}`));
       const py = await attachPython(page, { baseURL: fixture.baseURL });
       return { page, py, console };
+    };
+    fixture.giveBack = async (page) => {
+      const at = borrowed.findIndex((entry) => entry.page === page);
+      if (at < 0) throw new Error("giveBack: not a warm page this file borrowed");
+      await release(borrowed.splice(at, 1)[0]!);
     };
   });
   afterAll(async () => {
