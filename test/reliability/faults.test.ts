@@ -8,8 +8,8 @@ import { startSoakServer, type SoakServer } from "./soak-server.js";
 
 const fx = useBrowser();
 const SOAK_PY = readFileSync(new URL("./soak.py", import.meta.url), "utf8");
-/** Frames in the mid-stream faults. */
-const STREAM = 20_000;
+/** Frames in the mid-stream faults (enough that the fault lands in a stream, not after a handful of frames). */
+const STREAM = 10_000;
 
 /** Python: every non-message event of a socket in order, the message count and the last message. */
 const EVENTS_PY = `
@@ -43,7 +43,7 @@ let run: <T>(code: string) => Promise<T>;
 
 beforeAll(async () => {
   server = await startSoakServer();
-  const python = await fx.newPython();
+  const python = await fx.newPython({ reuse: true });
   page = python.page;
   run = (code) => python.py.runAsync(code);
   await run(EVENTS_PY);
