@@ -14,7 +14,7 @@ else:
 
 from .errors import from_js
 
-__all__ = ["js", "engine", "create_proxy", "to_js", "JsBuffer", "JsException", "JsProxy", "options", "message", "call", "settle"]
+__all__ = ["js", "engine", "create_proxy", "to_js", "JsBuffer", "JsException", "JsProxy", "options", "message", "flat_bytes", "call", "settle"]
 
 
 def options(**values: Any) -> Any:
@@ -25,6 +25,18 @@ def options(**values: Any) -> Any:
 def message(value: Any) -> str | bytes:
     """A frame from JS for Python: `str` for text, `bytes` for binary (a Uint8Array or ArrayBuffer)."""
     return value if isinstance(value, str) else bytes(value.to_bytes())
+
+
+def flat_bytes(data: object) -> memoryview | None:
+    """`data`'s raw bytes as a flat C-contiguous memoryview (format "B"), or None when it has no buffer."""
+    try:
+        view = memoryview(data)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+    if not view.c_contiguous:
+        view = memoryview(view.tobytes())  # cast() takes C-contiguous views only
+    # cast("B") gives the raw bytes whatever the item format or shape.
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
 
 
 def call(fn: Any, *args: Any) -> Any:

@@ -18,7 +18,7 @@ from typing import Any, Union
 
 from . import _lifecycle
 from ._awaitable import AwaitableRoute, Done
-from ._js import call, create_proxy, engine, message, to_js
+from ._js import call, create_proxy, engine, flat_bytes, message, to_js
 from ._runner import Runner
 from .inspect import InspectionScope
 
@@ -67,12 +67,11 @@ class WebSocketRoute(AwaitableRoute):
     def send(self, message: str | bytes | bytearray | memoryview) -> None:
         """Sends to this side: to the page from the page side, to the server from the server side."""
         if not isinstance(message, str):
-            try:
-                view = memoryview(message)
-            except TypeError:
-                raise TypeError(f"WebSocketRoute.send() takes str or bytes-like data, not {type(message).__name__}") from None
+            view = flat_bytes(message)
+            if view is None:
+                raise TypeError(f"WebSocketRoute.send() takes str or bytes-like data, not {type(message).__name__}")
             # to_js makes the one copy: the engine puts that Uint8Array's buffer on the wire, and the page gets it.
-            message = to_js(view.cast("B") if view.format != "B" or view.ndim != 1 else view)
+            message = to_js(view)
         engine.routeSend(self._js, message)
 
     def close(self, code: int | None = None, reason: str | None = None) -> Done:

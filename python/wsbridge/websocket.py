@@ -17,7 +17,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
 from . import _lifecycle
-from ._js import JsBuffer, JsException, JsProxy, create_proxy, js, to_js
+from ._js import JsBuffer, JsException, JsProxy, create_proxy, flat_bytes, js, to_js
 from ._js import engine as _wsbridge_js
 from ._runner import Flow
 from .errors import InvalidStateError
@@ -260,15 +260,9 @@ def _binary_payload(data: object) -> Any:
     if isinstance(data, JsBuffer):
         # A JS ArrayBuffer, typed array or DataView: the browser copies its bytes once when sending.
         return data
-    try:
-        view = memoryview(data)  # type: ignore[arg-type]
-    except TypeError:
-        view = None
+    view = flat_bytes(data)
     if view is not None:
-        if not view.c_contiguous:
-            view = memoryview(view.tobytes())
-        # cast("B") sends the raw bytes whatever the item format or shape.
-        return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+        return view
     # As pyscript: a sized iterable of ints (a list, a tuple, a JS array...) is a sequence of byte values.
     # Only sized ones: an int would make bytes(n) zeros, a generator has no length for the browser's buffer.
     if isinstance(data, collections.abc.Sized) and isinstance(data, collections.abc.Iterable) and not isinstance(data, (dict, JsBuffer)):
