@@ -6,21 +6,16 @@ import type { RouteHandler } from "../route/host.js";
 import { installRouting } from "../route/engine.js";
 import type { UrlMatch } from "../route/match.js";
 import { recordWebSocket, type WebSocketRecorder } from "../inspect/recorder.js";
-import type { PyodideLike } from "./types.js";
-import { destroyProxy, holdProxy, releaseProxy } from "./proxies.js";
+import type { PyodideLike, PyProxy } from "./types.js";
+import { destroyProxy, releaseProxy, urlMatcherOf } from "./proxies.js";
 import type { BridgePart, PyFunction, UrlPredicate } from "./contract.js";
 
 const entries = new Map<number, RouteEntry<RouteHandler>>();
 let nextToken = 1;
 
 /** A JS matcher for a glob string, a Python predicate (called with the URL string), or nothing. */
-function matcherOf(url: string | PyFunction<UrlPredicate> | undefined | null): { match?: UrlMatch; predicate?: PyFunction<UrlPredicate> } {
-  if (url === undefined || url === null) return {};
-  if (typeof url === "function") {
-    const predicate = holdProxy(url, "predicate");
-    return { match: (u: URL) => Boolean(predicate(u.href)), predicate };
-  }
-  return { match: url };
+function matcherOf(url: string | PyFunction<UrlPredicate> | undefined | null): { match?: UrlMatch; predicate?: PyProxy } {
+  return url === undefined || url === null ? {} : urlMatcherOf(url);
 }
 
 /** Registers a replay route; returns a token. */
@@ -60,12 +55,12 @@ function harRecord(url: string | PyFunction<UrlPredicate> | undefined | null): W
     throw error;
   }
   const stop = recorder.stop;
-  let done = false;
   return {
     har: recorder.har,
+    // Releasing twice is a no-op: the pool destroys a proxy once.
     stop: () => {
       const har = stop();
-      if (!done) { done = true; releaseProxy(predicate); }
+      releaseProxy(predicate);
       return har;
     },
   };

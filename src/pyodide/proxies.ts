@@ -32,6 +32,16 @@ export function releaseProxy(proxy: PyProxy | undefined): void {
   if (proxy && held.has(proxy)) queueMicrotask(() => destroyProxy(proxy));
 }
 
+/**
+ * A route's URL matcher: a glob string as it is, or a Python predicate (held in the pool as a "predicate")
+ * called with the URL string. Returns the matcher and the held predicate, for its owner to release.
+ */
+export function urlMatcherOf(url: string | ((href: string) => unknown) & PyProxy): { match: string | ((u: URL) => boolean); predicate?: PyProxy } {
+  if (typeof url !== "function") return { match: url };
+  const predicate = holdProxy(url, "predicate");
+  return { match: (u: URL) => Boolean(predicate(u.href)), predicate };
+}
+
 /** Counts of the proxies JS holds now, per kind. */
 export function proxyStats(): ProxyCounts {
   const counts: ProxyCounts = { socket: 0, route: 0, predicate: 0, inspect: 0, total: held.size };

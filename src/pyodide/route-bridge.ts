@@ -8,7 +8,7 @@ import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "..
 import { installRouting } from "../route/engine.js";
 import { handOver } from "../route/data.js";
 import type { PyProxy, PyodideLike } from "./types.js";
-import { destroyProxy, holdProxy, proxyStats, releaseProxy } from "./proxies.js";
+import { destroyProxy, holdProxy, proxyStats, releaseProxy, urlMatcherOf } from "./proxies.js";
 import type { BridgePart, PyFunction, RouteCallback, RouteDispatch, UrlPredicate } from "./contract.js";
 
 /** Routes registered from Python, by token. */
@@ -22,8 +22,7 @@ let nextToken = 1;
 function routeAdd(scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>): number {
   const token = nextToken++;
   holdProxy(onSocket, "route");
-  const predicate = typeof url === "function" ? holdProxy(url, "predicate") : undefined;
-  const matcher = predicate ? (u: URL) => Boolean(predicate(u.href)) : (url as string);
+  const { match: matcher, predicate } = urlMatcherOf(url);
   const handler: RouteHandler = (route) => new Promise<void>((resolve, reject) => void onSocket(route, resolve, reject));
   const onRemove = () => {
     entries.delete(token);

@@ -84,6 +84,12 @@ export function openSocket(url: string, protocols: string | string[] | undefined
   let scheduled = false;
   let closeWaits = false;
   let last = -Infinity;
+  /** Forgets the events waiting for the flush task. */
+  const drop = () => {
+    backlog = [];
+    head = 0;
+    closeWaits = false;
+  };
   const destroy = () => {
     if (destroyed) return;
     // Destroying a proxy inside its own call would pull the Python object from under the running frame.
@@ -92,8 +98,7 @@ export function openSocket(url: string, protocols: string | string[] | undefined
       return;
     }
     destroyed = true;
-    backlog = [];
-    head = 0;
+    drop();
     destroyProxy(dispatch);
   };
   // Called by the BridgeSocket once it is done: a close waiting for the flush is still delivered, then released.
@@ -188,11 +193,7 @@ export function openSocket(url: string, protocols: string | string[] | undefined
   };
   try {
     const bridge = new BridgeSocket(url, protocols ?? undefined, sink, { release, frame });
-    droppers.set(bridge, () => {
-      closeWaits = false;
-      backlog = [];
-      head = 0;
-    });
+    droppers.set(bridge, drop);
     return bridge;
   } catch (error) {
     destroy();
