@@ -11,7 +11,6 @@ from __future__ import annotations
 import collections.abc
 import inspect
 import logging
-import traceback
 import weakref
 from collections.abc import Callable
 from typing import Any, ClassVar, Final
@@ -19,7 +18,7 @@ from typing import Any, ClassVar, Final
 from . import _lifecycle
 from ._js import JsBuffer, JsException, JsProxy, create_proxy, flat_bytes, js, to_js
 from ._js import engine as _wsbridge_js
-from ._runner import Flow
+from ._runner import Flow, report
 from .errors import InvalidStateError
 
 __all__ = ["WebSocket", "WebSocketEvent", "InvalidStateError"]
@@ -221,8 +220,7 @@ def live_proxies() -> int:
 def _report(error: BaseException, name: str, socket: WebSocket) -> None:
     """Reports a handler's exception to `logging` and the browser console; the socket carries on."""
     logger.error("exception in WebSocket %s handler (%s)", name, socket.url, exc_info=error)
-    text = "".join(traceback.format_exception(error))
-    _lifecycle.report_error(f"wsbridge: exception in WebSocket {name} handler ({socket.url}):\n{text}")
+    report(error, f"WebSocket {name} handler ({socket.url})")
 
 
 def _check_url(url: object) -> str:
