@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CHROMIUM_ARGS } from "../dist/playwright.mjs";
+import { startBenchServer } from "./server.mjs";
 
 export const CHROMIUM = process.env.WSBRIDGE_CHROMIUM ?? "/usr/bin/chromium";
 
@@ -36,4 +37,29 @@ export function spawnChromium(url) {
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The bench server and a directly spawned Chromium on its page, once Pyodide and wsbridge loaded there (within
+ * 180 s); `close()` ends both. Jobs go through `server.run(job)`.
+ */
+export async function openBenchPage() {
+  const server = await startBenchServer();
+  const browser = spawnChromium(`${server.origin}/`);
+  const close = async () => {
+    server.close();
+    await browser.close();
+  };
+  try {
+    const ready = await Promise.race([
+      server.ready,
+      browser.exited.then(() => { throw new Error(`Chromium exited: ${browser.stderr()}`); }),
+      new Promise((_, fail) => setTimeout(() => fail(new Error("the bench page did not load in 180 s")), 180_000).unref()),
+    ]);
+    if (ready.error) throw new Error(`bench page: ${ready.error}`);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { server, close };
 }

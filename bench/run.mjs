@@ -12,8 +12,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { attachPython, launchChromium } from "../dist/playwright.mjs";
-import { startBenchServer } from "./server.mjs";
-import { spawnChromium } from "./direct.mjs";
+import { openBenchPage } from "./direct.mjs";
 import { writeReadmeTable } from "./readme-table.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -58,15 +57,8 @@ const FIGURES = [
 
 /** Real sockets, handler cost, memory and install time, in a Chromium without a DevTools connection. */
 async function direct() {
-  const server = await startBenchServer();
-  const browser = spawnChromium(`${server.origin}/`);
+  const { server, close } = await openBenchPage();
   try {
-    const ready = await Promise.race([
-      server.ready,
-      browser.exited.then(() => { throw new Error(`Chromium exited: ${browser.stderr()}`); }),
-      new Promise((_, fail) => setTimeout(() => fail(new Error("the bench page did not load in 180 s")), 180_000).unref()),
-    ]);
-    if (ready.error) throw new Error(`bench page: ${ready.error}`);
     log("direct Chromium ready (Pyodide + wsbridge loaded)");
     const mbps = (ms) => (SENDS * SEND_SIZE) / 1e6 / (ms / 1000);
     const rate = (ms) => FRAMES / (ms / 1000);
@@ -104,8 +96,7 @@ async function direct() {
       add("install", await server.run({ kind: "install" }));
     }
   } finally {
-    server.close();
-    await browser.close();
+    await close();
   }
 }
 
