@@ -1,6 +1,5 @@
 """route_web_socket(url, asgi(app)): ASGI WebSocket apps written here (no Starlette) serve page sockets; the page's
 end is a plain browser WebSocket (the `probe` fixture)."""
-import asyncio
 import json
 from urllib.parse import urlsplit
 
@@ -9,6 +8,8 @@ import pytest
 
 from wsbridge import asgi, route_web_socket
 from wsbridge.asgi import WebSocketDisconnect
+
+from support import wait_for
 
 FAILED = [["error"], ["close", 1006, "", False]]
 
@@ -31,7 +32,7 @@ async def test_echo_both_ways_and_the_page_close_reaches_the_app_as_disconnect(p
 
     route_web_socket("**/echo", asgi(echo))
     log = await probe("/echo", ["hi", [1, 2, 3]], 2, (4000, "bye"))
-    await asyncio.sleep(0.05)
+    assert await wait_for(lambda: len(events) == 3)  # the app gets the disconnect once the page closed
     assert log == [["open", ""], "echo:hi", "bin:3,2,1", ["close", 4000, "bye", True]]
     assert events == [
         {"type": "websocket.receive", "text": "hi"},
@@ -96,7 +97,7 @@ async def test_subprotocols_the_app_picks_one_offered_and_an_unoffered_one_fails
     route_web_socket("**/wrong", asgi(wrong))
     assert await probe("/pick", [], 1, (1000, ""), ["chat.v1", "chat.v2"]) == [["open", "chat.v2"], "chosen", ["close", 1000, "", True]]
     assert await probe("/wrong", [], 0, None, ["chat.v1"]) == FAILED
-    await asyncio.sleep(0.05)
+    assert await wait_for(lambda: len(events) == 2)
     assert events == [["chat.v1", "chat.v2"], "Disconnected"]
 
 
@@ -179,5 +180,5 @@ async def test_a_starlette_style_endpoint_over_the_routes_own_aliases(probe):
 
     route_web_socket("**/gone", reader)
     await probe("/gone", [], 0, (4002, ""))
-    await asyncio.sleep(0.05)
+    assert await wait_for(lambda: caught)
     assert caught == [4002]
