@@ -82,8 +82,8 @@ class RecorderHandle(Protocol):
 
 # --- callbacks: what JS calls each proxy with (pass `create_proxy(f)` for these) ---
 
-SocketDispatch: TypeAlias = Callable[[int, Any], object]
-"""dispatch(kind, payload): kind 0 open, 1 message (str or ArrayBuffer), 2 error, 3 close, 4 a JS array of messages."""
+SocketDispatch: TypeAlias = Callable[..., object]
+"""dispatch(): messages in the frame slot; dispatch(data): one message (str or ArrayBuffer); dispatch(kind, event): 0 open, 2 error, 3 close."""
 UrlPredicate: TypeAlias = Callable[[str], object]
 """Called with the URL string; truthy matches."""
 RouteCallback: TypeAlias = Callable[[RouteHandle, JsProxy, JsProxy], object]
@@ -104,6 +104,7 @@ def abortSocket(socket: SocketHandle, code: int | None = ..., reason: str | None
 def sendBytes(socket: SocketHandle, data: memoryview, /) -> int: ...  # read in place in the Wasm heap; the readyState seen
 def socketStats() -> JsProxy: ...  # {sockets, listeners, proxies}
 def checkUrl(url: str, /) -> str: ...  # a JsException named SyntaxError for a refused URL
+def useFrameSlot(slot: PyProxy, /) -> None: ...  # a create_proxy'd memoryview over a bytearray, kept by JS for good
 def proxyStats() -> JsProxy: ...  # {socket, route, predicate, inspect, total}: every Python callable JS holds
 
 

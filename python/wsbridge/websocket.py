@@ -98,18 +98,41 @@ class WebSocketEvent:
         return f"<WebSocketEvent {self.type}>"
 
 
-_live_dispatchers: weakref.WeakSet[Callable[[int, Any], None]] = weakref.WeakSet()
+_live_dispatchers: weakref.WeakSet[Callable[..., None]] = weakref.WeakSet()
 _open_sockets: set[WebSocket] = set()
 
-# What JS passes as the first argument of a two-argument dispatch call (src/pyodide/socket-bridge.ts): open 0,
-# error 2, close 3, batch 4, each with its browser event, a batch with an array of frame data (consecutive
-# messages of a burst). A single frame crosses as one argument, its data (str, or an ArrayBuffer JsProxy);
-# 1 (message) only marks frames queued here.
+# How JS calls a socket's dispatcher (src/pyodide/socket-bridge.ts): `dispatch()` for messages it wrote into the
+# frame slot, `dispatch(data)` for one message the slot cannot hold (str, or an ArrayBuffer JsProxy), and
+# `dispatch(kind, event)` for open 0, error 2 and close 3 with the browser's event. 1 (message) only marks frames
+# queued here.
 _MESSAGE: Final = 1
 _CLOSE: Final = 3
-_BATCH: Final = 4  # several messages: data is a JS array of their payloads
 _TYPES: Final = ("open", "message", "error", "close")
 _NAMES: Final = ("onopen", "onmessage", "onerror", "onclose")
+
+# The frame slot (layout: src/pyodide/frame-slot.ts): Int32 words [count, body start, (kind, length) per frame],
+# then the frames' bytes. Kept for the interpreter's life; its address never moves (memoryviews export it).
+_SLOT_BYTES: Final = 4096 + 64 * 1024
+_SLOT_TEXT: Final = 0
+_slot_bytes: Final = memoryview(bytearray(_SLOT_BYTES))
+_slot_words: Final = _slot_bytes.cast("i")
+_wsbridge_js.useFrameSlot(create_proxy(_slot_bytes))
+
+
+def _take_frames(as_bytes: bool) -> list[str | memoryview | bytes]:
+    """Every frame in the slot, copied out: text as str, binary as a writable memoryview (or bytes for the client).
+
+    Copied before any handler runs, since a handler may make JS write the slot again.
+    """
+    words = _slot_words
+    frames: list[str | memoryview | bytes] = []
+    start = words[1]
+    for i in range(2, 2 + 2 * words[0], 2):
+        end = start + words[i + 1]
+        piece = _slot_bytes[start:end]
+        frames.append(str(piece, "utf-8") if words[i] == _SLOT_TEXT else bytes(piece) if as_bytes else memoryview(bytearray(piece)))
+        start = end
+    return frames
 
 
 class _Flow(Flow):
@@ -155,13 +178,13 @@ class _Flow(Flow):
         _report(error, name, self.socket)
 
 
-def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it makes "the dispatcher" of a socket
+def _Dispatcher(flow: _Flow) -> Callable[..., None]:  # noqa: N802 - it makes "the dispatcher" of a socket
     """Makes the one callable per socket that JS holds (through one `create_proxy`): the hot path of every frame.
 
-    A plain closure (no bound-method or `__call__` slot lookup per frame). A frame crosses once, as its data alone
-    (one argument is cheaper to cross than two): text as str, binary as an ArrayBuffer copied once into a
-    memoryview (or bytes). When no handler is running it is handed to the handler at once; otherwise it waits in
-    the queue. Other events cross as (kind, event), a burst as (4, array of data).
+    A plain closure (no bound-method or `__call__` slot lookup per frame). Frames arrive in the frame slot (a call
+    without arguments is the cheapest crossing) or, when too large for it, as one argument; each is copied once,
+    into a str, a memoryview (or bytes). When no handler is running it is handed to the handler at once; otherwise
+    it waits in the queue. Other events cross as (kind, event).
     """
     handlers = flow.handlers
     queue = flow.queue
@@ -191,15 +214,25 @@ def _Dispatcher(flow: _Flow) -> Callable[[int, Any], None]:  # noqa: N802 - it m
         # An awaitable to start, or frames that arrived while the handler ran: the general path takes over.
         flow.follow((result, "onmessage") if result is not None and inspect.isawaitable(result) else None)
 
-    def dispatch(first: Any, data: Any = None) -> None:
-        if data is None:
-            # A frame, the hot path: JS passes its data alone (str, or an ArrayBuffer copied once here).
-            message(first if first.__class__ is str else first.to_bytes() if flow.as_bytes else first.to_memoryview())
+    words = _slot_words
+
+    def dispatch(first: Any = None, data: Any = None) -> None:
+        if first is None:
+            # The hot path: frames in the slot, copied out once each (a lone frame without building a list).
+            if words[0] == 1:
+                start = words[1]
+                piece = _slot_bytes[start : start + words[3]]
+                if words[2] == _SLOT_TEXT:
+                    message(str(piece, "utf-8"))
+                else:
+                    message(bytes(piece) if flow.as_bytes else memoryview(bytearray(piece)))
+            else:
+                for frame in _take_frames(flow.as_bytes):
+                    message(frame)
             return
-        if first == _BATCH:
-            # Frames of a burst, in one crossing: converted at once (ArrayBuffer → memoryview, one copy each).
-            for frame in [d if d.__class__ is str else d.to_bytes() for d in data] if flow.as_bytes else data.to_py():
-                message(frame)
+        if data is None:
+            # A frame too large for the slot: its data alone (str, or an ArrayBuffer copied once here).
+            message(first if first.__class__ is str else first.to_bytes() if flow.as_bytes else first.to_memoryview())
             return
         if first == _CLOSE:
             _open_sockets.discard(socket)

@@ -12,6 +12,7 @@ import type { Har } from "../route/har.js";
 import type { InspectedWebSocket } from "../inspect/websocket.js";
 import type { WebSocketRecorder } from "../inspect/recorder.js";
 import type { PyProxy } from "./types.js";
+import type { SlotSource } from "./frame-slot.js";
 
 /** A Python callable seen from JS, with the call signature JS uses. */
 export type PyFunction<F> = F & PyProxy;
@@ -37,13 +38,17 @@ export interface PyBytes {
 // --- callbacks: Python callables JS calls ---
 
 /** Socket event kinds as the first argument of a socket dispatch call (python/wsbridge/websocket.py `_Dispatcher`). */
-export type SocketEventKind = 0 | 1 | 2 | 3 | 4; // open, message (only in queues: a message crosses alone), error, close, batch of messages
+export type SocketEventKind = 0 | 1 | 2 | 3; // open, message (only in queues: a message crosses without its kind), error, close
 /** A socket message's data as it reaches Python (binaryType "arraybuffer"). */
 export type SocketData = string | ArrayBuffer | undefined;
-/** `dispatch(data)` for one message (the hot path: one argument); `dispatch(kind, payload)` for a batch's data array or the open/error/close event. */
+/**
+ * `dispatch()` for messages written into the frame slot (the hot path: no argument to convert), `dispatch(data)`
+ * for one message the slot cannot hold, `dispatch(kind, event)` for the open/error/close event.
+ */
 export interface SocketDispatch {
+  (): unknown;
   (data: string | ArrayBuffer): unknown;
-  (kind: Exclude<SocketEventKind, 1>, payload: SocketData[] | Event): unknown;
+  (kind: Exclude<SocketEventKind, 1>, event: Event): unknown;
 }
 
 /** A Python URL predicate (for a callable or re.Pattern `url`), called with the URL string; truthy matches. */
@@ -66,6 +71,8 @@ export interface WsBridgeModule {
   sendBytes: (socket: SocketHandle, data: PyBytes) => number;
   socketStats: () => { sockets: number; listeners: number; proxies: number };
   checkUrl: (url: string) => string;
+  // the instance's frame slot (src/pyodide/frame-slot.ts): a create_proxy'd memoryview of a bytearray, kept for good
+  useFrameSlot: (slot: SlotSource) => void;
   // every Python callable JS holds (src/pyodide/proxies.ts), per kind: the leak counter that sees them all
   proxyStats: () => { socket: number; route: number; predicate: number; inspect: number; total: number };
   // routing (python/wsbridge/route.py, _awaitable.py)

@@ -5,14 +5,13 @@ import { CONNECTING } from "../socket/constants.js";
 import { documentBase } from "../route/match.js";
 import type { PyodideLike } from "./types.js";
 import { destroyProxy, holdProxy, proxyStats } from "./proxies.js";
+import { FrameSlot, type SlotSource } from "./frame-slot.js";
 import type { BridgePart, PyBytes, PyFunction, SocketData, SocketDispatch, SocketEventKind } from "./contract.js";
 
 /** The first argument of a dispatch call (python/wsbridge/websocket.py `_Dispatcher`): a small int, cheap to cross. */
 const KINDS = { open: 0, message: 1, error: 2, close: 3 } as const;
 const MESSAGE = KINDS.message;
 const CLOSE = KINDS.close;
-/** Several messages in one call: the payload is an array of their data, in order. */
-const BATCH = 4;
 
 /**
  * The URL a Python socket opens, resolved against the page; throws a SyntaxError (which Python turns into
@@ -62,12 +61,18 @@ const droppers = new WeakMap<BridgeSocket, () => void>();
  * Opens a BridgeSocket whose sink is a Python callable made with `create_proxy`; the proxy is destroyed once the
  * socket is done with it (after the final close was delivered, or on dispose), never while it is being called.
  *
- * A message is one call `dispatch(data)` with only its data (str or ArrayBuffer); the other events are
- * `dispatch(kind, event)`, and a burst of messages `dispatch(BATCH, [data...])`. An event is delivered at once (the fast path) unless events wait for a flush (then it waits
- * behind them, so order holds) or it is a network frame in a burst (see BURST_GAP_MS). Events dispatched by page
- * code or by routes (untrusted) are never deferred.
+ * Messages cross as `dispatch()` after being written into the Python instance's frame slot (./frame-slot.ts), one
+ * or, for a burst, several per call; a frame the slot cannot hold crosses alone as `dispatch(data)` (str or
+ * ArrayBuffer). The other events are `dispatch(kind, event)`. An event is delivered at once (the fast path) unless
+ * events wait for a flush (then it waits behind them, so order holds) or it is a network frame in a burst (see
+ * BURST_GAP_MS). Events dispatched by page code or by routes (untrusted) are never deferred.
  */
-export function openSocket(url: string, protocols: string | string[] | undefined | null, dispatch: PyFunction<SocketDispatch>): BridgeSocket {
+export function openSocket(
+  url: string,
+  protocols: string | string[] | undefined | null,
+  dispatch: PyFunction<SocketDispatch>,
+  slot?: FrameSlot,
+): BridgeSocket {
   holdProxy(dispatch, "socket");
   try {
     checkUrl(url);
@@ -112,23 +117,23 @@ export function openSocket(url: string, protocols: string | string[] | undefined
     depth++;
     try {
       // Events arriving during the loop (re-entrant ones included) are appended and delivered by it, in order.
-      // Consecutive messages cross in one call, as an array Python converts at once (binary: one copy each).
+      // Consecutive messages cross in one call, as many as the frame slot holds.
       while (head < backlog.length) {
-        let kind = backlog[head] as SocketEventKind;
-        let payload = backlog[head + 1] as SocketData | SocketData[] | Event;
+        const kind = backlog[head] as SocketEventKind;
+        const payload = backlog[head + 1] as SocketData | Event;
         let end = head + 2;
-        while (kind === MESSAGE && end < backlog.length && backlog[end] === MESSAGE) end += 2;
-        if (end - head > 2) {
-          const batch: SocketData[] = [];
-          for (let i = head + 1; i < end; i += 2) batch.push(backlog[i] as SocketData);
-          kind = BATCH;
-          payload = batch;
+        let inSlot = false;
+        if (kind === MESSAGE && slot) {
+          slot.begin();
+          inSlot = slot.put(payload);
+          while (inSlot && end < backlog.length && backlog[end] === MESSAGE && slot.put(backlog[end + 1])) end += 2;
         }
         backlog.fill(undefined, head, end);
         head = end;
         try {
-          if (kind === MESSAGE) dispatch(payload as string | ArrayBuffer);
-          else dispatch(kind, payload as SocketData[] | Event);
+          if (inSlot) dispatch();
+          else if (kind === MESSAGE) dispatch(payload as string | ArrayBuffer);
+          else dispatch(kind as Exclude<SocketEventKind, 1>, payload as Event);
         } catch (error) {
           console.error("wsbridge: a socket event handler threw", error);
         }
@@ -152,11 +157,17 @@ export function openSocket(url: string, protocols: string | string[] | undefined
       later(flush);
     }
   };
-  /** One frame into Python now, as its data alone. */
+  /** One frame into Python now: through the slot when it fits, else as its data alone. */
   const deliver = (data: string | ArrayBuffer) => {
     depth++;
     try {
-      dispatch(data);
+      if (slot) {
+        slot.begin();
+        if (slot.put(data)) dispatch();
+        else dispatch(data);
+      } else {
+        dispatch(data);
+      }
     } finally {
       depth--;
       if (wanted && depth === 0) destroy();
@@ -227,7 +238,17 @@ export function socketStats(): { sockets: number; listeners: number; proxies: nu
   return { sockets: socketCounters.sockets, listeners: socketCounters.listeners, proxies: proxyStats().socket };
 }
 
-/** Entry points for the Python socket face. */
-export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "abortSocket" | "sendBytes" | "socketStats" | "checkUrl"> {
-  return { openSocket, abortSocket, sendBytes, socketStats, checkUrl };
+/** Entry points for the Python socket face of one Pyodide instance (which has its own frame slot). */
+export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "abortSocket" | "sendBytes" | "socketStats" | "checkUrl" | "useFrameSlot"> {
+  let slot: FrameSlot | undefined;
+  return {
+    openSocket: (url, protocols, dispatch) => openSocket(url, protocols, dispatch, slot),
+    useFrameSlot: (source: SlotSource) => {
+      slot = new FrameSlot(source);
+    },
+    abortSocket,
+    sendBytes,
+    socketStats,
+    checkUrl,
+  };
 }

@@ -1,0 +1,129 @@
+"""The frame slot (src/pyodide/frame-slot.ts): received frames cross into Python through a shared bytearray, several
+per call in a burst; frames too large for it cross alone. Whatever the route, every frame arrives once, in order,
+with exactly its bytes, also when a handler makes another socket receive at once and when Wasm memory grows."""
+import js
+import pyodide_js
+from pyodide.ffi import to_js
+
+from wsbridge import WebSocket, connect
+
+from support import Rec, wait_for
+
+SLOT_BODY = 64 * 1024  # python/wsbridge/websocket.py _SLOT_BYTES minus the head
+
+# Frames around the slot's limits: empty, multi-byte UTF-8 (2, 3 and 4 bytes: a surrogate pair in JS), just under
+# and over the body size, and far over it; text and binary interleaved.
+PAYLOADS: list[str | bytes] = [
+    "",
+    b"",
+    "é",
+    "€ and 😀",
+    bytes(range(256)),
+    "a" * (SLOT_BODY - 8),
+    "é" * (SLOT_BODY // 2 + 1),  # fewer UTF-16 units than the body, more UTF-8 bytes
+    bytes([7]) * (SLOT_BODY + 1),
+    "z" * (3 * SLOT_BODY),
+    b"\x00\xff" * (SLOT_BODY // 2),
+    "😀" * 20_000,
+    "tail",
+]
+
+
+def as_bytes(data: object) -> object:
+    return bytes(data) if isinstance(data, memoryview) else data
+
+
+async def test_a_burst_of_frames_around_the_slot_size_arrives_exact_and_in_order(ws_server):
+    frames = PAYLOADS * 20
+    got: list[object] = []
+    r = Rec(ws_server.url("/echo"), onmessage=lambda e: got.append(e.data))
+    ws = await r.open()
+    for data in frames:
+        ws.send(data)
+    assert await wait_for(lambda: len(got) >= len(frames))
+    ws.close()
+    await r.wait_closed()
+    assert len(got) == len(frames)
+    assert [type(d).__name__ for d in got] == ["str" if isinstance(f, str) else "memoryview" for f in frames]
+    assert [as_bytes(d) == f for d, f in zip(got, frames)] == [True] * len(frames)
+
+
+async def test_the_client_gets_the_same_frames_as_bytes_and_str(ws_server):
+    async with connect(ws_server.url("/echo")) as ws:
+        for data in PAYLOADS:
+            await ws.send(data)
+        got = [await ws.recv(timeout=10) for _ in PAYLOADS]
+    assert got == PAYLOADS
+
+
+async def test_binary_frames_are_writable_memoryviews_that_do_not_share_the_slot(ws_server):
+    got: list[memoryview] = []
+    r = Rec(ws_server.url("/echo"), onmessage=lambda e: got.append(e.data))
+    ws = await r.open()
+    for i in range(50):
+        ws.send(bytes([i]) * 10)
+    assert await wait_for(lambda: len(got) == 50)
+    got[0][0] = 255  # writable, as pyscript's memoryview of a bytearray
+    ws.close()
+    await r.wait_closed()
+    assert not got[0].readonly
+    assert bytes(got[0]) == b"\xff" + bytes(9)
+    assert [bytes(d) for d in got[1:]] == [bytes([i]) * 10 for i in range(1, 50)]
+
+
+def synthetic(ws: WebSocket, data: object) -> None:
+    """Dispatches a message event on the socket's browser object: delivered at once, through the same slot."""
+    init = to_js({"data": data}, dict_converter=js.Object.fromEntries)
+    ws._js.dispatchEvent(js.MessageEvent.new("message", init))
+
+
+async def test_a_handler_making_another_socket_receive_mid_burst_leaves_the_burst_intact(ws_server):
+    inner: list[object] = []
+    other = Rec(ws_server.url("/echo"), onmessage=lambda e: inner.append(e.data))
+    b = await other.open()
+    outer: list[object] = []
+
+    def onmessage(e):
+        outer.append(e.data)
+        # Re-entrant delivery: JS writes the slot again while the burst's later frames are Python's already.
+        synthetic(b, f"inner {e.data}")
+        synthetic(b, js.Uint8Array.new([len(outer) % 256]).buffer)
+
+    r = Rec(ws_server.url("/burst?n=3000"), onmessage=onmessage)
+    ws = await r.open()
+    assert await wait_for(lambda: len(outer) == 3000)
+    ws.close()
+    b.close()
+    await r.wait_closed()
+    await other.wait_closed()
+    assert outer == [str(i) for i in range(3000)]
+    assert inner[0::2] == [f"inner {i}" for i in range(3000)]
+    assert [bytes(d) for d in inner[1::2]] == [bytes([n % 256]) for n in range(1, 3001)]
+
+
+async def test_frames_stay_exact_after_wasm_memory_grows_under_the_slot(ws_server):
+    memory = pyodide_js._module.HEAPU8.buffer
+    before = memory.byteLength
+    hold: list[bytearray] = []
+    got: list[object] = []
+
+    def onmessage(e):
+        got.append(e.data)
+        if len(got) == 1:
+            hold.append(bytearray(before + (64 << 20)))  # more than the heap has: memory.grow detaches JS's views
+
+    r = Rec(ws_server.url("/echo"), onmessage=onmessage)
+    ws = await r.open()
+    frames: list[str | bytes] = ["first", "", b"", "after", b"\x01\x02"]
+    ws.send(frames[0])
+    assert await wait_for(lambda: len(got) == 1)
+    assert pyodide_js._module.HEAPU8.buffer.byteLength > before
+    for data in frames[1:]:
+        ws.send(data)
+        # One at a time: each frame is written into the slot through views made after the growth.
+        count = len(got)
+        assert await wait_for(lambda: len(got) == count + 1)
+    ws.close()
+    await r.wait_closed()
+    hold.clear()
+    assert [as_bytes(d) for d in got] == frames
