@@ -14,7 +14,7 @@ else:
 
 from .errors import from_js
 
-__all__ = ["js", "engine", "create_proxy", "to_js", "JsBuffer", "JsException", "JsProxy", "options", "message", "flat_bytes", "call", "settle"]
+__all__ = ["js", "engine", "create_proxy", "to_js", "JsBuffer", "JsException", "JsProxy", "options", "message", "flat_bytes", "check_type", "call", "settle"]
 
 
 def options(**values: Any) -> Any:
@@ -37,6 +37,13 @@ def flat_bytes(data: object) -> memoryview | None:
         view = memoryview(view.tobytes())  # cast() takes C-contiguous views only
     # cast("B") gives the raw bytes whatever the item format or shape.
     return view if view.format == "B" and view.ndim == 1 else view.cast("B")
+
+
+def check_type(value: object, kinds: type | tuple[type, ...], what: str, expected: str) -> None:
+    """TypeError "`what` must be `expected`, not <type>" when `value` is given and not one of `kinds` (a bool is no
+    number). Python types are checked here, by their Python names; the engine checks the values' rules."""
+    if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
+        raise TypeError(f"{what} must be {expected}, not {type(value).__name__}")
 
 
 def call(fn: Any, *args: Any) -> Any:

@@ -100,6 +100,7 @@ PyProxy: TypeAlias = JsProxy
 
 
 def openSocket(url: str, protocols: str | JsProxy | None, dispatch: PyProxy, /) -> SocketHandle: ...  # dispatch: SocketDispatch
+def closeSocket(socket: SocketHandle, code: int | None, reason: str | None, /) -> None: ...  # TypeError/RangeError naming the rule
 def abortSocket(socket: SocketHandle, code: int | None = ..., reason: str | None = ..., /) -> None: ...
 def sendBytes(socket: SocketHandle, data: memoryview, /) -> int: ...  # read in place in the Wasm heap; the readyState seen
 def socketStats() -> JsProxy: ...  # {sockets, listeners, proxies}

@@ -18,7 +18,7 @@ from typing import Any, Union
 
 from . import _lifecycle
 from ._awaitable import AwaitableRoute, Done
-from ._js import call, create_proxy, engine, flat_bytes, message, to_js
+from ._js import call, check_type, create_proxy, engine, flat_bytes, message, to_js
 from ._runner import Runner
 from .inspect import InspectionScope
 
@@ -26,12 +26,6 @@ __all__ = ["WebSocketRoute", "RouteHandle", "route_web_socket", "unroute_web_soc
 
 UrlMatch = Union[str, "re.Pattern[str]", Callable[[str], bool]]
 RouteHandler = Callable[["WebSocketRoute"], Any]
-
-
-def _check(value: object, kind: type, what: str) -> None:
-    """TypeError naming the Python type when `value` (if given) is not a `kind` (the engine sees only JS types)."""
-    if value is not None and (isinstance(value, bool) or not isinstance(value, kind)):
-        raise TypeError(f"{what} must be {'an int' if kind is int else 'a str'}, not {type(value).__name__}")
 
 
 class WebSocketRoute(AwaitableRoute):
@@ -76,10 +70,9 @@ class WebSocketRoute(AwaitableRoute):
 
     def close(self, code: int | None = None, reason: str | None = None) -> Done:
         """Closes this side with `code` and `reason`; works plain and awaited. Invalid values raise, closing nothing."""
-        # Python types are checked here (their names are Python's); the engine checks the close rules.
         prefix = f"WebSocketRoute.close() on the {'page' if self._page_side is None else 'server'} side: the close"
-        _check(code, int, f"{prefix} code")
-        _check(reason, str, f"{prefix} reason")
+        check_type(code, int, f"{prefix} code", "an int")
+        check_type(reason, str, f"{prefix} reason", "a str")
         call(engine.routeClose, self._js, code, reason)
         return Done()
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar, Final
 
 from . import _lifecycle
-from ._js import JsBuffer, JsException, JsProxy, create_proxy, flat_bytes, js, to_js
+from ._js import JsBuffer, JsException, JsProxy, call, check_type, create_proxy, flat_bytes, js, to_js
 from ._js import engine as _wsbridge_js
 from ._runner import Flow, report
 from .errors import InvalidStateError
@@ -28,7 +28,6 @@ logger: Final = logging.getLogger("wsbridge")
 logger.addHandler(logging.NullHandler())
 
 HANDLER_NAMES: Final = frozenset({"onopen", "onmessage", "onerror", "onclose"})
-MAX_REASON_BYTES: Final = 123
 # From this size on, send() lets JS read a payload in place (getBuffer) instead of copying it into a Uint8Array:
 # the fixed cost of the in-place read is repaid by the copy it saves (measured crossover: 8-16 KiB).
 IN_PLACE_SEND_BYTES: Final = 16 * 1024
@@ -414,21 +413,11 @@ class WebSocket:
             raise InvalidStateError("WebSocket.send() called while the socket is still CONNECTING; wait for onopen")
 
     def close(self, code: int | None = None, reason: str | None = None) -> None:
-        """Starts the closing handshake; a reason without a code is sent with code 1000."""
-        if code is not None:
-            if isinstance(code, bool) or not isinstance(code, int):
-                raise TypeError(f"close code must be an int, not {type(code).__name__}")
-            if code != 1000 and not 3000 <= code <= 4999:
-                raise ValueError(f"close code must be 1000 or in the range 3000-4999, got {code}")
-        if reason is not None:
-            if not isinstance(reason, str):
-                raise TypeError(f"close reason must be a str, not {type(reason).__name__}")
-            size = len(reason.encode("utf-8"))
-            if size > MAX_REASON_BYTES:
-                raise ValueError(f"close reason must be at most {MAX_REASON_BYTES} UTF-8 bytes, got {size}")
-            if code is None:
-                code = 1000
-        self._bridge.close(code, reason)
+        """Starts the closing handshake; a reason without a code is sent with code 1000. A code or reason the page
+        may not send (the engine's rules: code 1000 or 3000-4999, reason ≤ 123 UTF-8 bytes) raises, closing nothing."""
+        check_type(code, int, "WebSocket.close(): the close code", "an int")
+        check_type(reason, str, "WebSocket.close(): the close reason", "a str")
+        call(_wsbridge_js.closeSocket, self._bridge, code, reason)
 
     def _abort(self) -> None:
         """Closes and releases at once: no more events, pending handlers cancelled (used by `_lifecycle.reset`)."""

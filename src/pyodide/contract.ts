@@ -19,7 +19,7 @@ export type PyFunction<F> = F & PyProxy;
 
 // --- handles: JS objects Python holds as JsProxy ---
 
-/** A socket opened for Python. Python reads `socket` and `origin`, calls `sendFrame(data)` (returns the readyState it saw) and `close(code, reason)`, and hands it back to `abortSocket`. */
+/** A socket opened for Python. Python reads `socket` and `origin`, calls `sendFrame(data)` (returns the readyState it saw), and hands it to `closeSocket`, `sendBytes` and `abortSocket`. */
 export type SocketHandle = BridgeSocket;
 /** A routed socket's page side, given to the route handler. Python calls url(), protocols(), send(), connectToServer(), receive(options), accept/reject/terminate/faults and reads closeCode/closeReason. */
 export type RouteHandle = WebSocketRoute;
@@ -67,6 +67,7 @@ export type InspectListener = (value: string | Uint8Array | InspectHandle) => un
 export interface WsBridgeModule {
   // socket (python/wsbridge/websocket.py)
   openSocket: (url: string, protocols: string | string[] | undefined | null, dispatch: PyFunction<SocketDispatch>) => SocketHandle;
+  closeSocket: (socket: SocketHandle, code: number | undefined | null, reason: string | undefined | null) => void;
   abortSocket: (socket: SocketHandle, code?: number, reason?: string) => void;
   sendBytes: (socket: SocketHandle, data: PyBytes) => number;
   socketStats: () => { sockets: number; listeners: number; proxies: number };

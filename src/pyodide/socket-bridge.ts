@@ -1,6 +1,7 @@
 // The socket part of `_wsbridge_js`: what python/wsbridge/websocket.py and client.py call.
 import { BridgeSocket, socketCounters, type FrameSink, type SocketSink } from "../socket/bridge-socket.js";
 import { checkSocketUrl } from "../socket/validation.js";
+import { checkSocketClose, enforce } from "../route/close-rules.js";
 import { CONNECTING } from "../socket/constants.js";
 import { documentBase } from "../route/match.js";
 import type { PyodideLike } from "./types.js";
@@ -212,6 +213,15 @@ export function openSocket(
   }
 }
 
+/**
+ * Starts the closing handshake of a socket from `openSocket`; a reason without a code is sent with 1000. A code or
+ * reason the page may not send is a TypeError/RangeError naming the rule, and nothing is closed.
+ */
+export function closeSocket(bridge: BridgeSocket, code: number | undefined | null, reason: string | undefined | null): void {
+  enforce(checkSocketClose(code ?? undefined, reason ?? undefined));
+  bridge.close(code ?? undefined, reason ?? undefined);
+}
+
 /** Closes and releases a socket from `openSocket` at once; events still waiting for a flush are dropped. */
 export function abortSocket(bridge: BridgeSocket, code?: number, reason?: string): void {
   droppers.get(bridge)?.();
@@ -239,13 +249,14 @@ export function socketStats(): { sockets: number; listeners: number; proxies: nu
 }
 
 /** Entry points for the Python socket face of one Pyodide instance (which has its own frame slot). */
-export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "abortSocket" | "sendBytes" | "socketStats" | "checkUrl" | "useFrameSlot"> {
+export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "closeSocket" | "abortSocket" | "sendBytes" | "socketStats" | "checkUrl" | "useFrameSlot"> {
   let slot: FrameSlot | undefined;
   return {
     openSocket: (url, protocols, dispatch) => openSocket(url, protocols, dispatch, slot),
     useFrameSlot: (source: SlotSource) => {
       slot = new FrameSlot(source);
     },
+    closeSocket,
     abortSocket,
     sendBytes,
     socketStats,

@@ -43,7 +43,19 @@ function typeName(value: unknown): string {
 
 /** The rule a route's `close(code, reason)` on `side` breaks, or undefined when it may close so. */
 export function checkRouteClose(side: RouteSide, code: unknown, reason: unknown): RuleBreak | undefined {
-  const prefix = `WebSocketRoute.close() on the ${side} side:`;
+  return checkClose(`WebSocketRoute.close() on the ${side} side:`, side, code, reason);
+}
+
+/**
+ * The rule a page socket's `close(code, reason)` breaks (the browser's rules, worded as a route's: wsbridge's
+ * Python WebSocket raises these where the browser would throw its DOMException).
+ */
+export function checkSocketClose(code: unknown, reason: unknown): RuleBreak | undefined {
+  return checkClose("WebSocket.close():", "server", code, reason);
+}
+
+/** The rule `close(code, reason)` breaks for codes as `side` may send them; messages start with `prefix`. */
+function checkClose(prefix: string, side: RouteSide, code: unknown, reason: unknown): RuleBreak | undefined {
   if (code !== undefined && typeof code !== "number") {
     return { kind: "TypeError", message: `${prefix} the close code must be an integer, not ${typeName(code)}` };
   }

@@ -156,12 +156,18 @@ async def test_send_while_connecting_raises_invalid_state_error(server_log: Serv
 @pytest.mark.parametrize(
     ("args", "kwargs", "error", "message"),
     [
-        pytest.param((1001,), {}, ValueError, "close code must be 1000 or in the range 3000-4999, got 1001", id="1001"),
-        pytest.param((2999,), {}, ValueError, "close code must be 1000 or in the range 3000-4999, got 2999", id="2999"),
-        pytest.param((5000,), {}, ValueError, "close code must be 1000 or in the range 3000-4999, got 5000", id="5000"),
-        pytest.param(("1000",), {}, TypeError, "close code must be an int, not str", id="str code"),
-        pytest.param((4000, "é" * 62), {}, ValueError, "close reason must be at most 123 UTF-8 bytes, got 124", id="long reason"),
-        pytest.param((), {"reason": "a" * 124}, ValueError, "close reason must be at most 123 UTF-8 bytes, got 124", id="long reason no code"),
+        pytest.param((1001,), {}, ValueError, "WebSocket.close(): the close code must be 1000 or 3000-4999 (a code a page may send to the server), got 1001", id="1001"),
+        pytest.param((2999,), {}, ValueError, "WebSocket.close(): the close code must be 1000 or 3000-4999 (a code a page may send to the server), got 2999", id="2999"),
+        pytest.param((5000,), {}, ValueError, "WebSocket.close(): the close code must be 1000 or 3000-4999 (a code a page may send to the server), got 5000", id="5000"),
+        pytest.param(("1000",), {}, TypeError, "WebSocket.close(): the close code must be an int, not str", id="str code"),
+        pytest.param((True,), {}, TypeError, "WebSocket.close(): the close code must be an int, not bool", id="bool code"),
+        pytest.param((1000, b"bye"), {}, TypeError, "WebSocket.close(): the close reason must be a str, not bytes", id="bytes reason"),
+        pytest.param(
+            (4000, "half \ud800 pair"), {}, ValueError,
+            "WebSocket.close(): the close reason must not contain lone surrogates (it is sent as UTF-8)", id="lone surrogate",
+        ),
+        pytest.param((4000, "é" * 62), {}, ValueError, "WebSocket.close(): the close reason must be at most 123 UTF-8 bytes, got 124", id="long reason"),
+        pytest.param((), {"reason": "a" * 124}, ValueError, "WebSocket.close(): the close reason must be at most 123 UTF-8 bytes, got 124", id="long reason no code"),
     ],
 )
 async def test_close_rejects_bad_codes_and_reasons_and_stays_open(server_log: ServerLog, args, kwargs, error, message):
