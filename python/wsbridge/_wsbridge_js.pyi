@@ -44,7 +44,6 @@ class SocketHandle(Protocol):
     @property
     def origin(self) -> str: ...
     def sendFrame(self, data: str | JsProxy, /) -> int: ...  # the readyState it saw; 0 (CONNECTING): nothing sent
-    def close(self, code: int | None = ..., reason: str | None = ..., /) -> None: ...
 
 
 class RouteHandle(Protocol):
