@@ -8,7 +8,7 @@ takes no frame, so nothing is lost; this is its Python face.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, Literal
 
 from ._js import call, create_proxy, engine, js, message, options, settle
@@ -26,7 +26,7 @@ class Done:
 
     __slots__ = ()
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self) -> Generator[None, None, None]:
         return None
         yield  # pragma: no cover - makes this a generator
 

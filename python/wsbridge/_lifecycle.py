@@ -35,7 +35,7 @@ def on_error(fn: Callable[[str], None]) -> Callable[[str], None]:
 
 def report_error(text: str) -> None:
     """Reports an exception raised outside the caller's code (a handler, a task) to the console and the listeners."""
-    import js
+    import js  # type: ignore[import-not-found]
 
     js.console.error(text)
     for listener in list(_error_listeners):

@@ -1,7 +1,7 @@
 """wsbridge's exceptions, defined once, and `from_js`: the one mapping from an engine (JS) error to them."""
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 __all__ = ["InspectionError", "InvalidStateError", "WebSocketClosed", "FrameTypeError", "ConnectionClosed", "from_js"]
 
@@ -79,4 +79,4 @@ def from_js(error: Any) -> BaseException:
         return ValueError(message)
     if name == "Error":
         return RuntimeError(message)
-    return error  # a Python exception that crossed JS (PythonError), or an unexpected JS error: as it came
+    return cast(BaseException, error)  # a Python exception that crossed JS (PythonError), or an unexpected JS error: as it came

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+from collections.abc import Generator
 from typing import Any
 
 from . import _lifecycle
@@ -37,7 +38,7 @@ class HarRouteHandle(Handle):
         if self in _handles:
             _handles.remove(self)
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self) -> Generator[Any, None, None]:
         if self._ready is not None:
             yield from self._ready.__await__()
         return None

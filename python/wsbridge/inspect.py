@@ -221,7 +221,7 @@ class InspectionScope(_Target):
         return self.expect_event("websocket", predicate, timeout)
 
     @property
-    def _ref(self) -> Any:  # type: ignore[override]
+    def _ref(self) -> Any:
         return self._scope
 
     def _value(self, event: str, raw: Any) -> Any:

@@ -13,7 +13,7 @@ import asyncio
 import inspect
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import Any, Union
 
 from . import _lifecycle
@@ -38,7 +38,7 @@ class WebSocketRoute(AwaitableRoute):
         self._handlers: dict[str, Callable[..., Any]] = {}
         # Page side only: the one dispatch proxy of this socket (made on first use); both sides share one runner.
         self._proxy: Any = None
-        self._runner = Runner("a WebSocketRoute handler", serial=True) if page_side is None else page_side._runner
+        self._runner: Runner = Runner("a WebSocketRoute handler", serial=True) if page_side is None else page_side._runner
 
     @property
     def url(self) -> str:
@@ -60,13 +60,13 @@ class WebSocketRoute(AwaitableRoute):
 
     def send(self, message: str | bytes | bytearray | memoryview) -> None:
         """Sends to this side: to the page from the page side, to the server from the server side."""
-        if not isinstance(message, str):
-            view = flat_bytes(message)
-            if view is None:
-                raise TypeError(f"WebSocketRoute.send() takes str or bytes-like data, not {type(message).__name__}")
-            # to_js makes the one copy: the engine puts that Uint8Array's buffer on the wire, and the page gets it.
-            message = to_js(view)
-        engine.routeSend(self._js, message)
+        if isinstance(message, str):
+            return engine.routeSend(self._js, message)
+        view = flat_bytes(message)
+        if view is None:
+            raise TypeError(f"WebSocketRoute.send() takes str or bytes-like data, not {type(message).__name__}")
+        # to_js makes the one copy: the engine puts that Uint8Array's buffer on the wire, and the page gets it.
+        engine.routeSend(self._js, to_js(view))
 
     def close(self, code: int | None = None, reason: str | None = None) -> Done:
         """Closes this side with `code` and `reason`; works plain and awaited. Invalid values raise, closing nothing."""
@@ -117,7 +117,7 @@ class Handle:
     def unroute(self) -> None:
         raise NotImplementedError
 
-    def __await__(self):  # type: ignore[no-untyped-def]
+    def __await__(self) -> Generator[None, None, None]:
         return Done().__await__()
 
     def __enter__(self) -> Any:

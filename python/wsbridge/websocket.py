@@ -13,7 +13,7 @@ import inspect
 import logging
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, cast
 
 from . import _lifecycle
 from ._js import JsBuffer, JsException, JsProxy, call, check_type, create_proxy, flat_bytes, js, to_js
@@ -84,7 +84,7 @@ class WebSocketEvent:
         if event is None:
             # A message event: made now, once, from what Python holds (the frame never crossed as an event object).
             data = self.data
-            js_data = data if isinstance(data, str) else to_js(memoryview(data)).buffer
+            js_data = data if isinstance(data, str) or data is None else to_js(memoryview(data)).buffer
             init = to_js({"data": js_data, "origin": self.target._origin(), "lastEventId": ""}, dict_converter=js.Object.fromEntries)
             event = js.MessageEvent.new(self.type, init)
             self._event = event
@@ -297,7 +297,7 @@ def _binary_payload(data: object) -> Any:
     # Only sized ones: an int would make bytes(n) zeros, a generator has no length for the browser's buffer.
     if isinstance(data, collections.abc.Sized) and isinstance(data, collections.abc.Iterable) and not isinstance(data, (dict, JsBuffer)):
         try:
-            raw = bytes(data)  # type: ignore[call-overload]
+            raw = bytes(data)
         except ValueError:
             raise ValueError("WebSocket.send() takes a sequence of ints only in the range 0-255") from None
         except TypeError:
@@ -364,7 +364,7 @@ class WebSocket:
     def _origin(self) -> str:
         """The origin of this socket's URL, as message events give it (looked up once)."""
         try:
-            return object.__getattribute__(self, "_origin_text")
+            return cast(str, object.__getattribute__(self, "_origin_text"))
         except AttributeError:
             text = str(self._bridge.origin)
             object.__setattr__(self, "_origin_text", text)

@@ -2,8 +2,8 @@
 // bridgeModule() to, and python/wsbridge/_wsbridge_js.pyi. These tests fail when the two disagree: a function on
 // one side only, or a different number of (required) parameters. mypy --strict checks the stub when mypy is there.
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { readdirSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bridgeModule } from "../../src/pyodide/bridge.js";
 import type { PyodideLike } from "../../src/pyodide/types.js";
@@ -132,6 +132,18 @@ describe("the _wsbridge_js contract", () => {
     // --follow-imports=silent: the stub's package (wsbridge) is imported but only the stub's own errors count.
     const r = spawnSync(command, [...prefix, "--strict", "--follow-imports=silent", "--no-incremental", STUB], { encoding: "utf8" });
     expect(r.stdout + r.stderr).toMatch(/^Success: no issues found in 1 source file/m);
+    expect(r.status).toBe(0);
+  });
+
+  // The face is checked against the stub: a call with the wrong arguments or a misused result fails here. The
+  // pytest modules are left out (they need pytest's own types, which the page has and this venv need not).
+  it.skipIf(!mypy)("the Python face passes mypy --strict against the stub (Python 3.13, as Pyodide's)", () => {
+    const [command, ...prefix] = mypy!;
+    const pkg = dirname(STUB);
+    const face = readdirSync(pkg).filter((f) => f.endsWith(".py") && !/^(pytest_plugin|_pytest_session)\.py$/.test(f));
+    expect(face).toContain("websocket.py");
+    const r = spawnSync(command, [...prefix, "--strict", "--python-version", "3.13", "--no-incremental", ...face.map((f) => join(pkg, f))], { encoding: "utf8" });
+    expect(r.stdout + r.stderr).toMatch(/^Success: no issues found in \d+ source files/m);
     expect(r.status).toBe(0);
   });
 });
