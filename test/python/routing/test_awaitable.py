@@ -5,13 +5,14 @@ from `hand_over` and drive it from the test body, so every check is a plain asse
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
 
 from wsbridge import FrameTypeError, WebSocketClosed, WebSocketRoute, connect, route_web_socket
 
-from support import TIMEOUT, Probe, hand_over
+from support import TIMEOUT, Probe, ServerLog, hand_over, wait_for
 
 
 async def next_route(routes: asyncio.Queue):
@@ -212,3 +213,86 @@ async def test_faults_fixed_delay_applies_both_ways(ws_server):
             assert await ws.recv(timeout=3) == str(i)
             # 50 ms from the page, 50 ms back.
             assert loop.time() - started >= 0.1
+
+
+# --- Python counterparts of the JS face's scenarios (test/browser/awaitable-routes.test.ts) ---
+
+
+async def test_wrong_frame_types_raise_and_queued_frames_come_before_websocket_closed(probe: Probe):
+    routes = hand_over("**/types")
+    # The page sends four frames at open and closes right behind them.
+    page_log = asyncio.ensure_future(probe("/types", [[1, 2], "text", "{not json", "last"], 0, (4001, "gone")))
+    route = await next_route(routes)
+    with pytest.raises(FrameTypeError, match=re.escape("expected a text frame, got a binary frame (2 bytes)")):
+        await route.receive_text(timeout=2000)
+    with pytest.raises(FrameTypeError, match=re.escape("expected a binary frame, got a text frame (4 characters)")):
+        await route.receive_bytes(timeout=2000)
+    with pytest.raises(json.JSONDecodeError):
+        await route.receive_json(timeout=2000)
+    assert await page_log == [["open", ""], ["close", 4001, "gone", True]]
+    assert await route.receive(timeout=2000) == "last"
+    for _ in range(2):  # the close stays: every later receive raises it
+        with pytest.raises(WebSocketClosed, match="^WebSocket closed with code 4001: gone$") as closed:
+            await route.receive(timeout=2000)
+        assert (closed.value.code, closed.value.reason) == (4001, "gone")
+
+
+async def test_reject_is_reported_by_inspection_and_after_open_it_raises(probe: Probe, page):
+    seen: list[str] = []
+
+    def watch(ws):
+        ws.on("socketerror", seen.append)
+        ws.on("close", lambda _: seen.append("close"))
+
+    async def reject_later(route: WebSocketRoute):
+        await asyncio.sleep(0.02)
+        route.reject()
+
+    page.on("websocket", watch)
+    route_web_socket("**/denied", reject_later)
+    assert await probe("/denied") == [["error"], ["close", 1006, "", False]]
+    assert await wait_for(lambda: len(seen) == 2)
+    assert seen == ["Error during WebSocket handshake", "close"]
+
+    routes = hand_over("**/late")
+    page_log = asyncio.ensure_future(probe("/late", [], 1))
+    route = await next_route(routes)
+    route.send("hi")  # opens the page socket
+    with pytest.raises(Exception, match="^" + re.escape("reject() must be called before the page socket opens: use terminate() or close()") + "$"):
+        route.reject()
+    assert await page_log == [["open", ""], "hi"]
+
+
+async def test_terminate_after_open_drops_the_page_and_closes_the_server_side(probe: Probe, server_log: ServerLog):
+    def handler(route: WebSocketRoute):
+        server = route.connect_to_server()
+        # The echo of "kill" comes after the echo of "x": the page has "x" when the route terminates.
+        server.on_message(lambda m: route.terminate() if m == "kill" else route.send(m))
+
+    route_web_socket("**/echo*", handler)
+    page_log = await probe(server_log.url("/echo"), ["x", "kill"], 2)
+    # 1006 and not clean, with no error event: as Chromium reports a dropped connection.
+    assert page_log == [["open", ""], "x", ["close", 1006, "", False]]
+    [logged] = await server_log.closed()
+    assert logged.frames == ["x", "kill"]
+    assert logged.closed == (1005, "")
+
+
+async def test_a_close_waits_behind_frames_a_fault_holds_and_dropped_frames_go_nowhere(probe: Probe):
+    from_page: list[str] = []
+
+    def handler(route: WebSocketRoute):
+        # Both ways ("both"): "lost" is only ever sent to the page, "secret" only from it.
+        route.faults(delay=lambda m: 80 if m == "slow" else 0, drop=lambda m: m in ("lost", "secret"))
+
+        def on_message(m):
+            from_page.append(m)
+            if m == "go":
+                for text in ["slow", "lost", "fast"]:
+                    route.send(text)
+                route.close(4003, "end")
+        route.on_message(on_message)
+
+    route_web_socket("**/faults", handler)
+    assert await probe("/faults", ["secret", "go"], 3) == [["open", ""], "slow", "fast", ["close", 4003, "end", True]]
+    assert from_page == ["go"]
