@@ -1,6 +1,7 @@
 // A `ws` server on 127.0.0.1 with scripted behaviours by path, for tests and examples.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
 
 /** Most frames one `/burst` or `/die` sends (4-byte frames: a few MiB on the wire). */
@@ -53,6 +54,7 @@ export interface FrameSink {
  *   (frames received meanwhile are echoed after the burst). N ≤ `MAX_BURST`.
  * - `/die?after=N`: sends N frames, then drops the TCP connection without a close frame. N ≤ `MAX_BURST`.
  * - `/reject`: refuses the handshake with HTTP 400.
+ * - `/hang`: accepts the TCP connection and never answers the handshake (a client's open timeout); `close()` drops it.
  * - `/mixed?n=N`: sends N frames, every third binary (`i` repeated, 200 kB for even i, 10 bytes for odd), the others
  *   text `"t<i>"`, then closes with 4100 "done". N ≤ `MAX_MIXED`.
  * - `/received?log=KEY`: sends one text frame, the JSON array of the connections opened so far with `log=KEY` in
@@ -75,8 +77,15 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   });
   const received: TestServer["received"] = [];
   const logs: Logs = new Map();
+  const hanging = new Set<Duplex>();
   http.on("upgrade", (req: IncomingMessage, socket, head) => {
     const path = new URL(req.url ?? "/", "http://x").pathname;
+    if (path === "/hang") {
+      hanging.add(socket);
+      socket.on("error", () => {}); // the client giving up resets the connection: nothing to report
+      socket.on("close", () => hanging.delete(socket));
+      return;
+    }
     if (path === "/reject") {
       socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
@@ -88,7 +97,10 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   return {
     url: `ws://127.0.0.1:${port}`,
     received,
-    close: () => closeServers(http, wss),
+    close: () => {
+      for (const socket of hanging) socket.destroy();
+      return closeServers(http, wss);
+    },
   };
 }
 

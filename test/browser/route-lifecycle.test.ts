@@ -1,6 +1,7 @@
 // Routed sockets at the edges of their lives, in real Chromium against a real ws server: close() before open
 // (compared with the browser's own socket), route handlers that throw, pages that go away (an iframe removed,
-// a worker terminated), and wsbridge installed over Playwright's own WebSocket mock.
+// a worker terminated), and wsbridge installed over Playwright's own WebSocket mock. A Python route handler that
+// raises: test/python/routing/test_lifecycle.py.
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
@@ -110,31 +111,6 @@ describe("a route handler that throws fails the handshake", () => {
       ws.onclose = (e) => log.push("close " + e.code);
     })`);
     expect(r).toEqual(["hi", "echo x"]);
-  });
-
-  it("Python, sync and async: the page sees error then close 1006, and the console has the traceback", async () => {
-    const { page: p, py, console: lines } = await fx.newPython();
-    await p.evaluate(CLOSE_EARLY);
-    const sync = `${fx.server.url}/py-throws-sync`;
-    const async_ = `${fx.server.url}/py-throws-async`;
-    await py.runAsync(`
-import asyncio
-from wsbridge import route_web_socket
-def broken(route):
-    raise ZeroDivisionError("sync mock is broken")
-async def broken_async(route):
-    await asyncio.sleep(0)
-    raise KeyError("async mock is broken")
-route_web_socket(${JSON.stringify(sync)}, broken)
-route_web_socket(${JSON.stringify(async_)}, broken_async)`);
-    expect(await p.evaluate(`openLog(${JSON.stringify(sync)})`)).toEqual(failed);
-    expect(await p.evaluate(`openLog(${JSON.stringify(async_)})`)).toEqual(failed);
-    await until(() => lines.filter((l) => l.startsWith("error: wsbridge: the route handler")).length === 2);
-    const text = lines.join("\n");
-    expect(text).toContain("Traceback (most recent call last)");
-    expect(text).toContain("ZeroDivisionError: sync mock is broken");
-    expect(text).toContain("KeyError: 'async mock is broken'");
-    await p.close();
   });
 });
 

@@ -145,3 +145,28 @@ describe("sendFrames: backpressure and yielding", () => {
     expect(sink.sent).toHaveLength(BURST_SLICE);
   });
 });
+
+describe("test server: /hang", () => {
+  it("never answers the handshake: a client with a handshake timeout gives up without opening", async () => {
+    const outcome = await new Promise<string>((ok) => {
+      const ws = new WebSocket(`${plain.url}/hang`, { handshakeTimeout: 300 });
+      ws.on("open", () => ok("opened"));
+      ws.on("unexpected-response", () => ok("answered"));
+      ws.on("error", (error) => ok(error.message));
+    });
+    expect(outcome).toBe("Opening handshake has timed out");
+  });
+
+  it("close() drops a handshake still hanging (else it would wait for it forever)", async () => {
+    const server = await startTestServer();
+    const ws = new WebSocket(`${server.url}/hang`);
+    const ended = new Promise<string>((ok) => {
+      ws.on("open", () => ok("opened"));
+      ws.on("error", (error) => ok(`error: ${error.message}`));
+    });
+    // The upgrade request reached the server once a second connection's handshake completed after it.
+    await echoed(server.url, ["after"]);
+    await server.close();
+    expect(await ended).toBe("error: socket hang up");
+  });
+});

@@ -5,6 +5,8 @@
 - `ServerLog` reads back what the runner's test server received (its `?log=KEY` and `/received?log=KEY` paths).
 - `Probe` opens a plain page WebSocket (browser JS, not wsbridge) and returns what the page saw: the other end
   of a routed socket.
+- `route_stats()`/`settle_routes()` read wsbridge's routing bookkeeping; `hand_over(url)` routes `url` to a queue,
+  so a test drives each route from its own body.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import _wsbridge_js  # type: ignore[import-not-found]
 import js  # type: ignore[import-not-found]
 from pyodide.code import run_js  # type: ignore[import-not-found]
 
-from wsbridge import WebSocket, WebSocketEvent
+from wsbridge import WebSocket, WebSocketEvent, WebSocketRoute, route_web_socket
 from wsbridge.testing import TestServer
 
 #: Seconds a helper waits before it gives up (generous: the machine running the suite may be busy).
@@ -47,6 +49,29 @@ async def settle(timeout: float = TIMEOUT) -> dict[str, int]:
     """Waits until every socket was released; returns `stats()`."""
     await wait_for(lambda: stats()["sockets"] == 0, timeout)
     return stats()
+
+
+def route_stats() -> dict[str, int]:
+    """wsbridge's routing bookkeeping: Python proxies JS holds for routes, routes registered, live routed sockets."""
+    counts: dict[str, int] = _wsbridge_js.routeStats().to_py()
+    return counts
+
+
+#: `route_stats()` once nothing is routed: no proxy held, no route, no routed socket.
+ROUTES_RELEASED = {"proxies": 0, "routes": 0, "sockets": 0}
+
+
+async def settle_routes(expected: dict[str, int] = ROUTES_RELEASED, timeout: float = TIMEOUT) -> dict[str, int]:
+    """Waits until `route_stats()` equals `expected` (a closed socket's proxies go after its close); returns it."""
+    await wait_for(lambda: route_stats() == expected, timeout)
+    return route_stats()
+
+
+def hand_over(url: Any, **kw: Any) -> asyncio.Queue[WebSocketRoute]:
+    """Routes `url` (with `route_web_socket`'s `kw`) to a handler that only queues each route: `await q.get()`."""
+    routes: asyncio.Queue[WebSocketRoute] = asyncio.Queue()
+    route_web_socket(url, routes.put_nowait, **kw)
+    return routes
 
 
 Event = list[Any]
@@ -187,7 +212,7 @@ globalThis._wsbridgeProbe = (url, sends, n, close, protocols) => new Promise((re
 
 
 class Probe:
-    """A plain page socket (browser JS): opens `path` on the test server, sends `sends` once open (str as text,
+    """A plain page socket (browser JS): opens `path` on the test server (or `path` itself when it is a URL), sends `sends` once open (str as text,
     a list of ints as binary), waits for `n` messages, then closes with `close` ([code, reason]) when given, else
     stops there. Returns the page's log: `["open", protocol]`, messages (`"bin:1,2"` for binary), `["error"]`,
     `["close", code, reason, wasClean]`, `["timeout", readyState]` after 8 s."""
@@ -207,7 +232,7 @@ class Probe:
     ) -> list[Any]:
         to_js = js.JSON.parse
         text = await js._wsbridgeProbe(
-            self.server.url(path),
+            path if "://" in path else self.server.url(path),
             to_js(json.dumps(list(sends))),
             n,
             to_js(json.dumps(close)),
