@@ -3,7 +3,27 @@ import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { chromium, type Browser } from "playwright-core";
 
-/** Flags for a quiet, offline headless Chromium (no sandbox as root, no background traffic). */
+/**
+ * The features Playwright itself turns off (playwright-core's chromiumSwitches, 1.65). Chromium keeps only the LAST
+ * `--disable-features` switch, so ours must repeat them: test/browser/chromium-flags.test.ts fails when Playwright's
+ * list changes.
+ */
+export const PLAYWRIGHT_DISABLED_FEATURES = [
+  "AimEnabled", "AvoidCorsURLLoaderRestartOnRedirect", "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose",
+  "HttpsFirstBalancedModeAutoEnable", "HttpsUpgrades", "LensOverlay", "MediaRouter", "NetworkTimeServiceQuerying",
+  "OptimizationHints", "PaintHolding", "PreconnectToSearch", "TcpPortRandomizationWin", "ThirdPartyStoragePartitioning",
+  "msEdgeUpdateLaunchServicesPreferredVersion", "msForceBrowserSignIn",
+];
+
+/**
+ * Allocation samplers that walk the stack by frame pointers from inside malloc: GWP-ASan (a random ~1% of processes)
+ * and the in-process heap profiler (`--subproc-heap-profiling` in some renderers). On a JSPI secondary stack (Pyodide's
+ * run_sync, every async test) the walk reads past the top of that stack (base::debug::ScanStackForNextFrame bounds
+ * its scan by the thread's stack end, not the secondary stack's) and the renderer dies with SIGSEGV.
+ */
+export const STACK_SAMPLING_FEATURES = ["GwpAsanMalloc", "GwpAsanPartitionAlloc", "HeapProfilerReporting"];
+
+/** Flags for a quiet, offline headless Chromium (no sandbox as root, no background traffic, no stack-walking samplers). */
 export const CHROMIUM_ARGS = [
   "--no-sandbox",
   "--disable-gpu",
@@ -12,6 +32,7 @@ export const CHROMIUM_ARGS = [
   "--disable-sync",
   "--no-first-run",
   "--disable-quic",
+  `--disable-features=${[...PLAYWRIGHT_DISABLED_FEATURES, ...STACK_SAMPLING_FEATURES].join(",")}`,
 ];
 
 /** Names looked up on PATH after the explicit choices, in order. */
