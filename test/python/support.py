@@ -1,5 +1,7 @@
 """Helpers shared by the socket and ASGI tests (test/python is on sys.path: pyproject.toml's `pythonpath`).
 
+- `synthetic(ws, data)` makes the socket receive `data` now, synchronously (a page-made MessageEvent: never
+  deferred behind a burst), for tests that must know a frame was handled before their next line.
 - `wait_for(cond)` polls until `cond()` holds; `stats()`/`settle()` read wsbridge's live sockets, listeners, proxies.
 - `Rec` opens a `wsbridge.WebSocket` and records every event it gets in a comparable form (`describe`).
 - `ServerLog` reads back what the runner's test server received (its `?log=KEY` and `/received?log=KEY` paths).
@@ -20,12 +22,19 @@ from typing import Any
 import _wsbridge_js  # type: ignore[import-not-found]
 import js  # type: ignore[import-not-found]
 from pyodide.code import run_js  # type: ignore[import-not-found]
+from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from wsbridge import WebSocket, WebSocketEvent, WebSocketRoute, route_web_socket
 from wsbridge.testing import TestServer
 
 #: Seconds a helper waits before it gives up (generous: the machine running the suite may be busy).
 TIMEOUT = 10.0
+
+
+def synthetic(ws: WebSocket, data: object) -> None:
+    """Dispatches a message event with `data` on the socket's browser object: handled before this returns."""
+    init = to_js({"data": data}, dict_converter=js.Object.fromEntries)
+    ws._js.dispatchEvent(js.MessageEvent.new("message", init))
 
 
 async def wait_for(cond: Callable[[], object], timeout: float = TIMEOUT) -> bool:

@@ -3,11 +3,10 @@ per call in a burst; frames too large for it cross alone. Whatever the route, ev
 with exactly its bytes, also when a handler makes another socket receive at once and when Wasm memory grows."""
 import js
 import pyodide_js
-from pyodide.ffi import to_js
 
 from wsbridge import WebSocket, connect
 
-from support import Rec, wait_for
+from support import Rec, synthetic, wait_for
 
 SLOT_BODY = 64 * 1024  # python/wsbridge/websocket.py _SLOT_BYTES minus the head
 
@@ -69,12 +68,6 @@ async def test_binary_frames_are_writable_memoryviews_that_do_not_share_the_slot
     assert not got[0].readonly
     assert bytes(got[0]) == b"\xff" + bytes(9)
     assert [bytes(d) for d in got[1:]] == [bytes([i]) * 10 for i in range(1, 50)]
-
-
-def synthetic(ws: WebSocket, data: object) -> None:
-    """Dispatches a message event on the socket's browser object: delivered at once, through the same slot."""
-    init = to_js({"data": data}, dict_converter=js.Object.fromEntries)
-    ws._js.dispatchEvent(js.MessageEvent.new("message", init))
 
 
 async def test_a_handler_making_another_socket_receive_mid_burst_leaves_the_burst_intact(ws_server):

@@ -5,19 +5,12 @@ import asyncio
 import gc
 import random
 
-import js
 from pyodide.ffi import to_js
 
 from wsbridge import WebSocket, WebSocketEvent, connect
 from wsbridge.websocket import live_proxies
 
-from support import Rec, settle, stats, wait_for
-
-
-def synthetic(ws: WebSocket, data: object) -> None:
-    """Dispatches a message event on the socket's browser object, synchronously (as a frame would arrive)."""
-    init = to_js({"data": data}, dict_converter=js.Object.fromEntries)
-    ws._js.dispatchEvent(js.MessageEvent.new("message", init))
+from support import Rec, settle, stats, synthetic, wait_for
 
 
 def live_events() -> int:
