@@ -19,12 +19,15 @@ export async function installWsBridge(pyodide: PyodideLike): Promise<void> {
     pyodide.FS.writeFile(full, source);
   }
   pyodide.registerJsModule(JS_MODULE_NAME, bridgeModule(pyodide));
-  await pyodide.runPythonAsync(`
+  // Only PYTHON_HOME's cached finder is dropped (a reinstall wrote its files again): the global
+  // importlib.invalidate_caches() imports importlib.metadata on a fresh interpreter, about 40 ms, most of install.
+  // runPython, not runPythonAsync: the import is synchronous, and a fresh interpreter's first runPythonAsync costs
+  // 13-16 ms of Pyodide's own set-up, paid by the page's first async code either way.
+  pyodide.runPython(`
 import sys
 if ${JSON.stringify(PYTHON_HOME)} not in sys.path:
     sys.path.insert(0, ${JSON.stringify(PYTHON_HOME)})
-import importlib
-importlib.invalidate_caches()
+sys.path_importer_cache.pop(${JSON.stringify(PYTHON_HOME)}, None)
 import wsbridge
 `);
 }
