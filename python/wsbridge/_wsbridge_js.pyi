@@ -111,8 +111,9 @@ def proxyStats() -> JsProxy: ...  # {socket, route, predicate, inspect, total}: 
 # --- routing (route.py, _awaitable.py) ---
 
 
-def routeAdd(scope: str, url: str | PyProxy, times: int | None, onSocket: PyProxy, /) -> int: ...  # url: UrlPredicate; onSocket: RouteCallback
-def routeRemove(token: int, /) -> None: ...
+def routeAdd(scope: str, url: str | PyProxy, times: int | None, onSocket: PyProxy, urlKey: str, handlerKey: int, onUnroute: PyProxy | None, /) -> int: ...  # url: UrlPredicate; onSocket: RouteCallback
+def routeRemove(token: int, /) -> None: ...  # calls the route's onUnroute first
+def routeUnroute(scope: str, urlKey: str, handlerKey: int | None, /) -> None: ...  # every route registered with these keys
 def routeAlive(token: int, /) -> bool: ...
 def routeBind(route: RouteHandle, proxy: PyProxy, /) -> None: ...  # destroys `proxy` when the socket is released
 def routeListen(target: RouteHandle, side: str, kind: str, dispatch: PyProxy, /) -> None: ...  # dispatch: RouteDispatch

@@ -151,20 +151,18 @@ class RouteHandle(Handle):
     def unroute(self) -> None:
         """Removes this route for sockets created from now on (idempotent)."""
         engine.routeRemove(self._token)
-        if self in _handles:
-            _handles.remove(self)
-            # A handler that holds resources (an ASGI app's lifespan) is told it is no longer routed.
-            unrouted = getattr(self.handler, "_unrouted", None)
-            if callable(unrouted):
-                unrouted()
 
     def __repr__(self) -> str:
         return f"<RouteHandle {self.scope} {self.url!r}{'' if self.active else ' (removed)'}>"
 
 
-# Python's side of the engine's route table: unroute compares the Python `url` objects (patterns, callables)
-# the engine only sees as proxies.
-_handles: list[RouteHandle] = []
+def _url_key(url: UrlMatch) -> str:
+    """What the engine compares for `unroute_web_socket`: equal globs, equal patterns (pattern and flags), the very callable."""
+    if isinstance(url, str):
+        return f"glob:{url}"
+    if isinstance(url, re.Pattern):
+        return f"re:{url.flags}:{url.pattern!r}"
+    return f"callable:{id(url)}"  # the route's predicate keeps the callable alive, so the id is not reused meanwhile
 
 
 def _matcher(url: Any) -> Any:
@@ -211,18 +209,16 @@ class _Scope(InspectionScope):
             else:
                 resolve()
 
-        token = call(engine.routeAdd, self._scope, _matcher(url), times, create_proxy(on_socket))
-        handle = RouteHandle(self._scope, url, handler, int(token))
-        _handles.append(handle)
-        return handle
+        matcher = _matcher(url)  # checks `url` first: nothing is made for a bad one
+        # A handler that holds resources (an ASGI app's lifespan) is told when it is unrouted.
+        unrouted = getattr(handler, "_unrouted", None)
+        on_unroute = create_proxy(unrouted) if callable(unrouted) else None
+        token = call(engine.routeAdd, self._scope, matcher, times, create_proxy(on_socket), _url_key(url), id(handler), on_unroute)
+        return RouteHandle(self._scope, url, handler, int(token))
 
     def unroute_web_socket(self, url: UrlMatch, handler: RouteHandler | None = None) -> Done:
         """Removes this scope's routes registered with `url` (and `handler`, when given); live sockets keep theirs."""
-        for handle in list(_handles):
-            # Equal globs or patterns (pattern and flags), or the very callable.
-            same_url = handle.url == url if isinstance(url, (str, re.Pattern)) and type(handle.url) is type(url) else handle.url is url
-            if handle.scope == self._scope and same_url and (handler is None or handle.handler is handler):
-                handle.unroute()
+        engine.routeUnroute(self._scope, _url_key(url), None if handler is None else id(handler))
         return Done()
 
     def __repr__(self) -> str:
@@ -238,5 +234,4 @@ unroute_web_socket = page.unroute_web_socket
 @_lifecycle.on_reset
 def _reset() -> None:
     """Removes every route (Python's and JS's) and closes every live routed socket, releasing their proxies."""
-    _handles.clear()
     engine.routeReset()

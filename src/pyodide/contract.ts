@@ -77,8 +77,9 @@ export interface WsBridgeModule {
   // every Python callable JS holds (src/pyodide/proxies.ts), per kind: the leak counter that sees them all
   proxyStats: () => { socket: number; route: number; predicate: number; inspect: number; total: number };
   // routing (python/wsbridge/route.py, _awaitable.py)
-  routeAdd: (scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>) => number;
+  routeAdd: (scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>, urlKey: string, handlerKey: number, onUnroute: PyFunction<() => unknown> | undefined | null) => number;
   routeRemove: (token: number) => void;
+  routeUnroute: (scope: string, urlKey: string, handlerKey: number | undefined | null) => void;
   routeAlive: (token: number) => boolean;
   routeBind: (route: RouteHandle, proxy: PyProxy) => void;
   routeListen: (target: RouteHandle | RouteServerHandle, side: string, kind: string, dispatch: PyFunction<RouteDispatch>) => void;

@@ -11,44 +11,92 @@ import type { PyProxy, PyodideLike } from "./types.js";
 import { destroyProxy, holdProxy, proxyStats, releaseProxy, urlMatcherOf } from "./proxies.js";
 import type { BridgePart, PyFunction, RouteCallback, RouteDispatch, UrlPredicate } from "./contract.js";
 
-/** Routes registered from Python, by token. */
-const entries = new Map<number, RouteEntry<RouteHandler>>();
+/**
+ * A route registered from Python. `urlKey` and `handlerKey` stand for the Python `url` and handler, which JS only
+ * sees as proxies: `unroute_web_socket(url, handler)` finds routes by them (see python/wsbridge/route.py `_url_key`).
+ */
+interface PythonRoute {
+  entry: RouteEntry<RouteHandler>;
+  scope: string;
+  urlKey: string;
+  handlerKey: number;
+  /** False once the route left the engine's table (unrouted, `times` used up, reset). */
+  alive: boolean;
+  /**
+   * Told when Python unroutes the route (an ASGI app's lifespan ends then), also after `times` ran out: such a
+   * route stays listed here, not routing, until it is unrouted or routing is reset (which does not tell it).
+   */
+  onUnroute: PyFunction<() => unknown> | undefined;
+}
+
+/** Routes registered from Python, by token: the one table Python's unroute goes through. */
+const entries = new Map<number, PythonRoute>();
 let nextToken = 1;
 
 /**
  * Registers a Python route. `url` is a glob string, or a Python predicate called with the URL string.
  * `onSocket(route, resolve, reject)` runs the Python handler and settles when it completed. Returns a token.
  */
-function routeAdd(scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>): number {
+function routeAdd(
+  scope: string,
+  url: string | PyFunction<UrlPredicate>,
+  times: number | undefined | null,
+  onSocket: PyFunction<RouteCallback>,
+  urlKey: string,
+  handlerKey: number,
+  onUnroute: PyFunction<() => unknown> | undefined | null,
+): number {
   const token = nextToken++;
   holdProxy(onSocket, "route");
+  if (onUnroute) holdProxy(onUnroute, "route");
   const { match: matcher, predicate } = urlMatcherOf(url);
   const handler: RouteHandler = (route) => new Promise<void>((resolve, reject) => void onSocket(route, resolve, reject));
   const onRemove = () => {
-    entries.delete(token);
+    const route = entries.get(token);
+    if (route) route.alive = false;
+    if (!onUnroute) entries.delete(token);
     releaseProxy(onSocket);
     releaseProxy(predicate);
   };
   try {
     const entry = addRoute(scope === "context" ? "context" : "page", matcher, handler, times === undefined || times === null ? {} : { times }, onRemove);
-    entries.set(token, entry);
+    entries.set(token, { entry, scope, urlKey, handlerKey, alive: true, onUnroute: onUnroute ?? undefined });
   } catch (error) {
     destroyProxy(onSocket);
     destroyProxy(predicate);
+    if (onUnroute) destroyProxy(onUnroute);
     throw error;
   }
   return token;
 }
 
-/** Removes a Python route (no-op when already gone). */
+/** Removes a Python route and then tells its `onUnroute` (no-op when already unrouted). */
 function routeRemove(token: number): void {
-  const entry = entries.get(token);
-  if (entry) installRouting().registry.delete(entry);
+  const route = entries.get(token);
+  if (!route) return;
+  if (route.alive) installRouting().registry.delete(route.entry);
+  entries.delete(token);
+  const { onUnroute } = route;
+  if (!onUnroute) return;
+  try {
+    onUnroute();
+  } finally {
+    releaseProxy(onUnroute);
+  }
+}
+
+/** Unroutes `scope`'s Python routes registered with `urlKey` (and `handlerKey`, when given), oldest first. */
+function routeUnroute(scope: string, urlKey: string, handlerKey: number | undefined | null): void {
+  for (const [token, route] of [...entries]) {
+    if (route.scope === scope && route.urlKey === urlKey && (handlerKey === undefined || handlerKey === null || route.handlerKey === handlerKey)) {
+      routeRemove(token);
+    }
+  }
 }
 
 /** True while the route is registered. */
 function routeAlive(token: number): boolean {
-  return entries.has(token);
+  return entries.get(token)?.alive === true;
 }
 
 /** Gives a socket's route its one Python dispatch proxy, destroyed when the socket is released. */
@@ -81,9 +129,11 @@ function routeError(message: string): Error {
   return new Error(message);
 }
 
-/** Removes every route and closes every live routed socket. */
+/** Removes every route and closes every live routed socket (no route's onUnroute is told). */
 function routeReset(): void {
   resetRouting();
+  for (const route of entries.values()) if (route.onUnroute) releaseProxy(route.onUnroute);
+  entries.clear();
 }
 
 /** Counts for leak checks: Python proxies held, Python routes registered, live routed sockets. */
@@ -95,6 +145,6 @@ function routeStats(): { proxies: number; routes: number; sockets: number } {
 /** Entry points for the Python routing face. */
 export function routeBridge(
   _pyodide: PyodideLike,
-): BridgePart<"routeAdd" | "routeRemove" | "routeAlive" | "routeBind" | "routeListen" | "routeSend" | "routeClose" | "routeError" | "routeReset" | "routeStats"> {
-  return { routeAdd, routeRemove, routeAlive, routeBind, routeListen, routeSend, routeClose, routeError, routeReset, routeStats };
+): BridgePart<"routeAdd" | "routeRemove" | "routeUnroute" | "routeAlive" | "routeBind" | "routeListen" | "routeSend" | "routeClose" | "routeError" | "routeReset" | "routeStats"> {
+  return { routeAdd, routeRemove, routeUnroute, routeAlive, routeBind, routeListen, routeSend, routeClose, routeError, routeReset, routeStats };
 }
