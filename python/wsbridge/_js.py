@@ -14,7 +14,7 @@ else:
 
 from .errors import from_js
 
-__all__ = ["js", "engine", "create_proxy", "to_js", "JsBuffer", "JsException", "JsProxy", "options", "message", "flat_bytes", "check_type", "call", "settle"]
+__all__ = ["js", "engine", "create_proxy", "to_js", "JsBuffer", "JsException", "JsProxy", "options", "message", "flat_bytes", "check_type", "handler_key", "call", "settle"]
 
 
 def options(**values: Any) -> Any:
@@ -44,6 +44,15 @@ def check_type(value: object, kinds: type | tuple[type, ...], what: str, expecte
     number). Python types are checked here, by their Python names; the engine checks the values' rules."""
     if value is not None and (isinstance(value, bool) or not isinstance(value, kinds)):
         raise TypeError(f"{what} must be {expected}, not {type(value).__name__}")
+
+
+def handler_key(handler: object) -> str:
+    """What the engine compares to find a handler again (remove_listener, unroute): the same object, or for a bound
+    method the same function on the same object (`obj.method` is a new object at each access, equal to the last)."""
+    self, func = getattr(handler, "__self__", None), getattr(handler, "__func__", None)
+    if self is not None and func is not None:
+        return f"method:{id(self)}:{id(func)}"
+    return f"object:{id(handler)}"
 
 
 def call(fn: Any, *args: Any) -> Any:

@@ -111,9 +111,9 @@ def proxyStats() -> JsProxy: ...  # {socket, route, predicate, inspect, total}: 
 # --- routing (route.py, _awaitable.py) ---
 
 
-def routeAdd(scope: str, url: str | PyProxy, times: int | None, onSocket: PyProxy, urlKey: str, handlerKey: int, onUnroute: PyProxy | None, /) -> int: ...  # url: UrlPredicate; onSocket: RouteCallback
+def routeAdd(scope: str, url: str | PyProxy, times: int | None, onSocket: PyProxy, urlKey: str, handlerKey: str, onUnroute: PyProxy | None, /) -> int: ...  # url: UrlPredicate; onSocket: RouteCallback
 def routeRemove(token: int, /) -> None: ...  # calls the route's onUnroute first
-def routeUnroute(scope: str, urlKey: str, handlerKey: int | None, /) -> None: ...  # every route registered with these keys
+def routeUnroute(scope: str, urlKey: str, handlerKey: str | None, /) -> None: ...  # every route registered with these keys
 def routeAlive(token: int, /) -> bool: ...
 def routeBind(route: RouteHandle, proxy: PyProxy, /) -> None: ...  # destroys `proxy` when the socket is released
 def routeListen(target: RouteHandle, side: str, kind: str, dispatch: PyProxy, /) -> None: ...  # dispatch: RouteDispatch
@@ -129,8 +129,8 @@ def routeStats() -> JsProxy: ...  # {proxies, routes, sockets}
 
 # target: an InspectHandle, or a scope name ("page", "context"); listener/predicate: called with a frame's payload
 # (str or Uint8Array), a socket error's text, or an InspectHandle; a predicate may return an awaitable.
-def inspectOn(target: InspectHandle | str, event: str, listener: PyProxy, once: bool, /) -> None: ...
-def inspectOff(listener: PyProxy, /) -> None: ...
+def inspectOn(target: InspectHandle | str, event: str, listener: PyProxy, once: bool, key: str, /) -> None: ...  # key: _js.handler_key(handler)
+def inspectOff(target: InspectHandle | str, event: str, key: str, /) -> None: ...  # the oldest such listener
 def inspectWait(target: InspectHandle | str, event: str, predicate: PyProxy | None, timeout: float | None, signal: JsProxy, /) -> JsProxy: ...  # a Promise
 def inspectKey(ws: InspectHandle, /) -> int: ...
 def inspectReset() -> None: ...

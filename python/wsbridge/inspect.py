@@ -15,7 +15,7 @@ from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar
 
 from . import _lifecycle
-from ._js import create_proxy, engine, js, message, settle
+from ._js import create_proxy, engine, handler_key, js, message, settle
 from ._runner import Runner
 from .errors import InspectionError
 
@@ -57,10 +57,6 @@ class EventInfo(Generic[T]):
             future.exception()  # retrieved: no "never retrieved" warning
 
 
-# Targets with Python listeners; each keeps `_py_listeners`: (event, handler, the proxy serving it), for removal.
-_targets: weakref.WeakSet[_Target] = weakref.WeakSet()
-
-
 class _Target:
     """The listener and wait methods shared by a socket and a scope; `_EVENTS`, `_ref`, `_value`, `_what` differ."""
 
@@ -75,25 +71,18 @@ class _Target:
             raise ValueError(self._UNKNOWN.format(event))
         return event
 
-    def _listeners(self) -> list[tuple[str, Callable[..., Any], Any]]:
-        _targets.add(self)
-        return vars(self).setdefault("_py_listeners", [])  # type: ignore[no-any-return]
-
     def _add(self, event: str, handler: Callable[[Any], Any], once: bool) -> None:
         self._check(event)
         if not callable(handler):
             raise TypeError(f"handler must be callable, not {type(handler).__name__}")
-        entries = self._listeners()
         runner = Runner(self._what(event), serial=False)
 
         def listener(raw: Any) -> None:
-            if once and entry in entries:
-                entries.remove(entry)
             runner.call(handler, self._value(event, raw))
 
-        entry = (event, handler, create_proxy(listener))
-        entries.append(entry)
-        engine.inspectOn(self._ref, event, entry[2], once)
+        # The engine holds the listener, removes a `once` one when it fires, and finds it by the handler's key for
+        # `remove_listener` (the listener keeps the handler alive, so the key is not reused meanwhile).
+        engine.inspectOn(self._ref, event, create_proxy(listener), once, handler_key(handler))
 
     def on(self, event: Any, handler: Callable[[Any], Any]) -> None:
         """Calls `handler(value)` (plain or async) for every `event` from now on."""
@@ -104,14 +93,9 @@ class _Target:
         self._add(event, handler, True)
 
     def remove_listener(self, event: Any, handler: Callable[[Any], Any]) -> None:
-        """Removes a listener added with `on` or `once`."""
+        """Removes a listener added with `on` or `once` (the oldest, when added more than once)."""
         self._check(event)
-        entries = self._listeners()
-        for entry in entries:
-            if entry[0] == event and entry[1] == handler:
-                entries.remove(entry)
-                engine.inspectOff(entry[2])
-                return
+        engine.inspectOff(self._ref, event, handler_key(handler))
 
     off = remove_listener
 
@@ -234,7 +218,5 @@ class InspectionScope(_Target):
 @_lifecycle.on_reset
 def _reset() -> None:
     """Drops every Python inspection listener and wait (the engine releases their proxies)."""
-    for target in list(_targets):
-        vars(target).pop("_py_listeners", None)
     _sockets.clear()
     engine.inspectReset()

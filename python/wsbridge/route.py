@@ -18,7 +18,7 @@ from typing import Any, Union
 
 from . import _lifecycle
 from ._awaitable import AwaitableRoute, Done
-from ._js import call, check_type, create_proxy, engine, flat_bytes, message, to_js
+from ._js import call, check_type, create_proxy, engine, flat_bytes, handler_key, message, to_js
 from ._runner import Runner
 from .inspect import InspectionScope
 
@@ -213,12 +213,12 @@ class _Scope(InspectionScope):
         # A handler that holds resources (an ASGI app's lifespan) is told when it is unrouted.
         unrouted = getattr(handler, "_unrouted", None)
         on_unroute = create_proxy(unrouted) if callable(unrouted) else None
-        token = call(engine.routeAdd, self._scope, matcher, times, create_proxy(on_socket), _url_key(url), id(handler), on_unroute)
+        token = call(engine.routeAdd, self._scope, matcher, times, create_proxy(on_socket), _url_key(url), handler_key(handler), on_unroute)
         return RouteHandle(self._scope, url, handler, int(token))
 
     def unroute_web_socket(self, url: UrlMatch, handler: RouteHandler | None = None) -> Done:
         """Removes this scope's routes registered with `url` (and `handler`, when given); live sockets keep theirs."""
-        engine.routeUnroute(self._scope, _url_key(url), None if handler is None else id(handler))
+        engine.routeUnroute(self._scope, _url_key(url), None if handler is None else handler_key(handler))
         return Done()
 
     def __repr__(self) -> str:

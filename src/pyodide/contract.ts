@@ -77,9 +77,9 @@ export interface WsBridgeModule {
   // every Python callable JS holds (src/pyodide/proxies.ts), per kind: the leak counter that sees them all
   proxyStats: () => { socket: number; route: number; predicate: number; inspect: number; total: number };
   // routing (python/wsbridge/route.py, _awaitable.py)
-  routeAdd: (scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>, urlKey: string, handlerKey: number, onUnroute: PyFunction<() => unknown> | undefined | null) => number;
+  routeAdd: (scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>, urlKey: string, handlerKey: string, onUnroute: PyFunction<() => unknown> | undefined | null) => number;
   routeRemove: (token: number) => void;
-  routeUnroute: (scope: string, urlKey: string, handlerKey: number | undefined | null) => void;
+  routeUnroute: (scope: string, urlKey: string, handlerKey: string | undefined | null) => void;
   routeAlive: (token: number) => boolean;
   routeBind: (route: RouteHandle, proxy: PyProxy) => void;
   routeListen: (target: RouteHandle | RouteServerHandle, side: string, kind: string, dispatch: PyFunction<RouteDispatch>) => void;
@@ -89,8 +89,8 @@ export interface WsBridgeModule {
   routeReset: () => void;
   routeStats: () => { proxies: number; routes: number; sockets: number };
   // inspection (python/wsbridge/inspect.py)
-  inspectOn: (target: InspectHandle | string, event: string, listener: PyFunction<InspectListener>, once: boolean) => void;
-  inspectOff: (listener: PyProxy) => void;
+  inspectOn: (target: InspectHandle | string, event: string, listener: PyFunction<InspectListener>, once: boolean, key: string) => void;
+  inspectOff: (target: InspectHandle | string, event: string, key: string) => void;
   inspectWait: (target: InspectHandle | string, event: string, predicate: PyFunction<InspectListener> | undefined | null, timeout: number | undefined | null, signal: AbortSignal) => Promise<unknown>;
   inspectKey: (ws: InspectHandle) => number;
   inspectReset: () => void;

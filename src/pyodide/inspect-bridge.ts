@@ -17,7 +17,8 @@ interface Target {
   waitForEvent(event: string, options: { predicate?: Fn; timeout?: number; signal?: AbortSignal }): Promise<unknown>;
 }
 
-const listeners = new Map<PyProxy, { target: Target; event: string; fn: Fn }>();
+/** Every Python listener, by its proxy; `key` stands for the Python handler (`remove_listener` finds it by that). */
+const listeners = new Map<PyProxy, { target: Target; event: string; key: string; fn: Fn }>();
 const watched = new WeakSet<InspectedWebSocket>();
 const waits = new Set<AbortController>();
 const keys = new WeakMap<InspectedWebSocket, number>();
@@ -34,24 +35,35 @@ function exported(event: string, value: unknown): Parameters<InspectListener>[0]
   return event === "framesent" || event === "framereceived" ? (value as { payload: string | Uint8Array }).payload : (value as string | InspectedWebSocket);
 }
 
-/** Adds a Python listener; a socket's listeners are all released when it closes (nothing is emitted after). */
-function inspectOn(target: InspectedWebSocket | string, event: string, listener: PyFunction<InspectListener>, once: boolean): void {
+/**
+ * Adds a Python listener for the handler known by `key`; a socket's listeners are all released when it closes
+ * (nothing is emitted after).
+ */
+function inspectOn(target: InspectedWebSocket | string, event: string, listener: PyFunction<InspectListener>, once: boolean, key: string): void {
   holdProxy(listener, "inspect");
   if (typeof target !== "string" && target.isClosed()) return destroyProxy(listener);
   const fn = (value: unknown) => {
-    if (once) inspectOff(listener);
+    if (once) removeListener(listener);
     listener(exported(event, value));
   };
-  listeners.set(listener, { target: targetOf(target), event, fn });
+  listeners.set(listener, { target: targetOf(target), event, key, fn });
   targetOf(target).on(event, fn);
   if (typeof target !== "string" && !watched.has(target)) {
     watched.add(target);
-    target.on("close", () => { for (const [proxy, entry] of listeners) if (entry.target === (target as unknown)) inspectOff(proxy); });
+    target.on("close", () => { for (const [proxy, entry] of listeners) if (entry.target === (target as unknown)) removeListener(proxy); });
   }
 }
 
-/** Removes a Python listener added with `inspectOn` and releases its proxy (no-op when already gone). */
-function inspectOff(listener: PyProxy): void {
+/** Removes the oldest listener `inspectOn` added on `target` for `event` and the handler known by `key` (if any). */
+function inspectOff(target: InspectedWebSocket | string, event: string, key: string): void {
+  const wanted = targetOf(target);
+  for (const [proxy, entry] of listeners) {
+    if (entry.target === wanted && entry.event === event && entry.key === key) return removeListener(proxy);
+  }
+}
+
+/** Removes a Python listener and releases its proxy (no-op when already gone). */
+function removeListener(listener: PyProxy): void {
   const entry = listeners.get(listener);
   if (!entry) return;
   listeners.delete(listener);
@@ -85,7 +97,7 @@ function inspectKey(ws: InspectedWebSocket): number {
 
 /** Drops every Python listener and wait, and page JS's `websocket` listeners too (reset between tests). */
 function inspectReset(): void {
-  for (const proxy of [...listeners.keys()]) inspectOff(proxy);
+  for (const proxy of [...listeners.keys()]) removeListener(proxy);
   for (const wait of [...waits]) wait.abort();
   resetInspection();
 }

@@ -19,7 +19,7 @@ interface PythonRoute {
   entry: RouteEntry<RouteHandler>;
   scope: string;
   urlKey: string;
-  handlerKey: number;
+  handlerKey: string;
   /** False once the route left the engine's table (unrouted, `times` used up, reset). */
   alive: boolean;
   /**
@@ -43,7 +43,7 @@ function routeAdd(
   times: number | undefined | null,
   onSocket: PyFunction<RouteCallback>,
   urlKey: string,
-  handlerKey: number,
+  handlerKey: string,
   onUnroute: PyFunction<() => unknown> | undefined | null,
 ): number {
   const token = nextToken++;
@@ -86,7 +86,7 @@ function routeRemove(token: number): void {
 }
 
 /** Unroutes `scope`'s Python routes registered with `urlKey` (and `handlerKey`, when given), oldest first. */
-function routeUnroute(scope: string, urlKey: string, handlerKey: number | undefined | null): void {
+function routeUnroute(scope: string, urlKey: string, handlerKey: string | undefined | null): void {
   for (const [token, route] of [...entries]) {
     if (route.scope === scope && route.urlKey === urlKey && (handlerKey === undefined || handlerKey === null || route.handlerKey === handlerKey)) {
       routeRemove(token);
