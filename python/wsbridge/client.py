@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Generator
 from types import TracebackType
 from typing import Any, Final
 
+from ._js import check_type
 from .errors import QUEUE_OVERFLOW, ConnectionClosed
 from .websocket import WebSocket, WebSocketEvent, _check_protocols, _resolve_url
 
@@ -175,16 +176,12 @@ class connect:  # noqa: N801 - used like a function, as in `websockets`
         # Checked here, at the call, so a bad argument never becomes a socket to some other URL or a hang.
         _resolve_url(url)
         protocols = _check_protocols(protocols)
-        if open_timeout is not None:
-            if isinstance(open_timeout, bool) or not isinstance(open_timeout, (int, float)):
-                raise TypeError(f"open_timeout must be None or a number of seconds, not {type(open_timeout).__name__}")
-            if not open_timeout > 0:  # also refuses NaN
-                raise ValueError(f"open_timeout must be None or more than 0 seconds, got {open_timeout}")
-        if max_queue is not None:
-            if isinstance(max_queue, bool) or not isinstance(max_queue, int):
-                raise TypeError(f"max_queue must be None or an int, not {type(max_queue).__name__}")
-            if max_queue < 1:
-                raise ValueError(f"max_queue must be None or at least 1, got {max_queue}")
+        check_type(open_timeout, (int, float), "open_timeout", "None or a number of seconds")
+        if open_timeout is not None and not open_timeout > 0:  # also refuses NaN
+            raise ValueError(f"open_timeout must be None or more than 0 seconds, got {open_timeout}")
+        check_type(max_queue, int, "max_queue", "None or an int")
+        if max_queue is not None and max_queue < 1:
+            raise ValueError(f"max_queue must be None or at least 1, got {max_queue}")
         self._args = (url, protocols, max_queue)
         self._open_timeout = open_timeout
         self._connection: ClientConnection | None = None
