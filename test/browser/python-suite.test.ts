@@ -4,7 +4,8 @@
 // scenarios' page scripts and their page logs must equal the ones the JS conformance suite observed under
 // Playwright (test/python/routing/observed/, written by test/conformance/conformance.test.ts); those golden files
 // must be current for every scenario the Python tests name. test/python/socket and test/python/asgi test the
-// socket, the client and asgi(app) (Starlette included) against the runner's real ws server.
+// socket, the client and asgi(app) (Starlette included) against the runner's real ws server; test/python/inspect
+// tests inspection (page.on("websocket"), expect_websocket, wait_for_event) from Python.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
