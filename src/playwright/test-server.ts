@@ -1,5 +1,5 @@
 // A `ws` server on 127.0.0.1 with scripted behaviours by path, for tests and examples.
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
@@ -51,9 +51,10 @@ export interface FrameSink {
  * - `/echo`: echoes each frame with its type.
  * - `/close?code=N&reason=R`: closes with that code and reason after the first message (or at once with `now=1`).
  * - `/burst?n=N&binary=1`: sends N numbered frames (`"0".."N-1"`, or 4-byte big-endian ints), then echoes
- *   (frames received meanwhile are echoed after the burst). N ≤ `MAX_BURST`.
+ *   (frames received meanwhile are echoed after the burst). N ≤ `MAX_BURST`. With `close=C[&reason=R]` (C 1000
+ *   or 3000..4999) it closes with C and R right behind the last frame instead of echoing.
  * - `/die?after=N`: sends N frames, then drops the TCP connection without a close frame. N ≤ `MAX_BURST`.
- * - `/reject`: refuses the handshake with HTTP 400.
+ * - `/reject?status=S`: refuses the handshake with HTTP S (400..599; 400 when absent or out of range).
  * - `/hang`: accepts the TCP connection and never answers the handshake (a client's open timeout); `close()` drops it.
  * - `/mixed?n=N`: sends N frames, every third binary (`i` repeated, 200 kB for even i, 10 bytes for odd), the others
  *   text `"t<i>"`, then closes with 4100 "done". N ≤ `MAX_MIXED`.
@@ -87,7 +88,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       return;
     }
     if (path === "/reject") {
-      socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      const status = rejectStatus(new URL(req.url ?? "/", "http://x").searchParams.get("status"));
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => behave(ws, req, options.record ? received : undefined, logs));
@@ -119,6 +121,18 @@ export function countParam(value: string | null, fallback: number, max: number):
   if (value === null) return fallback;
   const n = Number(value);
   return value.trim() !== "" && Number.isInteger(n) && n >= 0 && n <= max ? n : undefined;
+}
+
+/** The HTTP status `/reject` answers with: `value` when it is a whole number 400..599, else 400. */
+export function rejectStatus(value: string | null): number {
+  const status = countParam(value, 400, 599);
+  return status === undefined || status < 400 ? 400 : status;
+}
+
+/** A close code a server may send (1000, or an application code 3000..4999), or undefined. */
+export function closeCodeParam(value: string): number | undefined {
+  const code = countParam(value, 1000, 4999);
+  return code === 1000 || (code !== undefined && code >= 3000) ? code : undefined;
 }
 
 /** Numbered frame `i` of a burst: its decimal text, or 4 big-endian bytes. */
@@ -189,7 +203,18 @@ function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["recei
       const n = countParam(q.get("n"), 100, MAX_BURST);
       if (n === undefined) return refuse(ws, "n", MAX_BURST);
       const binary = q.get("binary") === "1";
+      const closeWith = q.get("close");
+      const code = closeWith === null ? undefined : closeCodeParam(closeWith);
+      const reason = q.get("reason") ?? "";
+      if (closeWith !== null && code === undefined) return ws.close(BAD_REQUEST_CODE, "close must be 1000 or 3000..4999");
+      // A close reason is at most 123 bytes: `ws` would throw later, inside the burst's promise.
+      if (Buffer.byteLength(reason) > 123) return ws.close(BAD_REQUEST_CODE, "reason must be at most 123 bytes");
       const done = sendFrames(ws, n, (i) => numbered(i, binary));
+      if (code !== undefined) {
+        // The close goes out right behind the last frame: a client must deliver every frame before it.
+        void done.then(() => { if (ws.readyState === 1) ws.close(code, reason); });
+        return;
+      }
       // Frames that arrive during the burst are echoed after it, in order.
       ws.on("message", (data, isBinary) => { void done.then(() => echo(data, isBinary)); });
       return;

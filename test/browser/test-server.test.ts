@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
   BAD_REQUEST_CODE, BURST_HIGH_WATER, BURST_SLICE, MAX_BURST, MAX_MIXED,
-  countParam, sendFrames, startTestServer, type FrameSink, type TestServer,
+  closeCodeParam, countParam, rejectStatus, sendFrames, startTestServer, type FrameSink, type TestServer,
 } from "../../src/playwright/test-server.js";
 
 let plain: TestServer;
@@ -65,6 +65,8 @@ describe("test server: burst sizes", () => {
     [`/burst?n=${MAX_BURST + 1}`, `n must be a whole number 0..${MAX_BURST}`],
     ["/die?after=-3", `after must be a whole number 0..${MAX_BURST}`],
     [`/mixed?n=${MAX_MIXED + 1}`, `n must be a whole number 0..${MAX_MIXED}`],
+    ["/burst?n=3&close=1006", "close must be 1000 or 3000..4999"],
+    [`/burst?n=3&close=4000&reason=${"r".repeat(124)}`, "reason must be at most 123 bytes"],
   ])("%s closes at once with 1008 and a reason", async (path, reason) => {
     expect(await session(plain.url + path)).toEqual({ frames: [], code: BAD_REQUEST_CODE, reason });
   });
@@ -88,6 +90,31 @@ describe("test server: burst sizes", () => {
     expect(r.code).toBe(1006);
     expect(r.frames).toHaveLength(50_000);
     expect(r.frames.at(-1)).toBe("49999");
+  });
+});
+
+describe("test server: /burst?close and /reject?status", () => {
+  it("closeCodeParam takes 1000 and 3000..4999 only; rejectStatus 400..599, else 400", () => {
+    expect([1000, 3000, 4999].map((c) => closeCodeParam(String(c)))).toEqual([1000, 3000, 4999]);
+    for (const bad of ["1001", "1006", "2999", "5000", "x", ""]) expect(closeCodeParam(bad)).toBeUndefined();
+    expect([null, "403", "599", "200", "600", "x"].map(rejectStatus)).toEqual([400, 403, 599, 400, 400, 400]);
+  });
+
+  it("/burst with close=C&reason=R closes with them right behind the last frame, echoing nothing", async () => {
+    const r = await session(`${plain.url}/burst?n=20000&close=4001&reason=bye`, (ws) => ws.send("not echoed"));
+    expect(r.frames).toHaveLength(20_000);
+    expect(r.frames.at(-1)).toBe("19999");
+    expect({ code: r.code, reason: r.reason }).toEqual({ code: 4001, reason: "bye" });
+  });
+
+  it.each([[undefined, 400], [403, 403], [503, 503]])("/reject with status=%s answers the handshake with HTTP %i", async (status, expected) => {
+    const got = await new Promise<number | string>((ok) => {
+      const ws = new WebSocket(`${plain.url}/reject${status === undefined ? "" : `?status=${status}`}`);
+      ws.on("unexpected-response", (_req, res) => { ok(res.statusCode ?? "no status"); ws.terminate(); });
+      ws.on("open", () => ok("opened"));
+      ws.on("error", (error) => ok(error.message));
+    });
+    expect(got).toBe(expected);
   });
 });
 

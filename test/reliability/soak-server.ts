@@ -1,7 +1,6 @@
 // A ws server for the reliability tests, with flow control: `/soak?n=N&k=K` sends N numbered frames (every
 // third binary: 4-byte big-endian sequence number plus padding; the others text "t:<seq>"), waits for the
-// client's "ack:<seq>" after every K frames, then sends "end". `/refuse?status=S` fails the handshake with S.
-// `/burst-close?n=N` sends N frames at once and closes with 4001 "bye" right behind them.
+// client's "ack:<seq>" after every K frames, then sends "end"; other paths echo.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, type WebSocket } from "ws";
@@ -58,17 +57,11 @@ export async function startSoakServer(): Promise<SoakServer> {
   const acks: SoakServer["acks"] = new Map();
   http.on("upgrade", (req, socket, head) => {
     const url = new URL(req.url ?? "/", "http://x");
-    if (url.pathname === "/refuse") {
-      const status = Number(url.searchParams.get("status") ?? 403);
-      socket.end(`HTTP/1.1 ${status} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
-    }
     wss.handleUpgrade(req, socket, head, (ws) => {
       ws.on("close", (code) => closes.push({ path: url.pathname, code }));
       const n = Number(url.searchParams.get("n") ?? 0);
       const key = url.pathname + url.search;
       if (url.pathname === "/soak") soak(ws, n, Number(url.searchParams.get("k") ?? 500), () => acks.set(key, (acks.get(key) ?? 0) + 1));
-      else if (url.pathname === "/burst-close") void sendRange(ws, 0, n).then(() => ws.close(4001, "bye"));
       else ws.on("message", (data, isBinary) => ws.send(data, { binary: isBinary }));
     });
   });
