@@ -3,8 +3,9 @@
     server_url(path="/echo") -> str
         The URL of the real `ws` server the runner starts for the run, with `path` appended. The pytest fixture
         `ws_server` gives the same as `ws_server.url(path)`. Paths: `/echo`, `/close?code=N&reason=R[&now=1]`,
-        `/burst?n=N[&binary=1]`, `/die?after=N`, `/reject`, `/hang` (never answers the handshake), `/mixed?n=N`,
-        `/received?log=KEY`.
+        `/burst?n=N[&binary=1][&close=C[&reason=R]]` (with `close`: closes right after the last frame instead of
+        echoing), `/die?after=N`, `/reject[?status=S]` (HTTP S, 400-599), `/hang` (never answers the handshake),
+        `/mixed?n=N`, `/received?log=KEY`.
         What the server received: add `log=KEY` to any path's query (`/echo?log=KEY`) and the server keeps that
         connection's frames and close under KEY; a connection to `/received?log=KEY` then gets one text frame, the
         JSON array of those connections in the order they opened, `{"path": "/echo?log=KEY", "frames": [...],
