@@ -28,6 +28,8 @@ export class FrameSlot {
   #source: SlotSource;
   #buffer: { data: Uint8Array; release(): void };
   #bytes: Uint8Array;
+  /** The body from its start: where a call's first frame goes (no view to make for it). */
+  #body: Uint8Array;
   #words: Int32Array;
   #count = 0;
   #end = SLOT_HEAD_BYTES;
@@ -40,6 +42,7 @@ export class FrameSlot {
       throw new RangeError(`the frame slot must be larger than its ${SLOT_HEAD_BYTES}-byte head`);
     }
     this.#bytes = this.#buffer.data;
+    this.#body = this.#bytes.subarray(SLOT_HEAD_BYTES);
     this.#words = this.#wordsOf(this.#bytes);
   }
 
@@ -68,7 +71,7 @@ export class FrameSlot {
     if (typeof data === "string") {
       // Each UTF-16 unit takes at least one UTF-8 byte; encodeInto says whether all of it was read.
       if (data.length > bytes.length - start) return false;
-      const result = encoder.encodeInto(data, bytes.subarray(start));
+      const result = encoder.encodeInto(data, start === SLOT_HEAD_BYTES ? this.#body : bytes.subarray(start));
       if (result.read !== data.length) return false;
       kind = SLOT_TEXT;
       length = result.written;
@@ -93,6 +96,7 @@ export class FrameSlot {
     this.#buffer.release();
     this.#buffer = this.#source.getBuffer("u8");
     this.#bytes = this.#buffer.data;
+    this.#body = this.#bytes.subarray(SLOT_HEAD_BYTES);
     this.#words = this.#wordsOf(this.#bytes);
   }
 
