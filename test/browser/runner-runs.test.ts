@@ -1,0 +1,185 @@
+// `wsbridge test` end to end, second half (the harness and the first half: _runner-cli.ts, runner.test.ts): time
+// limits and pages that block, --workers and --shard, the page's packages, and bad input.
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
+import { basename, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ensureLockedWheels, lockedWheels } from "../../src/cli/wheels.js";
+import { cliHarness, linesOf, once, shown, testsuite, tinyWheel, totals, wsbridge } from "./_runner-cli.js";
+
+const { root, project } = cliHarness();
+
+/** A project for the bad-input runs (they end before any test runs). */
+const ANY = project("any", { "test_any.py": "def test_any():\n    pass\n" });
+
+describe("--timeout and pages that block", () => {
+  // One worker page, so a killed page is followed by a new one for the rest.
+  const dir = project("timeouts", {
+    "test_block.py": "def test_before_block():\n    pass\n\ndef test_block():\n    while True:\n        pass\n\ndef test_after_block():\n    pass\n",
+    "test_hang.py": "import asyncio\nimport pytest\n\n@pytest.mark.timeout(1)\nasync def test_short_limit():\n    await asyncio.sleep(20)\n\n" +
+      "async def test_hung():\n    await asyncio.sleep(1000)\n\ndef test_after_hang():\n    pass\n",
+    "test_other.py": "def test_other_file():\n    pass\n",
+    // The controller imports this conftest.py too; only a worker page's import (called from run_worker) blocks.
+    "zblocked/conftest.py": "import inspect\nif any(f.function == 'run_worker' for f in inspect.stack()):\n    while True:\n        pass\n",
+    "zblocked/test_z.py": "def test_z():\n    pass\n",
+  });
+  const run = once(() => wsbridge(["test", "--workers", "1", "--timeout", "2", "-v"], dir));
+
+  it("a hung await fails with a Timeout; a test that blocks the page is reported once, and the rest of its file and the next file run", async () => {
+    const r = await run();
+    expect(r.code, shown(r)).toBe(1);
+    const lines = r.out.split("\n");
+    expect(lines.filter((l) => l.startsWith("test_block.py::test_block ")), shown(r)).toEqual([expect.stringMatching(/ FAILED /)]);
+    for (const id of ["test_block.py::test_before_block", "test_block.py::test_after_block", "test_hang.py::test_after_hang", "test_other.py::test_other_file"]) {
+      expect(lines.filter((l) => l.startsWith(`${id} `)), id).toEqual([expect.stringMatching(/ PASSED /)]);
+    }
+    expect(r.out).toMatch(/^test_hang\.py::test_hung FAILED/m);
+    // The message alone (no traceback of wsbridge's plumbing).
+    expect(r.out).toMatch(/_+ test_hung _+\nTimeout: test_hung did not finish within 2 s \(still awaiting; it was cancelled\)\n/);
+    expect(r.out).toMatch(/Timeout: test_block\.py::test_block did not finish within 2 s and blocked the page/);
+    expect(r.out).not.toContain("Captured stderr");
+    expect(totals(r.out)).toEqual({ failed: 4, passed: 4 });
+  }, 150_000);
+
+  it("@pytest.mark.timeout(S) sets one test's limit (the next test has --timeout's)", async () => {
+    const r = await run();
+    expect(linesOf(r.out, "test_hang.py::test_short_limit"), shown(r)).toEqual([expect.stringMatching(/ FAILED /)]);
+    expect(r.out).toMatch(/Timeout: test_short_limit did not finish within 1 s/);
+    // test_hung, right after it in the same file, gets --timeout's 2 s.
+    expect(r.out).toMatch(/Timeout: test_hung did not finish within 2 s/);
+  }, 150_000);
+
+  it("a worker page that blocks outside any test (a conftest that blocks only there): its tests fail, the run ends", async () => {
+    const r = await run();
+    expect(linesOf(r.out, "zblocked/test_z.py::test_z"), shown(r)).toEqual([expect.stringMatching(/ FAILED /)]);
+    expect(r.out).toMatch(/not run: the worker page blocked for 7 s outside any test/);
+  }, 150_000);
+});
+
+describe("--workers and --shard", () => {
+  const files: Record<string, string> = {};
+  for (let i = 1; i <= 5; i++) {
+    files[`test_m${i}.py`] = `import pytest\n\ndef test_pass_1():\n    pass\n\ndef test_pass_2():\n    pass\n\ndef test_fail():\n    assert ${i} == 0\n\n` +
+      `@pytest.mark.parametrize("x", range(${i}))\ndef test_p(x):\n    assert x >= 0\n`;
+  }
+  const dir = project("many", files);
+  // The whole suite: file i has 2 + i passing tests and one failing.
+  const whole = { failed: 5, passed: 25 };
+  // Shard 1/2 holds test_m1, m3, m5 (every second of the sorted files), shard 2/2 test_m2, m4.
+  const one = once(() => wsbridge(["test", "--workers", "2", "-v", "--junitxml", "w.xml", "--shard", "1/2"], dir));
+  const two = once(() => wsbridge(["test", "--workers", "1", "-q", "--shard", "2/2"], dir));
+
+  it("--workers 2 over several files: right totals, every test reported once, one JUnit file", async () => {
+    const r = await one();
+    expect(r.code, shown(r)).toBe(1);
+    expect(totals(r.out)).toEqual({ failed: 3, passed: 15, deselected: 12 });
+    const reported = r.out.split("\n").filter((l) => /^test_m\d\.py::\S+ (PASSED|FAILED)/.test(l)).map((l) => l.split(" ")[0]!);
+    expect(reported).toHaveLength(18);
+    expect(new Set(reported).size).toBe(18);
+    expect([...new Set(reported.map((id) => id.split("::")[0]))].sort()).toEqual(["test_m1.py", "test_m3.py", "test_m5.py"]);
+    const suite = await testsuite(join(dir, "w.xml"));
+    expect(suite.attrs).toMatchObject({ tests: "18", failures: "3" });
+  }, 150_000);
+
+  it("--shard 1/2 and --shard 2/2 split the files; their totals add up to the whole suite", async () => {
+    const [a, b] = await Promise.all([one(), two()]);
+    expect(b.code, shown(b)).toBe(1);
+    const [ta, tb] = [totals(a.out), totals(b.out)];
+    expect(tb).toEqual({ failed: 2, passed: 10, deselected: 18 });
+    expect({ failed: ta.failed! + tb.failed!, passed: ta.passed! + tb.passed! }).toEqual(whole);
+    expect(ta.deselected! + tb.deselected!).toBe(30);
+  }, 150_000);
+});
+
+describe("the page's packages: --requirements, --wheels, --pyodide-index", () => {
+  // A fresh cache (holding only the locked pytest wheels), so pip really resolves the requirements here.
+  const cache = mkdtempSync(join(root, "cache-"));
+  mkdirSync(join(cache, "wheels"));
+  for (const file of ensureLockedWheels(process.env)) copyFileSync(file, join(cache, "wheels", basename(file)));
+  const dir = project("packages", {
+    // Through -r, relative to the requirements file: pip reads a copy in the cache, so the path must be made absolute.
+    // idxpkg is in the Pyodide index below, so pip is not asked for it.
+    "requirements-page.txt": "-r reqs/web.txt\nidxpkg\n",
+    "reqs/web.txt": "starlette\n",
+    "missing.txt": "definitely-not-a-package-xyz-123\n",
+    "test_starlette.py": `from starlette.applications import Starlette
+from starlette.routing import WebSocketRoute
+from wsbridge import asgi, connect
+
+async def shout(websocket):
+    await websocket.accept()
+    text = await websocket.receive_text()
+    await websocket.send_text(text.upper())
+    await websocket.close()
+
+app = Starlette(routes=[WebSocketRoute("/shout", shout)])
+
+async def test_starlette_app_as_route_mock(page):
+    page.route_web_socket("**/shout", asgi(app))
+    async with connect("ws://app.test/shout") as ws:
+        await ws.send("hello")
+        assert await ws.recv() == "HELLO"
+`,
+    "test_tiny.py": "import tinymod\n\ndef test_tiny_wheel():\n    assert tinymod.VALUE == 42\n",
+    "test_idx.py": "def test_idx():\n    import idxpkg\n    assert idxpkg.VALUE == 'from the index'\n",
+    "test_prints.py": "def test_prints():\n    print('live from the page')\n",
+    "index/pyodide-lock.json": JSON.stringify({
+      info: { arch: "wasm32", python: "3.14" },
+      packages: { idxpkg: { name: "idxpkg", version: "1.0", file_name: "idxpkg-1.0-py3-none-any.whl", install_dir: "site", sha256: "", package_type: "package", imports: ["idxpkg"], depends: [] } },
+    }),
+  });
+  const run = once(async () => {
+    await Promise.all([tinyWheel(join(dir, "wheels"), "tinymod", "VALUE = 42\n"), tinyWheel(join(dir, "index"), "idxpkg", "VALUE = 'from the index'\n")]);
+    return wsbridge(["test", "--workers", "1", "-v", "-s", "--requirements", "requirements-page.txt", "--wheels", "wheels", "--pyodide-index", "index"], dir, { WSBRIDGE_CACHE: cache });
+  });
+
+  it("--requirements (Starlette, named through -r, through asgi(app) as a route mock) and --wheels DIR (a hand-built wheel)", async () => {
+    const r = await run();
+    expect(r.code, shown(r)).toBe(0);
+    expect(r.out).toMatch(/^test_starlette\.py::test_starlette_app_as_route_mock PASSED/m);
+    expect(r.out).toMatch(/^test_tiny\.py::test_tiny_wheel PASSED/m);
+    expect(totals(r.out)).toEqual({ passed: 4 });
+  }, 150_000);
+
+  it("--pyodide-index: a requirement found in a Pyodide index (pyodide-lock.json) is loaded from there", async () => {
+    const r = await run();
+    expect(r.out, shown(r)).toMatch(/^test_idx\.py::test_idx PASSED/m);
+  }, 150_000);
+
+  it("-s shows a test's prints", async () => {
+    const r = await run();
+    // As in pytest -s, the print lands where the progress line is; wsbridge only keeps the print's line whole.
+    expect(r.out, shown(r)).toMatch(/live from the page\n/);
+  }, 150_000);
+
+  it("a requirement pip cannot find: one line naming it, exit 4", async () => {
+    const r = await wsbridge(["test", "--workers", "1", "--requirements", "missing.txt"], dir, { WSBRIDGE_CACHE: cache });
+    expect(r.code, shown(r)).toBe(4);
+    expect(r.err.trimEnd().split("\n"), r.err).toEqual([expect.stringMatching(/^wsbridge test: --requirements .*missing\.txt: .*definitely-not-a-package-xyz-123/)]);
+    expect(r.out).toBe("");
+  }, 150_000);
+});
+
+describe("bad input: one line on stderr, exit 4, no browser left running", () => {
+  it.each([
+    [["--workers", "0"], /^wsbridge test: --workers needs a whole number of at least 1, got "0"/],
+    [["--shard", "3/2"], /^wsbridge test: --shard 3\/2: INDEX must be between 1 and TOTAL \(2\)/],
+    [["--timeout", "abc"], /^wsbridge test: --timeout needs a number of seconds above 0, got "abc"/],
+    [["--browser-path", "/nope"], /^wsbridge test: No Chromium at \/nope \(--browser-path\)/],
+  ])("%j", async (args, message) => {
+    const r = await wsbridge(["test", ...args], ANY);
+    expect(r.code, shown(r)).toBe(4);
+    expect(r.err.trimEnd().split("\n"), r.err).toEqual([expect.stringMatching(message)]);
+    expect(r.out).toBe("");
+  }, 60_000);
+
+  it("a locked page wheel missing from an empty cache and pip failing: the error line names the wheel, exit 4", async () => {
+    const empty = mkdtempSync(join(root, "empty-cache-"));
+    const r = await wsbridge(["test", "--workers", "1"], ANY, { WSBRIDGE_CACHE: empty, WSBRIDGE_PYTHON: "/bin/false" });
+    expect(r.code, shown(r)).toBe(4);
+    const pytestWheel = lockedWheels().find((w) => w.name === "pytest")!.file;
+    const errors = r.err.trimEnd().split("\n").filter((l) => l.startsWith("wsbridge test:"));
+    expect(errors, r.err).toEqual([expect.stringContaining(`the page wheel ${pytestWheel} is not in ${join(empty, "wheels")}`)]);
+    expect(r.out).toBe("");
+    expect(existsSync(join(empty, "wheels", pytestWheel))).toBe(false);
+  }, 60_000);
+});
