@@ -28,9 +28,6 @@ logger: Final = logging.getLogger("wsbridge")
 logger.addHandler(logging.NullHandler())
 
 HANDLER_NAMES: Final = frozenset({"onopen", "onmessage", "onerror", "onclose"})
-# From this size on, send() lets JS read a payload in place (getBuffer) instead of copying it into a Uint8Array:
-# the fixed cost of the in-place read is repaid by the copy it saves (measured crossover: 8-16 KiB).
-IN_PLACE_SEND_BYTES: Final = 16 * 1024
 
 Handler = Callable[["WebSocketEvent"], Any]
 
@@ -111,7 +108,9 @@ _NAMES: Final = ("onopen", "onmessage", "onerror", "onclose")
 
 # The frame slot (layout: src/pyodide/frame-slot.ts): Int32 words [count, body start, (kind, length) per frame],
 # then the frames' bytes. Kept for the interpreter's life; its address never moves (memoryviews export it).
-_SLOT_BYTES: Final = 4096 + 64 * 1024
+_SLOT_HEAD: Final = 4096
+_SLOT_BODY: Final = 64 * 1024
+_SLOT_BYTES: Final = _SLOT_HEAD + _SLOT_BODY
 _SLOT_TEXT: Final = 0
 _slot: Final = bytearray(_SLOT_BYTES)
 _slot_bytes: Final = memoryview(_slot)
@@ -401,18 +400,21 @@ class WebSocket:
 
     def send(self, data: str | bytes | bytearray | memoryview | Any) -> None:
         """Sends `str` as a text frame; bytes-like, a JS buffer or a sized iterable of ints 0-255 as one binary frame."""
-        # One crossing: the bridge checks the state and sends. Large Python payloads are read in place in the Wasm
-        # heap (the browser's own copy is the only one); small ones are cheaper copied into a Uint8Array first.
+        # One crossing: the bridge checks the state and sends. Bytes up to the frame slot's body are copied into it
+        # (a memcpy inside the Wasm heap) and JS sends a view of it: cheaper than handing JS the object, a proxy and
+        # a getBuffer per call (measured: 16 vs 27 µs at 16 KiB, 44 vs 53 µs at 64 KiB; raw JS 40). Larger ones
+        # are read in place. Either way the browser's copy is the only one out of the heap.
         if isinstance(data, str):
             state = self._send(data)
         else:
             payload = _binary_payload(data)
             if isinstance(payload, JsBuffer):
                 state = self._send(payload)
-            elif payload.nbytes >= IN_PLACE_SEND_BYTES:
-                state = _wsbridge_js.sendBytes(self._bridge, payload)
+            elif (size := payload.nbytes) <= _SLOT_BODY:
+                _slot[_SLOT_HEAD : _SLOT_HEAD + size] = payload
+                state = _wsbridge_js.sendSlot(self._bridge, size)
             else:
-                state = self._send(to_js(payload))
+                state = _wsbridge_js.sendBytes(self._bridge, payload)
         if state == 0:  # CONNECTING
             # The browser would throw a DOMException; a named Python error says what to do instead.
             raise InvalidStateError("WebSocket.send() called while the socket is still CONNECTING; wait for onopen")

@@ -60,6 +60,16 @@ export class FrameSlot {
     this.#words[1] = SLOT_HEAD_BYTES;
   }
 
+  /**
+   * The first `length` bytes of the body, where Python wrote a frame to send (`sendSlot`): a view the browser
+   * copies out of once when sending. Checks the views first, as `begin()` does.
+   */
+  body(length: number): Uint8Array {
+    if (this.#bytes.byteLength === 0) this.#refresh();
+    if (!(length >= 0 && length <= this.#body.length)) throw new RangeError(`a frame of ${length} bytes does not fit the slot's ${this.#body.length}`);
+    return this.#body.subarray(0, length);
+  }
+
   /** Appends one frame's data (str or ArrayBuffer) when it fits; false leaves the slot as it was. */
   put(data: unknown): boolean {
     const count = this.#count;

@@ -248,7 +248,7 @@ export function socketStats(): { sockets: number; listeners: number; proxies: nu
 }
 
 /** Entry points for the Python socket face of one Pyodide instance (which has its own frame slot). */
-export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "closeSocket" | "abortSocket" | "sendBytes" | "socketStats" | "checkUrl" | "useFrameSlot"> {
+export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "closeSocket" | "abortSocket" | "sendBytes" | "sendSlot" | "socketStats" | "checkUrl" | "useFrameSlot"> {
   let slot: FrameSlot | undefined;
   return {
     openSocket: (url, protocols, dispatch) => openSocket(url, protocols, dispatch, slot),
@@ -258,6 +258,10 @@ export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "
     closeSocket,
     abortSocket,
     sendBytes,
+    sendSlot: (bridge: BridgeSocket, length: number) => {
+      if (!slot) throw new Error("wsbridge: sendSlot before useFrameSlot");
+      return bridge.readyState === CONNECTING ? CONNECTING : bridge.sendFrame(slot.body(length));
+    },
     socketStats,
     checkUrl,
   };

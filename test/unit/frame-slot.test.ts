@@ -1,5 +1,6 @@
 // The frame slot's layout and limits (src/pyodide/frame-slot.ts), over a plain ArrayBuffer standing in for the
 // Python bytearray; python/wsbridge/websocket.py reads the same layout in the real page (test/python/socket/test_frame_slot.py).
+import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { FrameSlot, SLOT_BINARY, SLOT_HEAD_BYTES, SLOT_MAX_FRAMES, SLOT_TEXT, type SlotSource } from "../../src/pyodide/frame-slot.js";
 
@@ -86,5 +87,11 @@ describe("FrameSlot", () => {
 
   it("rejects a slot with no room past its head", () => {
     expect(() => new FrameSlot(source(SLOT_HEAD_BYTES).src)).toThrow(/larger than its 4096-byte head/);
+  });
+
+  it("has the head size python/wsbridge/websocket.py writes sends after", () => {
+    // Python sends from byte _SLOT_HEAD of its slot (sendSlot), where FrameSlot.body() starts.
+    const source = readFileSync("python/wsbridge/websocket.py", "utf8");
+    expect(/^_SLOT_HEAD: Final = (\d+)$/m.exec(source)?.[1]).toBe(String(SLOT_HEAD_BYTES));
   });
 });

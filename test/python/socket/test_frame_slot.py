@@ -120,3 +120,55 @@ async def test_frames_stay_exact_after_wasm_memory_grows_under_the_slot(ws_serve
     await r.wait_closed()
     hold.clear()
     assert [as_bytes(d) for d in got] == frames
+
+
+# --- sending: bytes up to the slot's body go through it, larger ones are read in place ---
+
+SENDS: list[bytes] = [
+    b"",
+    b"\x01",
+    bytes(range(256)) * 4,
+    bytes([9]) * SLOT_BODY,  # exactly the body
+    bytes([8]) * (SLOT_BODY + 1),  # one more: read in place instead
+    bytes(range(256)) * 1024,  # 256 KiB
+]
+
+
+async def test_sends_around_the_slot_size_reach_the_server_exact_and_in_order(server_log):
+    r = Rec(server_log.url("/echo"))
+    ws = await r.open()
+    kept = bytearray(b"before")
+    for data in SENDS:
+        ws.send(data)
+    ws.send(kept)
+    kept[:] = b"after!"  # changed after send: the frame already went out with the old bytes
+    ws.send(memoryview(bytes(range(200)))[::3])  # not contiguous: copied first
+    await r.messages(len(SENDS) + 2)
+    ws.close()
+    await r.wait_closed()
+    [logged] = await server_log.received()
+    assert logged.frames == [*SENDS, b"before", bytes(range(200))[::3]]
+
+
+async def test_a_handler_sending_while_a_burst_crosses_the_slot_keeps_both_directions_exact(server_log):
+    burst: list[str] = []
+    echoes: list[bytes] = []
+
+    def onmessage(e):
+        if isinstance(e.data, str):
+            burst.append(e.data)
+            # Sent through the same slot the burst's frames arrive in, between two of their crossings.
+            e.target.send(f"re {e.data};".encode() * 40)
+        else:
+            echoes.append(bytes(e.data))  # the server echoes what it got once its burst is out
+
+    r = Rec(server_log.url("/burst?n=3000"), onmessage=onmessage)
+    ws = await r.open()
+    assert await wait_for(lambda: len(echoes) == 3000)
+    ws.close()
+    await r.wait_closed()
+    sent = [f"re {i};".encode() * 40 for i in range(3000)]
+    assert burst == [str(i) for i in range(3000)]
+    assert echoes == sent
+    [logged] = await server_log.received()
+    assert logged.frames == sent

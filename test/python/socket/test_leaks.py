@@ -20,7 +20,7 @@ from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
 import wsbridge.websocket
 from wsbridge import WebSocket, WebSocketEvent
-from wsbridge.websocket import IN_PLACE_SEND_BYTES, InvalidStateError, live_proxies
+from wsbridge.websocket import _SLOT_BODY, InvalidStateError, live_proxies
 
 from support import Rec, settle, stats, wait_for
 
@@ -112,30 +112,32 @@ async def test_90_sockets_closed_by_the_client_the_server_or_a_dropped_connectio
     assert measures() == NOTHING_LEFT
 
 
-async def test_large_binary_sends_are_read_in_place_intact_and_hold_nothing_after_2000_of_them(ws_server):
-    big = bytes(i % 251 for i in range(IN_PLACE_SEND_BYTES * 4 + 3))
+async def test_binary_sends_through_the_slot_or_in_place_are_intact_and_hold_nothing_after_2000_of_each(ws_server):
+    big = bytes(i % 251 for i in range(_SLOT_BODY * 4 + 3))
+    slot_sized = big[:_SLOT_BODY]
     payloads = [
-        big[:IN_PLACE_SEND_BYTES - 1],  # just under the in-place size: copied into a Uint8Array
-        big[:IN_PLACE_SEND_BYTES],  # from here on: read in place
+        slot_sized,  # up to the frame slot's body: copied into the slot
+        big[:_SLOT_BODY + 1],  # from here on: read in place
         bytearray(big),
         memoryview(big)[1::2],  # not contiguous: made contiguous first
-        array.array("H", range(IN_PLACE_SEND_BYTES)),  # another item format: its raw bytes
+        array.array("H", range(_SLOT_BODY)),  # another item format: its raw bytes
     ]
     echoes: list[bytes] = []
     r = Rec(ws_server.url("/echo"), onmessage=lambda e: echoes.append(bytes(e.data)))
     with pytest.raises(InvalidStateError):  # still CONNECTING: nothing is sent
         r.ws.send(big)
     ws = await r.open()
-    refs = sys.getrefcount(big)
+    refs = sys.getrefcount(big), sys.getrefcount(slot_sized)
     for payload in payloads:
         ws.send(payload)
     assert await wait_for(lambda: len(echoes) == len(payloads), 20)
     assert echoes == [bytes(memoryview(p).cast("B")) if isinstance(p, array.array) else bytes(p) for p in payloads]
-    for _ in range(2000):  # many in-place sends: no proxy, buffer or reference may stay behind
+    for _ in range(2000):  # many sends each way: no proxy, buffer or reference may stay behind
         ws.send(big)
+        ws.send(slot_sized)
     assert await wait_for(lambda: ws.bufferedAmount == 0, 20)
     gc.collect()
-    assert sys.getrefcount(big) - refs == 0
+    assert (sys.getrefcount(big), sys.getrefcount(slot_sized)) == refs
     assert pool() == 1
     ws.close()
     await r.wait_closed()
