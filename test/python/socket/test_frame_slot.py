@@ -172,3 +172,21 @@ async def test_a_handler_sending_while_a_burst_crosses_the_slot_keeps_both_direc
     assert echoes == sent
     [logged] = await server_log.received()
     assert logged.frames == sent
+
+
+async def test_a_burst_in_a_hidden_page_is_flushed_by_posted_messages_complete_and_in_order(ws_server):
+    # Chromium throttles a hidden page's timers to one wake-up a second, so there a burst's flush is a posted
+    # message instead of the 1 ms timer (src/pyodide/socket-bridge.ts `later`).
+    js.Object.defineProperty(js.document, "visibilityState", js.JSON.parse('{"value": "hidden", "configurable": true}'))
+    try:
+        assert js.document.visibilityState == "hidden"
+        got: list[object] = []
+        r = Rec(ws_server.url("/burst?n=5000"), onmessage=lambda e: got.append(e.data))
+        ws = await r.open()
+        assert await wait_for(lambda: len(got) == 5000)
+        ws.close()
+        await r.wait_closed()
+    finally:
+        js.Reflect.deleteProperty(js.document, "visibilityState")
+    assert js.document.visibilityState == "visible"
+    assert got == [str(i) for i in range(5000)]
