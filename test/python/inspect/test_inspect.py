@@ -40,6 +40,15 @@ async def opened(ws: WebSocket) -> None:
     assert await wait_for(lambda: ws.readyState == 1)
 
 
+async def open_inspected(page, url: str) -> tuple[WebSocket, InspectedWebSocket]:
+    """A socket to `url`, open, and the InspectedWebSocket `page` announced for it."""
+    async with page.expect_websocket(timeout=5000) as info:
+        ws = WebSocket(url)
+    inspected = await info.value
+    await opened(ws)
+    return ws, inspected
+
+
 # --- listeners ---
 
 
@@ -117,10 +126,7 @@ async def test_expect_websocket_with_a_predicate_then_expect_event_for_a_matchin
 
 
 async def test_wait_for_event_times_out_with_playwrights_text_and_the_socket_stays_inspectable(page, ws_server):
-    async with page.expect_websocket(timeout=5000) as info:
-        ws = WebSocket(ws_server.url("/echo"))
-    inspected = await info.value
-    await opened(ws)
+    ws, inspected = await open_inspected(page, ws_server.url("/echo"))
     with pytest.raises(TimeoutError, match=timeout_text(100, "framesent")):
         await inspected.wait_for_event("framesent", timeout=100)
     async with inspected.expect_event("framesent", timeout=5000) as sent:
@@ -130,10 +136,7 @@ async def test_wait_for_event_times_out_with_playwrights_text_and_the_socket_sta
 
 
 async def test_a_close_fails_pending_and_later_waits_with_socket_closed_but_close_itself_resolves(page, ws_server):
-    async with page.expect_websocket(timeout=5000) as info:
-        ws = WebSocket(ws_server.url("/echo"))
-    inspected = await info.value
-    await opened(ws)
+    ws, inspected = await open_inspected(page, ws_server.url("/echo"))
     pending = asyncio.ensure_future(inspected.wait_for_event("framereceived"))
     ws.close()
     with pytest.raises(InspectionError, match="^Socket closed$"):
