@@ -48,10 +48,12 @@ def check_type(value: object, kinds: type | tuple[type, ...], what: str, expecte
 
 def handler_key(handler: object) -> str:
     """What the engine compares to find a handler again (remove_listener, unroute): the same object, or for a bound
-    method the same function on the same object (`obj.method` is a new object at each access, equal to the last)."""
-    self, func = getattr(handler, "__self__", None), getattr(handler, "__func__", None)
-    if self is not None and func is not None:
-        return f"method:{id(self)}:{id(func)}"
+    method the same function on the same object (`obj.method` and `items.append` are new objects at each access,
+    equal to the last)."""
+    self = getattr(handler, "__self__", None)
+    if self is not None:
+        func = getattr(handler, "__func__", None)  # a Python method's function; a builtin method has only its name
+        return f"method:{id(self)}:{getattr(handler, '__name__', '') if func is None else id(func)}"
     return f"object:{id(handler)}"
 
 

@@ -157,12 +157,13 @@ class RouteHandle(Handle):
 
 
 def _url_key(url: UrlMatch) -> str:
-    """What the engine compares for `unroute_web_socket`: equal globs, equal patterns (pattern and flags), the very callable."""
+    """What the engine compares for `unroute_web_socket`: equal globs, equal patterns (pattern and flags), the same
+    callable (as `handler_key` finds it)."""
     if isinstance(url, str):
         return f"glob:{url}"
     if isinstance(url, re.Pattern):
         return f"re:{url.flags}:{url.pattern!r}"
-    return f"callable:{id(url)}"  # the route's predicate keeps the callable alive, so the id is not reused meanwhile
+    return f"callable:{handler_key(url)}"  # the route's predicate keeps it alive, so the key is not reused meanwhile
 
 
 def _matcher(url: Any) -> Any:

@@ -91,3 +91,29 @@ async def test_unroute_web_socket_takes_a_bound_method_again():
     assert [a.active, b.active] == [False, True]
     unroute_web_socket("**/echo", second.handle)
     assert await settle_routes() == ROUTES_RELEASED
+
+
+async def test_remove_listener_takes_a_builtin_bound_method_again(ws_server):
+    seen: list[object] = []
+    control = Watcher()
+    page.on("websocket", control.on_websocket)
+    page.on("websocket", seen.append)
+    page.remove_listener("websocket", seen.append)  # `seen.append` is a new object, equal to the one added
+    await open_and_close(ws_server.url("/echo"))
+    assert await wait_for(lambda: len(control.urls) == 1)
+    assert seen == []
+    page.remove_listener("websocket", control.on_websocket)
+    await settle()
+    assert await wait_for(lambda: inspection_proxies() == 0)
+
+
+async def test_unroute_web_socket_takes_a_url_callable_passed_again_as_a_bound_method():
+    class Matcher:
+        def matches(self, url: str) -> bool:
+            return url.endswith("/echo")
+
+    matcher = Matcher()
+    handle = route_web_socket(matcher.matches, Mock().handle)
+    unroute_web_socket(matcher.matches)
+    assert not handle.active
+    assert await settle_routes() == ROUTES_RELEASED
