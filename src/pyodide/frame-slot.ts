@@ -5,7 +5,8 @@
 // (a handler whose code makes another socket receive) may overwrite the slot at once.
 //
 // Layout, in little-endian Int32 words: [count, bodyStart, kind₀, length₀, kind₁, length₁, ...], then from byte
-// `bodyStart` the frames' bytes back to back (text as UTF-8). Python's reader: python/wsbridge/websocket.py `_take`.
+// `bodyStart` the frames' bytes back to back (text as UTF-8). Python's reader: python/wsbridge/websocket.py
+// (`_take_frames`, `_copied`); Python writes a frame to send at the body's start (`sendSlot`).
 import type { PyProxy } from "./types.js";
 
 /** Bytes of the slot's head: the count, the body's start and a (kind, length) pair per frame. */
@@ -53,7 +54,7 @@ export class FrameSlot {
 
   /** Starts a new call's frames (checking the views: a grown Wasm memory detaches them). */
   begin(): void {
-    if (this.#bytes.byteLength === 0) this.#refresh();
+    this.#checkViews();
     this.#count = 0;
     this.#end = SLOT_HEAD_BYTES;
     this.#words[0] = 0;
@@ -65,7 +66,7 @@ export class FrameSlot {
    * copies out of once when sending. Checks the views first, as `begin()` does.
    */
   body(length: number): Uint8Array {
-    if (this.#bytes.byteLength === 0) this.#refresh();
+    this.#checkViews();
     if (!(length >= 0 && length <= this.#body.length)) throw new RangeError(`a frame of ${length} bytes does not fit the slot's ${this.#body.length}`);
     return this.#body.subarray(0, length);
   }
@@ -99,6 +100,11 @@ export class FrameSlot {
     this.#end = start + length;
     this.#count = words[0] = count + 1;
     return true;
+  }
+
+  /** Takes new views when a grown Wasm memory detached the current ones. */
+  #checkViews(): void {
+    if (this.#bytes.byteLength === 0) this.#refresh();
   }
 
   /** New views of the same Python bytes (its address does not move: Python holds an export of the bytearray). */

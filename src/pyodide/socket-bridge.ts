@@ -174,13 +174,9 @@ export function openSocket(
   const deliver = (data: string | ArrayBuffer) => {
     depth++;
     try {
-      if (slot) {
-        slot.begin();
-        if (slot.put(data)) dispatch();
-        else dispatch(data);
-      } else {
-        dispatch(data);
-      }
+      slot?.begin();
+      if (slot?.put(data)) dispatch();
+      else dispatch(data);
     } finally {
       depth--;
       if (wanted && depth === 0) destroy();
@@ -273,7 +269,7 @@ export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "
     sendBytes,
     sendSlot: (bridge: BridgeSocket, length: number) => {
       if (!slot) throw new Error("wsbridge: sendSlot before useFrameSlot");
-      return bridge.readyState === CONNECTING ? CONNECTING : bridge.sendFrame(slot.body(length));
+      return bridge.sendFrame(slot.body(length)); // sends nothing while CONNECTING, and says so
     },
     socketStats,
     checkUrl,
