@@ -3,6 +3,9 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from "n
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
+import { isPageCloseCode } from "../route/close-rules.js";
+import { MAX_REASON_BYTES } from "../socket/constants.js";
+import { utf8Length } from "../socket/validation.js";
 
 /** Most frames one `/burst` or `/die` sends (4-byte frames: a few MiB on the wire). */
 export const MAX_BURST = 1_000_000;
@@ -132,7 +135,7 @@ export function rejectStatus(value: string | null): number {
 /** A close code a server may send (1000, or an application code 3000..4999), or undefined. */
 export function closeCodeParam(value: string): number | undefined {
   const code = countParam(value, 1000, 4999);
-  return code === 1000 || (code !== undefined && code >= 3000) ? code : undefined;
+  return code !== undefined && isPageCloseCode(code) ? code : undefined;
 }
 
 /** Numbered frame `i` of a burst: its decimal text, or 4 big-endian bytes. */
@@ -208,7 +211,7 @@ function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["recei
       const reason = q.get("reason") ?? "";
       if (closeWith !== null && code === undefined) return ws.close(BAD_REQUEST_CODE, "close must be 1000 or 3000..4999");
       // A close reason is at most 123 bytes: `ws` would throw later, inside the burst's promise.
-      if (Buffer.byteLength(reason) > 123) return ws.close(BAD_REQUEST_CODE, "reason must be at most 123 bytes");
+      if (utf8Length(reason) > MAX_REASON_BYTES) return ws.close(BAD_REQUEST_CODE, `reason must be at most ${MAX_REASON_BYTES} bytes`);
       const done = sendFrames(ws, n, (i) => numbered(i, binary));
       if (code !== undefined) {
         // The close goes out right behind the last frame: a client must deliver every frame before it.
