@@ -15,7 +15,7 @@ const fmt = (x) => (typeof x === "number" ? (Math.abs(x) >= 100 ? Math.round(x).
 export function readmeTable(results) {
   const spread = results.details?.spread ?? {};
   const lines = [
-    `\`npm run bench\` (${results.details?.date ?? "?"}, medians of ${results.details?.rounds ?? "?"} interleaved rounds, min–max in brackets; ratio = times better than the baseline):`,
+    `\`npm run bench\` (${results.details?.date ?? "?"}, medians of ${results.details?.rounds ?? "?"} interleaved rounds, min–max in brackets; ratio = times better than the baseline, the median of the per-round ratios, each round running the pair back to back):`,
     "",
     "| figure | wsbridge | baseline | ratio | target |",
     "|---|---|---|---|---|",
@@ -25,7 +25,8 @@ export function readmeTable(results) {
     const ours = `${fmt(f.value)} ${f.unit}${s.min !== undefined ? ` (${fmt(s.min)}–${fmt(s.max)})` : ""}`;
     const base = s.baseline_min !== undefined ? `${f.baseline}: ${fmt(f.baseline_value)} (${fmt(s.baseline_min)}–${fmt(s.baseline_max)})` : `${f.baseline} ${fmt(f.baseline_value)} ${f.unit}`;
     const target = s.target_ratio !== undefined ? `≥ ${s.target_ratio}×${f.ratio >= s.target_ratio ? "" : " (not met)"}` : "";
-    lines.push(`| ${f.name} | ${ours} | ${base} | ${fmt(f.ratio)}× | ${target} |`);
+    const ratio = `${fmt(f.ratio)}×${s.ratio_min !== undefined ? ` (${fmt(s.ratio_min)}–${fmt(s.ratio_max)})` : ""}`;
+    lines.push(`| ${f.name} | ${ours} | ${base} | ${ratio} | ${target} |`);
   }
   for (const f of results.figures) {
     const s = spread[f.name] ?? {};
