@@ -102,6 +102,7 @@ def openSocket(url: str, protocols: str | JsProxy | None, dispatch: PyProxy, /) 
 def closeSocket(socket: SocketHandle, code: int | None, reason: str | None, /) -> None: ...  # TypeError/RangeError naming the rule
 def abortSocket(socket: SocketHandle, code: int | None = ..., reason: str | None = ..., /) -> None: ...
 def sendSlot(socket: SocketHandle, length: int, /) -> int: ...  # the first `length` bytes of the frame slot's body; the readyState seen
+def sendHeap(socket: SocketHandle, address: int, length: int, /) -> int: ...  # `length` bytes of the Wasm heap at `address`, read in place; the readyState seen
 def sendBytes(socket: SocketHandle, data: memoryview, /) -> int: ...  # read in place in the Wasm heap; the readyState seen
 def socketStats() -> JsProxy: ...  # {sockets, listeners, proxies}
 def checkUrl(url: str, /) -> str: ...  # a JsException named SyntaxError for a refused URL

@@ -71,6 +71,7 @@ export interface WsBridgeModule {
   abortSocket: (socket: SocketHandle, code?: number, reason?: string) => void;
   sendBytes: (socket: SocketHandle, data: PyBytes) => number;
   sendSlot: (socket: SocketHandle, length: number) => number;
+  sendHeap: (socket: SocketHandle, address: number, length: number) => number;
   socketStats: () => { sockets: number; listeners: number; proxies: number };
   checkUrl: (url: string) => string;
   // the instance's frame slot (src/pyodide/frame-slot.ts): a create_proxy'd memoryview of a bytearray, kept for good

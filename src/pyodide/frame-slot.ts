@@ -71,6 +71,19 @@ export class FrameSlot {
     return this.#body.subarray(0, length);
   }
 
+  /**
+   * `length` bytes of the Wasm heap from `address` (a Python bytes object's data, sent in place by `sendHeap`): the
+   * slot's views are views of the whole heap, so no other handle on Pyodide's memory is needed.
+   */
+  heap(address: number, length: number): Uint8Array {
+    this.#checkViews();
+    const memory = this.#bytes.buffer;
+    if (!(Number.isSafeInteger(address) && Number.isSafeInteger(length) && address >= 0 && length >= 0 && address + length <= memory.byteLength)) {
+      throw new RangeError(`${length} bytes at ${address} are not inside the Wasm heap's ${memory.byteLength}`);
+    }
+    return new Uint8Array(memory, address, length);
+  }
+
   /** Appends one frame's data (str or ArrayBuffer) when it fits; false leaves the slot as it was. */
   put(data: unknown): boolean {
     const count = this.#count;

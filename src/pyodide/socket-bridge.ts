@@ -257,7 +257,7 @@ export function socketStats(): { sockets: number; listeners: number; proxies: nu
 }
 
 /** Entry points for the Python socket face of one Pyodide instance (which has its own frame slot). */
-export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "closeSocket" | "abortSocket" | "sendBytes" | "sendSlot" | "socketStats" | "checkUrl" | "useFrameSlot"> {
+export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "closeSocket" | "abortSocket" | "sendBytes" | "sendSlot" | "sendHeap" | "socketStats" | "checkUrl" | "useFrameSlot"> {
   let slot: FrameSlot | undefined;
   return {
     openSocket: (url, protocols, dispatch) => openSocket(url, protocols, dispatch, slot),
@@ -270,6 +270,10 @@ export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "
     sendSlot: (bridge: BridgeSocket, length: number) => {
       if (!slot) throw new Error("wsbridge: sendSlot before useFrameSlot");
       return bridge.sendFrame(slot.body(length)); // sends nothing while CONNECTING, and says so
+    },
+    sendHeap: (bridge: BridgeSocket, address: number, length: number) => {
+      if (!slot) throw new Error("wsbridge: sendHeap before useFrameSlot");
+      return bridge.sendFrame(slot.heap(address, length)); // read in place: the browser's copy is the only one
     },
     socketStats,
     checkUrl,

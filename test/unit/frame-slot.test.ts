@@ -85,6 +85,20 @@ describe("FrameSlot", () => {
     expect(s.released()).toBe(1);
   });
 
+  it("gives views of the whole heap for sendHeap, checked against its bounds and taken anew after growth", () => {
+    const s = source(SLOT_HEAD_BYTES + 64);
+    const slot = new FrameSlot(s.src);
+    s.bytes().set([5, 6, 7], 10);
+    expect([...slot.heap(10, 3)]).toEqual([5, 6, 7]);
+    expect(slot.heap(SLOT_HEAD_BYTES + 64, 0).length).toBe(0);
+    for (const [address, length] of [[-1, 1], [SLOT_HEAD_BYTES + 60, 5], [1.5, 1], [0, Number.NaN]]) {
+      expect(() => slot.heap(address!, length!)).toThrow(RangeError);
+    }
+    s.detach();
+    s.bytes().set([8], 10);
+    expect([...slot.heap(10, 1)]).toEqual([8]);
+  });
+
   it("rejects a slot with no room past its head", () => {
     expect(() => new FrameSlot(source(SLOT_HEAD_BYTES).src)).toThrow(/larger than its 4096-byte head/);
   });

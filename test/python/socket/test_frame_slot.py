@@ -132,22 +132,24 @@ SENDS: list[bytes] = [
     bytes([8]) * (SLOT_BODY + 1),  # one more: read in place instead
     bytes(range(256)) * 1024,  # 256 KiB
 ]
+# bytes are sent where they lie (sendHeap); other bytes-like data through the slot, or in place past it.
+SENDS_BYTEARRAY: list[bytearray] = [bytearray([7]) * SLOT_BODY, bytearray([6]) * (SLOT_BODY + 1)]
 
 
 async def test_sends_around_the_slot_size_reach_the_server_exact_and_in_order(server_log):
     r = Rec(server_log.url("/echo"))
     ws = await r.open()
     kept = bytearray(b"before")
-    for data in SENDS:
+    for data in [*SENDS, *SENDS_BYTEARRAY]:
         ws.send(data)
     ws.send(kept)
     kept[:] = b"after!"  # changed after send: the frame already went out with the old bytes
     ws.send(memoryview(bytes(range(200)))[::3])  # not contiguous: copied first
-    await r.messages(len(SENDS) + 2)
+    await r.messages(len(SENDS) + len(SENDS_BYTEARRAY) + 2)
     ws.close()
     await r.wait_closed()
     [logged] = await server_log.received()
-    assert logged.frames == [*SENDS, b"before", bytes(range(200))[::3]]
+    assert logged.frames == [*SENDS, *SENDS_BYTEARRAY, b"before", bytes(range(200))[::3]]
 
 
 async def test_a_handler_sending_while_a_burst_crosses_the_slot_keeps_both_directions_exact(server_log):
