@@ -10,7 +10,6 @@ import type { BridgeSocket } from "../socket/bridge-socket.js";
 import type { WebSocketRoute, WebSocketRouteServer } from "../route/route.js";
 import type { Har } from "../route/har.js";
 import type { InspectedWebSocket } from "../inspect/websocket.js";
-import type { WebSocketRecorder } from "../inspect/recorder.js";
 import type { PyProxy } from "./types.js";
 import type { SlotSource } from "./frame-slot.js";
 
@@ -27,8 +26,11 @@ export type RouteHandle = WebSocketRoute;
 export type RouteServerHandle = WebSocketRouteServer;
 /** An inspected socket. Python calls url(), isRouted(), isClosed() and hands it to `inspectOn`/`inspectWait`/`inspectKey`. */
 export type InspectHandle = InspectedWebSocket;
-/** A running recorder: har() and stop() return HAR JSON. */
-export type RecorderHandle = WebSocketRecorder;
+/** A running recorder: har() and stop() return the HAR as JSON text (stop() also writes it to the recorder's path). */
+export interface RecorderHandle {
+  har(): string;
+  stop(): string;
+}
 
 /** A Python bytes-like object (a flat memoryview) handed to JS for one call: JS reads it in place (`getBuffer`). */
 export interface PyBytes {
@@ -96,11 +98,12 @@ export interface WsBridgeModule {
   inspectKey: (ws: InspectHandle) => number;
   inspectReset: () => void;
   // replay and recording (python/wsbridge/har.py)
-  harRoute: (har: Har, url: string | PyFunction<UrlPredicate> | undefined | null, match: string, timing: string, strict: boolean) => number;
+  harRoute: (har: Har | string, url: string | PyFunction<UrlPredicate> | undefined | null, match: string, timing: string, strict: boolean) => number;
   harRemove: (token: number) => void;
   harAlive: (token: number) => boolean;
-  harRecord: (url: string | PyFunction<UrlPredicate> | undefined | null) => RecorderHandle;
-  harLoad: (url: string) => Promise<Har>;
+  harReady: (token: number) => Promise<void>;
+  harRecord: (url: string | PyFunction<UrlPredicate> | undefined | null, path: string | undefined | null) => RecorderHandle;
+  harReset: () => void;
 }
 
 /** The functions of one bridge part (socket, route, inspect, har); object literals of this type reject extra keys. */
