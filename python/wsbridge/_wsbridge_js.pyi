@@ -86,7 +86,7 @@ SocketDispatch: TypeAlias = Callable[..., object]
 UrlPredicate: TypeAlias = Callable[[str], object]
 """Called with the URL string; truthy matches."""
 RouteCallback: TypeAlias = Callable[[RouteHandle, JsProxy, JsProxy], object]
-"""on_socket(route, resolve, reject): runs the handler, then calls resolve() or reject(routeError(...))."""
+"""on_socket(route, resolve, reject): runs the handler, then calls resolve(), or reject(traceback) when it raised."""
 RouteDispatch: TypeAlias = Callable[..., object]
 """(side, "message", data) or (side, "close", code, reason); side is "page" or "server"."""
 InspectDispatch: TypeAlias = Callable[..., object]
@@ -109,7 +109,7 @@ def useFrameSlot(slot: PyProxy, /) -> None: ...  # a create_proxy'd memoryview o
 def proxyStats() -> JsProxy: ...  # {socket, route, predicate, inspect, total}: every Python callable JS holds
 
 
-# --- routing (route.py, _awaitable.py) ---
+# --- routing (route.py) ---
 
 
 def routeAdd(scope: str, url: str | PyProxy, times: int | None, onSocket: PyProxy, urlKey: str, handlerKey: str, onUnroute: PyProxy | None, /) -> int: ...  # url: UrlPredicate; onSocket: RouteCallback
@@ -120,7 +120,6 @@ def routeBind(route: RouteHandle, proxy: PyProxy, /) -> None: ...  # destroys `p
 def routeListen(target: RouteHandle, side: str, kind: str, dispatch: PyProxy, /) -> None: ...  # dispatch: RouteDispatch
 def routeSend(target: RouteHandle, message: str | JsProxy, /) -> None: ...  # a fresh Uint8Array: put on the wire without a copy
 def routeClose(target: RouteHandle, code: int | None, reason: str | None, /) -> None: ...
-def routeError(message: str, /) -> JsProxy: ...  # a JS Error
 def routeReset() -> None: ...
 def routeStats() -> JsProxy: ...  # {proxies, routes, sockets}
 

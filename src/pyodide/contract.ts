@@ -55,8 +55,8 @@ export interface SocketDispatch {
 
 /** A Python URL predicate (for a callable or re.Pattern `url`), called with the URL string; truthy matches. */
 export type UrlPredicate = (href: string) => unknown;
-/** A Python route's handler: runs it for `route` and calls `resolve()` or `reject(error)` when it completed. */
-export type RouteCallback = (route: RouteHandle, resolve: (value: void) => void, reject: (error: unknown) => void) => unknown;
+/** A Python route's handler: runs it for `route` and calls `resolve()`, or `reject(traceback)` when it raised. */
+export type RouteCallback = (route: RouteHandle, resolve: (value: void) => void, reject: (traceback: string) => void) => unknown;
 /** A routed socket's Python dispatch: `(side, "message", data)` or `(side, "close", code, reason)`. */
 export interface RouteDispatch {
   (side: string, kind: "message", message: string | Uint8Array): unknown;
@@ -79,7 +79,7 @@ export interface WsBridgeModule {
   useFrameSlot: (slot: SlotSource) => void;
   // every Python callable JS holds (src/pyodide/proxies.ts), per kind: the leak counter that sees them all
   proxyStats: () => { socket: number; route: number; predicate: number; inspect: number; total: number };
-  // routing (python/wsbridge/route.py, _awaitable.py)
+  // routing (python/wsbridge/route.py)
   routeAdd: (scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>, urlKey: string, handlerKey: string, onUnroute: PyFunction<() => unknown> | undefined | null) => number;
   routeRemove: (token: number) => void;
   routeUnroute: (scope: string, urlKey: string, handlerKey: string | undefined | null) => void;
@@ -88,7 +88,6 @@ export interface WsBridgeModule {
   routeListen: (target: RouteHandle | RouteServerHandle, side: string, kind: string, dispatch: PyFunction<RouteDispatch>) => void;
   routeSend: (target: RouteHandle | RouteServerHandle, message: string | Uint8Array) => void;
   routeClose: (target: RouteHandle | RouteServerHandle, code: number | undefined | null, reason: string | undefined | null) => void;
-  routeError: (message: string) => Error;
   routeReset: () => void;
   routeStats: () => { proxies: number; routes: number; sockets: number };
   // inspection (python/wsbridge/inspect.py)
