@@ -23,7 +23,7 @@ from typing import Any, Literal, Union
 
 from . import _lifecycle
 from ._js import call, check_type, create_proxy, engine, flat_bytes, handler_key, js, message, options, settle, to_js
-from ._runner import Runner
+from ._runner import Flow
 from .errors import FrameTypeError, WebSocketClosed
 from .inspect import InspectionScope
 
@@ -65,7 +65,7 @@ class WebSocketRoute:
         self._handlers: dict[str, Callable[..., Any]] = {}
         # Page side only: the one dispatch proxy of this socket (made on first use); both sides share one runner.
         self._proxy: Any = None
-        self._runner: Runner = Runner("a WebSocketRoute handler", serial=True) if page_side is None else page_side._runner
+        self._runner: Flow = Flow(True, "a WebSocketRoute handler") if page_side is None else page_side._runner
 
     @property
     def url(self) -> str:
@@ -347,9 +347,6 @@ def _failure(error: BaseException) -> str:
 
 class _Scope(InspectionScope):
     """`route_web_socket` / `unroute_web_socket` (and, from inspect.py, inspection) of the page or the context."""
-
-    def __init__(self, scope: str) -> None:
-        self._scope = scope
 
     def route_web_socket(self, url: UrlMatch, handler: RouteHandler, times: int | None = None) -> RouteHandle:
         """Routes sockets whose URL matches `url` to `handler(route)` (plain or async); the last registered match wins."""
