@@ -17,17 +17,11 @@ from .route import Handle, UrlMatch, _matcher
 class HarRouteHandle(Handle):
     """What `route_web_socket_from_har` returns (see `route.Handle`); awaiting it waits for a URL's HAR to load."""
 
+    _alive = staticmethod(engine.harAlive)
+    _remove = staticmethod(engine.harRemove)
+
     def __init__(self, token: int) -> None:
         self._token = token
-
-    @property
-    def active(self) -> bool:
-        """True while the replay route is registered (for a URL: once its HAR loaded)."""
-        return bool(engine.harAlive(self._token))
-
-    def unroute(self) -> None:
-        """Removes the replay route for sockets created from now on (idempotent)."""
-        engine.harRemove(self._token)
 
     def __await__(self) -> Generator[Any, None, None]:
         yield from settle(engine.harReady(self._token)).__await__()

@@ -40,6 +40,7 @@ class EventInfo(Generic[T]):
         return asyncio.shield(self._future)
 
     def is_done(self) -> bool:
+        """True once the awaited event came or the wait failed."""
         return self._future is not None and self._future.done()
 
     async def __aenter__(self) -> EventInfo[T]:

@@ -277,8 +277,18 @@ class Handle:
     # Awaiting gives None, as Playwright's `await page.route_web_socket(...)` does. It must not give the handle back:
     # Pyodide makes awaitable objects thenable in JS, and a thenable that resolves to itself never settles.
 
+    _token: int  # the engine's token for the registration, read and removed by these two engine functions
+    _alive: Callable[[int], bool] = staticmethod(engine.routeAlive)
+    _remove: Callable[[int], None] = staticmethod(engine.routeRemove)
+
+    @property
+    def active(self) -> bool:
+        """True while it routes (not unrouted, `times` not used up, no reset; a HAR from a URL: once loaded)."""
+        return self._alive(self._token)
+
     def unroute(self) -> None:
-        raise NotImplementedError
+        """Removes the route for sockets created from now on (idempotent)."""
+        self._remove(self._token)
 
     def __await__(self) -> Generator[Any, None, None]:
         return Done().__await__()
@@ -298,22 +308,13 @@ class Handle:
 
 
 class RouteHandle(Handle):
-    """What `route_web_socket` returns (see `Handle`); `active` says whether it still routes."""
+    """What `route_web_socket` returns (see `Handle`)."""
 
     def __init__(self, scope: str, url: UrlMatch, handler: RouteHandler, token: int) -> None:
         self.scope = scope
         self.url = url
         self.handler = handler
         self._token = token
-
-    @property
-    def active(self) -> bool:
-        """True while the route is registered (not unrouted, `times` not used up, no reset)."""
-        return engine.routeAlive(self._token)
-
-    def unroute(self) -> None:
-        """Removes this route for sockets created from now on (idempotent)."""
-        engine.routeRemove(self._token)
 
     def __repr__(self) -> str:
         return f"<RouteHandle {self.scope} {self.url!r}{'' if self.active else ' (removed)'}>"
