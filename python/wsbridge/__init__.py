@@ -24,15 +24,12 @@ from typing import Any as _Any
 
 #: Public name → the submodule that defines it. Submodules load on first use (PEP 562), so `import wsbridge` (done
 #: at install) costs next to nothing and a page that never routes or records never compiles route.py, har.py...
-_LAZY = {
-    "WebSocket": "websocket", "WebSocketEvent": "websocket",
-    "ConnectionClosed": "errors", "connect": "client",
-    "RouteHandle": "route", "WebSocketRoute": "route", "context": "route", "page": "route",
-    "route_web_socket": "route", "unroute_web_socket": "route",
-    "FrameTypeError": "errors", "WebSocketClosed": "errors", "InspectionError": "errors",
-    "InspectedWebSocket": "inspect",
-    "HarRouteHandle": "har", "WebSocketRecorder": "har", "record_web_socket": "har", "route_web_socket_from_har": "har",
-}
+_LAZY = {name: module for module, names in {
+    "websocket": "WebSocket WebSocketEvent", "client": "connect", "inspect": "InspectedWebSocket",
+    "errors": "ConnectionClosed FrameTypeError WebSocketClosed InspectionError",
+    "route": "RouteHandle WebSocketRoute context page route_web_socket unroute_web_socket",
+    "har": "HarRouteHandle WebSocketRecorder record_web_socket route_web_socket_from_har",
+}.items() for name in names.split()}
 # The module itself, which is callable: `asgi(app)` works and so does `wsbridge.asgi.WebSocketDisconnect`.
 _SUBMODULES = {"asgi", "testing", "pytest_plugin"}
 

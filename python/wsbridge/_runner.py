@@ -18,26 +18,41 @@ def report(error: BaseException, what: str) -> None:
 
 
 class Flow:
-    """A stream of calls run in order; `run(a, b)` makes one call and returns (awaitable, name) when it gave one."""
+    """Handler calls run in order (`call(fn, *args)`; routes: serial, inspection listeners: concurrent); `what` names
+    them in reports. A socket's flow (websocket._Flow) overrides `run` and `report` for its events."""
 
     # Invariant: `queue` is empty whenever `busy` is False, so a call arriving while not busy runs at once, with no
     # queueing (the fast path). `busy` is set while a call runs (a call arriving re-entrantly then waits its turn)
     # and, in serial mode, while an awaitable is being finished; otherwise an awaitable goes on as an eager task.
 
-    __slots__ = ("queue", "busy", "serial", "task", "tasks")
+    __slots__ = ("queue", "busy", "serial", "task", "tasks", "what")
 
-    def __init__(self, serial: bool) -> None:
+    def __init__(self, serial: bool, what: str = "a handler") -> None:
         self.queue: collections.deque[tuple[Any, Any]] = collections.deque()
         self.busy = False
         self.serial = serial
         self.task: asyncio.Future[None] | None = None  # serial mode: finishes the current awaitable, then the queue
         self.tasks: set[asyncio.Task[Any]] = set()  # concurrent mode: async handler calls still running
+        self.what = what
 
-    def run(self, a: Any, b: Any) -> tuple[Any, str] | None:
-        raise NotImplementedError
+    def call(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Calls `fn(*args)` now when nothing is pending, else after everything before it."""
+        if self.busy:
+            self.queue.append((fn, args))
+        else:
+            self.deliver(fn, args)
+
+    def run(self, fn: Any, args: Any) -> tuple[Any, str] | None:
+        """Makes one call; returns (awaitable, name) when it gave one. Its exception is reported, never raised."""
+        try:
+            result = fn(*args)
+        except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the others
+            self.report(error, self.what)
+            return None
+        return (result, self.what) if inspect.isawaitable(result) else None
 
     def report(self, error: BaseException, name: str) -> None:
-        raise NotImplementedError
+        report(error, name)
 
     def deliver(self, a: Any, b: Any) -> None:
         """Runs this call now, then any that arrived meanwhile, in order (only called while not busy)."""
@@ -113,34 +128,6 @@ class Flow:
             task.cancel()
         for running in list(self.tasks):
             running.cancel()
-
-
-class Runner(Flow):
-    """A flow of plain handler calls (routes: serial; inspection listeners: concurrent); `what` names them in reports."""
-
-    __slots__ = ("what",)
-
-    def __init__(self, what: str, serial: bool) -> None:
-        super().__init__(serial)
-        self.what = what
-
-    def call(self, fn: Callable[..., Any], *args: Any) -> None:
-        """Calls `fn(*args)` now when nothing is pending, else after everything before it."""
-        if self.busy:
-            self.queue.append((fn, args))
-        else:
-            self.deliver(fn, args)
-
-    def run(self, fn: Callable[..., Any], args: tuple[Any, ...]) -> tuple[Any, str] | None:
-        try:
-            result = fn(*args)
-        except Exception as error:  # noqa: BLE001 - a handler's bug must not stop the others
-            self.report(error, self.what)
-            return None
-        return (result, self.what) if inspect.isawaitable(result) else None
-
-    def report(self, error: BaseException, name: str) -> None:
-        report(error, name)
 
 
 async def _await(awaitable: Any) -> Any:

@@ -73,10 +73,10 @@ class InspectHandle(Protocol):
 
 
 class RecorderHandle(Protocol):
-    """A running recorder from `harRecord`: both return HAR JSON."""
+    """A running recorder from `harRecord`: both return the HAR as JSON text; stop() also writes its path."""
 
-    def har(self) -> JsProxy: ...
-    def stop(self) -> JsProxy: ...
+    def har(self) -> str: ...
+    def stop(self) -> str: ...
 
 
 # --- callbacks: what JS calls each proxy with (pass `create_proxy(f)` for these) ---
@@ -86,7 +86,7 @@ SocketDispatch: TypeAlias = Callable[..., object]
 UrlPredicate: TypeAlias = Callable[[str], object]
 """Called with the URL string; truthy matches."""
 RouteCallback: TypeAlias = Callable[[RouteHandle, JsProxy, JsProxy], object]
-"""on_socket(route, resolve, reject): runs the handler, then calls resolve() or reject(routeError(...))."""
+"""on_socket(route, resolve, reject): runs the handler, then calls resolve(), or reject(traceback) when it raised."""
 RouteDispatch: TypeAlias = Callable[..., object]
 """(side, "message", data) or (side, "close", code, reason); side is "page" or "server"."""
 InspectDispatch: TypeAlias = Callable[..., object]
@@ -110,7 +110,7 @@ def useFrameSlot(slot: PyProxy, /) -> None: ...  # a create_proxy'd memoryview o
 def proxyStats() -> JsProxy: ...  # {socket, route, predicate, inspect, total}: every Python callable JS holds
 
 
-# --- routing (route.py, _awaitable.py) ---
+# --- routing (route.py) ---
 
 
 def routeAdd(scope: str, url: str | PyProxy, times: int | None, onSocket: PyProxy, urlKey: str, handlerKey: str, onUnroute: PyProxy | None, /) -> int: ...  # url: UrlPredicate; onSocket: RouteCallback
@@ -121,7 +121,6 @@ def routeBind(route: RouteHandle, proxy: PyProxy, /) -> None: ...  # destroys `p
 def routeListen(target: RouteHandle, side: str, kind: str, dispatch: PyProxy, /) -> None: ...  # dispatch: RouteDispatch
 def routeSend(target: RouteHandle, message: str | JsProxy, /) -> None: ...  # a fresh Uint8Array: put on the wire without a copy
 def routeClose(target: RouteHandle, code: int | None, reason: str | None, /) -> None: ...
-def routeError(message: str, /) -> JsProxy: ...  # a JS Error
 def routeReset() -> None: ...
 def routeStats() -> JsProxy: ...  # {proxies, routes, sockets}
 
@@ -141,8 +140,9 @@ def inspectReset() -> None: ...
 # --- replay and recording (har.py) ---
 
 
-def harRoute(har: JsProxy, url: str | PyProxy | None, match: str, timing: str, strict: bool, /) -> int: ...  # url: UrlPredicate
+def harRoute(har: JsProxy | str, url: str | PyProxy | None, match: str, timing: str, strict: bool, /) -> int: ...  # har: a HAR, a file path or a URL; url: UrlPredicate
 def harRemove(token: int, /) -> None: ...
 def harAlive(token: int, /) -> bool: ...
-def harRecord(url: str | PyProxy | None, /) -> RecorderHandle: ...
-def harLoad(url: str, /) -> JsPromise[JsProxy]: ...
+def harReady(token: int, /) -> JsPromise[None]: ...  # settles once a URL's HAR loaded and registered
+def harRecord(url: str | PyProxy | None, path: str | None, /) -> RecorderHandle: ...  # stop() writes the HAR to `path`
+def harReset() -> None: ...

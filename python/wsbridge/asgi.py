@@ -49,7 +49,7 @@ from urllib.parse import unquote, urlsplit
 import js  # type: ignore[import-not-found]
 
 from . import _lifecycle
-from ._awaitable import WebSocketClosed
+from .errors import WebSocketClosed
 
 __all__ = ["asgi", "ASGIApp", "ASGIHandler", "Disconnected", "WebSocketDisconnect"]
 

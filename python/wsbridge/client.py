@@ -15,24 +15,14 @@ from collections.abc import AsyncIterator, Generator
 from types import TracebackType
 from typing import Any, Final
 
-from ._js import check_type
+from ._js import call, check_type, engine
 from .errors import QUEUE_OVERFLOW, ConnectionClosed
-from .websocket import WebSocket, WebSocketEvent, _check_protocols, _resolve_url
+from .websocket import WebSocket, WebSocketEvent, _check_protocols, _check_url
 
 __all__ = ["connect", "ClientConnection", "ConnectionClosed", "QUEUE_OVERFLOW"]
 
 # As in the `websockets` library: normal closure, going away, and a close frame without a status code.
 _CLEAN_CODES: Final = frozenset({1000, 1001, 1005})
-
-
-class _ClientSocket(WebSocket):
-    """The client's socket: each frame's data goes straight to `on_data`, binary as `bytes` (one copy, no event)."""
-
-    def __init__(self, url: str, protocols: str | list[str] | None, on_data: Any, **handlers: Any) -> None:
-        super().__init__(url, protocols, **handlers)
-        flow = self._flow
-        flow.as_bytes = True
-        flow.raw = on_data
 
 
 class ClientConnection:
@@ -49,7 +39,10 @@ class ClientConnection:
         self._closed: asyncio.Future[None] = loop.create_future()
         self._waiter: asyncio.Future[None] | None = None
         self._overflowed = False
-        self._socket = _ClientSocket(url, protocols, self._on_data, onopen=self._on_open, onclose=self._on_close)
+        self._socket = WebSocket(url, protocols, onopen=self._on_open, onclose=self._on_close)
+        # Each frame's data goes straight to _on_data, binary as `bytes` (one copy, no event); set before any event.
+        self._socket._flow.as_bytes = True
+        self._socket._flow.raw = self._on_data
 
     # -- events (plain handlers: they run as the events arrive, in order)
 
@@ -174,7 +167,7 @@ class connect:  # noqa: N801 - used like a function, as in `websockets`
         max_queue: int | None = None,
     ) -> None:
         # Checked here, at the call, so a bad argument never becomes a socket to some other URL or a hang.
-        _resolve_url(url)
+        call(engine.checkUrl, _check_url(url))  # TypeError, or ValueError for a URL the browser refuses
         protocols = _check_protocols(protocols)
         check_type(open_timeout, (int, float), "open_timeout", "None or a number of seconds")
         if open_timeout is not None and not open_timeout > 0:  # also refuses NaN

@@ -59,24 +59,21 @@ class ConnectionClosed(Exception):
         super().__init__(text + (f": {reason}" if reason else ""))
 
 
+#: The Python class for each engine error name: a value out of range or unparsable is Python's ValueError.
+_BY_NAME: Final[dict[str, type[Exception]]] = {
+    "InspectionError": InspectionError, "TimeoutError": TimeoutError, "TypeError": TypeError,
+    "RangeError": ValueError, "SyntaxError": ValueError, "Error": RuntimeError,
+}
+
+
 def from_js(error: Any) -> BaseException:
     """The Python exception for an engine error (a JsException), chosen by the JS error's `name`."""
     name = str(getattr(error, "name", "") or "")
-    message = str(getattr(error, "message", "") or error)
     if name == "WebSocketClosed":
-        code, reason = error.code, error.reason
-        return WebSocketClosed(None if code is None else int(code), None if reason is None else str(reason))
+        return WebSocketClosed(error.code, error.reason)  # int and str, or None (undefined)
     if name == "FrameTypeError":
         frame = error.frame
         return FrameTypeError(str(error.expected), frame if isinstance(frame, str) else bytes(frame.to_bytes()))  # type: ignore[arg-type]
-    if name == "InspectionError":
-        return InspectionError(message)
-    if name == "TimeoutError":
-        return TimeoutError(message)
-    if name == "TypeError":
-        return TypeError(message)
-    if name in ("RangeError", "SyntaxError"):  # a value out of range or unparsable: Python's ValueError
-        return ValueError(message)
-    if name == "Error":
-        return RuntimeError(message)
-    return cast(BaseException, error)  # a Python exception that crossed JS (PythonError), or an unexpected JS error: as it came
+    kind = _BY_NAME.get(name)
+    # Anything else came as it is: a Python exception that crossed JS (PythonError), or an unexpected JS error.
+    return cast(BaseException, error) if kind is None else kind(str(getattr(error, "message", "") or error))

@@ -15,8 +15,8 @@ from types import TracebackType
 from typing import Any, Generic, Literal, TypeVar
 
 from . import _lifecycle
-from ._js import create_proxy, engine, handler_key, js, message, settle
-from ._runner import Runner
+from ._js import call, create_proxy, engine, handler_key, js, message, settle
+from ._runner import Flow
 from .errors import InspectionError
 
 __all__ = ["InspectedWebSocket", "InspectionError", "EventInfo", "InspectionScope", "DEFAULT_TIMEOUT"]
@@ -40,6 +40,7 @@ class EventInfo(Generic[T]):
         return asyncio.shield(self._future)
 
     def is_done(self) -> bool:
+        """True once the awaited event came or the wait failed."""
         return self._future is not None and self._future.done()
 
     async def __aenter__(self) -> EventInfo[T]:
@@ -58,31 +59,26 @@ class EventInfo(Generic[T]):
 
 
 class _Target:
-    """The listener and wait methods shared by a socket and a scope; `_EVENTS`, `_ref`, `_value`, `_what` differ."""
+    """The listener and wait methods shared by a socket and a scope; the engine checks event names (ValueError)."""
 
-    _EVENTS: tuple[str, ...]
-    _UNKNOWN: str  # the message for an unknown event name
     _ref: Any  # what the engine knows this target by: the JS socket, or the scope's name
-    _value: Callable[[str, Any], Any]  # the Python value for (event, what JS passed)
-    _what: Callable[[str], str]  # the listener's name in reports
 
-    def _check(self, event: str) -> str:
-        if event not in self._EVENTS:
-            raise ValueError(self._UNKNOWN.format(event))
-        return event
+    def _value(self, event: str, raw: Any) -> Any:
+        """The Python value for what JS passed: this socket (close), a socket (websocket), a payload or error text."""
+        return self if event == "close" else _socket(raw) if event == "websocket" else message(raw)
 
     def _add(self, event: str, handler: Callable[[Any], Any], once: bool) -> None:
-        self._check(event)
         if not callable(handler):
             raise TypeError(f"handler must be callable, not {type(handler).__name__}")
-        runner = Runner(self._what(event), serial=False)
+        what = f'a {self._ref} "websocket" listener' if isinstance(self._ref, str) else f"a WebSocket {event} listener"
+        runner = Flow(False, what)
 
         def listener(raw: Any) -> None:
             runner.call(handler, self._value(event, raw))
 
         # The engine holds the listener, removes a `once` one when it fires, and finds it by the handler's key for
         # `remove_listener` (the listener keeps the handler alive, so the key is not reused meanwhile).
-        engine.inspectOn(self._ref, event, create_proxy(listener), once, handler_key(handler))
+        call(engine.inspectOn, self._ref, event, create_proxy(listener), once, handler_key(handler))
 
     def on(self, event: Any, handler: Callable[[Any], Any]) -> None:
         """Calls `handler(value)` (plain or async) for every `event` from now on."""
@@ -94,14 +90,12 @@ class _Target:
 
     def remove_listener(self, event: Any, handler: Callable[[Any], Any]) -> None:
         """Removes a listener added with `on` or `once` (the oldest, when added more than once)."""
-        self._check(event)
-        engine.inspectOff(self._ref, event, handler_key(handler))
+        call(engine.inspectOff, self._ref, event, handler_key(handler))
 
     off = remove_listener
 
     def _start(self, event: str, predicate: Callable[[Any], Any] | None, timeout: float | None) -> Coroutine[Any, Any, Any]:
         """Starts the engine's wait now; the coroutine gives the Python value or raises the mapped engine error."""
-        self._check(event)
         errors: list[BaseException] = []
 
         def test(raw: Any) -> Any:
@@ -114,7 +108,7 @@ class _Target:
                 return True
 
         controller = js.AbortController.new()
-        promise = engine.inspectWait(self._ref, event, None if predicate is None else create_proxy(test), timeout, controller.signal)
+        promise = call(engine.inspectWait, self._ref, event, None if predicate is None else create_proxy(test), timeout, controller.signal)
 
         async def wait() -> Any:
             raw = await settle(promise, controller)
@@ -131,8 +125,7 @@ class _Target:
         return await self._start(event, predicate, timeout)
 
     def expect_event(self, event: Any, predicate: Callable[[Any], Any] | None = None, timeout: float | None = None) -> EventInfo[Any]:
-        """`async with x.expect_event(event) as info: ...` then `await info.value`."""
-        self._check(event)
+        """`async with x.expect_event(event) as info: ...` then `await info.value` (an unknown event raises on entry)."""
         return EventInfo(lambda: asyncio.ensure_future(self._start(event, predicate, timeout)))
 
 
@@ -150,12 +143,9 @@ class InspectedWebSocket(_Target):
 
     # `framesent`/`framereceived` give the payload (`str` or `bytes`), `close` this object, `socketerror` a str.
 
-    _EVENTS = ("framesent", "framereceived", "close", "socketerror")
-    _UNKNOWN = "unknown WebSocket event {!r}: expected one of " + ", ".join(_EVENTS)
-
-    def __init__(self, js_ws: Any) -> None:
+    def __init__(self, js_ws: engine.InspectHandle) -> None:
         self._js = self._ref = js_ws
-        self._url = str(js_ws.url())
+        self._url = js_ws.url()
 
     @property
     def url(self) -> str:
@@ -164,29 +154,24 @@ class InspectedWebSocket(_Target):
 
     def is_closed(self) -> bool:
         """True once the socket's `close` event was reported."""
-        return bool(self._js.isClosed())
+        return self._js.isClosed()
 
     @property
     def is_routed(self) -> bool:
         """True when a route handles this socket (Playwright does not show routed sockets; wsbridge does)."""
-        return bool(self._js.isRouted())
+        return self._js.isRouted()
 
     def __repr__(self) -> str:
         return f"<InspectedWebSocket {self._url}{' routed' if self.is_routed else ''}{' closed' if self.is_closed() else ''}>"
-
-    def _value(self, event: str, raw: Any) -> Any:
-        return self if event == "close" else str(raw) if event == "socketerror" else message(raw)
-
-    def _what(self, event: str) -> str:
-        return f"a WebSocket {event} listener"
 
 
 # One Python object per inspected socket, while anything (user code, a listener JS holds) keeps it.
 _sockets: weakref.WeakValueDictionary[int, InspectedWebSocket] = weakref.WeakValueDictionary()
 
 
-def _socket(js_ws: Any) -> InspectedWebSocket:
-    key = int(engine.inspectKey(js_ws))
+def _socket(js_ws: engine.InspectHandle) -> InspectedWebSocket:
+    """The one InspectedWebSocket of an engine socket, while anything keeps it."""
+    key = engine.inspectKey(js_ws)
     socket = _sockets.get(key)
     if socket is None:
         socket = _sockets[key] = InspectedWebSocket(js_ws)
@@ -196,23 +181,12 @@ def _socket(js_ws: Any) -> InspectedWebSocket:
 class InspectionScope(_Target):
     """`on("websocket", handler)`, `wait_for_event("websocket")` and `expect_websocket()` of `page` or `context`."""
 
-    _EVENTS = ("websocket",)
-    _UNKNOWN = 'unknown event {!r}: only "websocket"'
-    _scope: str
+    def __init__(self, scope: str) -> None:
+        self._ref = self._scope = scope
 
     def expect_websocket(self, predicate: Callable[[InspectedWebSocket], Any] | None = None, timeout: float | None = None) -> EventInfo[InspectedWebSocket]:
         """`async with page.expect_websocket() as info: <open a socket>` then `ws = await info.value`."""
         return self.expect_event("websocket", predicate, timeout)
-
-    @property
-    def _ref(self) -> Any:
-        return self._scope
-
-    def _value(self, event: str, raw: Any) -> Any:
-        return _socket(raw)
-
-    def _what(self, event: str) -> str:
-        return f'a {self._scope} "websocket" listener'
 
 
 @_lifecycle.on_reset

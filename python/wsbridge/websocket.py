@@ -14,10 +14,10 @@ import logging
 import sys
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar, Final, cast
+from typing import Any, ClassVar, Final
 
 from . import _lifecycle
-from ._js import JsBuffer, JsException, JsProxy, call, check_type, create_proxy, flat_bytes, js, to_js
+from ._js import JsBuffer, JsProxy, call, check_type, create_proxy, flat_bytes, js, options, to_js
 from ._js import engine as _wsbridge_js
 from ._runner import Flow, report
 from .errors import InvalidStateError
@@ -34,14 +34,21 @@ Handler = Callable[["WebSocketEvent"], Any]
 
 
 class WebSocketEvent:
-    """One socket event: `type`, `data` (str or memoryview), close's `code`/`reason`/`wasClean`; other names pass through.
+    """One socket event: `type`, `data` (str or memoryview), `target`; every other name is the browser event's.
 
     Built only when a handler is called. A message event carries its type and data only (no browser event object
-    crosses into Python): `origin` and `lastEventId` are the socket's, and any other attribute (`timeStamp`,
-    `isTrusted`...) is read from an equivalent `MessageEvent` made on first use.
+    crosses into Python): other attributes (`origin`, `timeStamp`...) are read from an equivalent `MessageEvent`
+    made on first use.
     """
 
     __slots__ = ("_event", "type", "data", "target")
+    # Read from the browser's event through __getattr__ (Pyodide gives int, str and bool): close events' three, and
+    # a message's origin (the socket's) and lastEventId ("").
+    code: int
+    reason: str
+    wasClean: bool
+    origin: str
+    lastEventId: str
 
     def __init__(self, event: Any, type: str, data: str | memoryview | bytes | None, target: WebSocket) -> None:
         self._event = event
@@ -50,46 +57,14 @@ class WebSocketEvent:
         self.data: str | memoryview | bytes | None = data
         self.target: WebSocket = target
 
-    @property
-    def code(self) -> int:
-        """Close code (close events)."""
-        return int(self._browser_event().code)
-
-    @property
-    def reason(self) -> str:
-        """Close reason (close events)."""
-        return str(self._browser_event().reason)
-
-    @property
-    def wasClean(self) -> bool:  # noqa: N802 - the browser's name
-        """True when the closing handshake completed (close events)."""
-        return bool(self._browser_event().wasClean)
-
-    @property
-    def origin(self) -> str:
-        """The origin of the socket's URL (as the browser's MessageEvent gives it)."""
-        if self._event is None:
-            return self.target._origin()
-        return str(self._event.origin)
-
-    @property
-    def lastEventId(self) -> str:  # noqa: N802 - the browser's name
-        """Always "" for WebSocket messages."""
-        return "" if self._event is None else str(self._event.lastEventId)
-
-    def _browser_event(self) -> Any:
+    def __getattr__(self, name: str) -> Any:
         event = self._event
         if event is None:
             # A message event: made now, once, from what Python holds (the frame never crossed as an event object).
             data = self.data
             js_data = data if isinstance(data, str) or data is None else to_js(memoryview(data)).buffer
-            init = to_js({"data": js_data, "origin": self.target._origin(), "lastEventId": ""}, dict_converter=js.Object.fromEntries)
-            event = js.MessageEvent.new(self.type, init)
-            self._event = event
-        return event
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._browser_event(), name)
+            event = self._event = js.MessageEvent.new(self.type, options(data=js_data, origin=self.target._bridge.origin, lastEventId=""))
+        return getattr(event, name)
 
     def __repr__(self) -> str:
         return f"<WebSocketEvent {self.type}>"
@@ -272,17 +247,6 @@ def _check_url(url: object) -> str:
     raise TypeError(f"WebSocket url must be a str, not {type(url).__name__}")
 
 
-def _resolve_url(url: object) -> str:
-    """The absolute ws(s) URL `url` opens (resolved against the page); TypeError/ValueError for a bad one."""
-    text = _check_url(url)
-    try:
-        return str(_wsbridge_js.checkUrl(text))
-    except JsException as error:
-        if getattr(error, "name", "") == "SyntaxError":
-            raise ValueError(str(error.message)) from None
-        raise
-
-
 def _check_protocols(protocols: object) -> str | list[str] | None:
     """None, a str, or a sequence of str; anything else is a TypeError naming the type."""
     if protocols is None or isinstance(protocols, str):
@@ -350,13 +314,8 @@ class WebSocket:
         proxy = create_proxy(_Dispatcher(flow))
         # Like pyscript: empty protocols mean none; a list crosses as a JS array.
         js_protocols = (protocols if isinstance(protocols, str) else to_js(list(protocols))) if protocols else None
-        try:
-            bridge = _wsbridge_js.openSocket(url, js_protocols, proxy)
-        except JsException as error:
-            # openSocket destroyed the proxy already; the browser's SyntaxError (bad URL or protocols) is a ValueError.
-            if getattr(error, "name", "") == "SyntaxError":
-                raise ValueError(str(error.message)) from None
-            raise
+        # A bad URL or protocols: the browser's SyntaxError, a ValueError (openSocket destroyed the proxy already).
+        bridge = call(_wsbridge_js.openSocket, url, js_protocols, proxy)
         set_(self, "_bridge", bridge)
         set_(self, "_js", bridge.socket)
         set_(self, "_send", bridge.sendFrame)
@@ -368,15 +327,6 @@ class WebSocket:
     def _js_websocket(self) -> Any:
         """The browser's WebSocket object, as pyscript.websocket documents it."""
         return object.__getattribute__(self, "_js")
-
-    def _origin(self) -> str:
-        """The origin of this socket's URL, as message events give it (looked up once)."""
-        try:
-            return cast(str, object.__getattribute__(self, "_origin_text"))
-        except AttributeError:
-            text = str(self._bridge.origin)
-            object.__setattr__(self, "_origin_text", text)
-            return text
 
     # -- attributes: handlers are Python state, everything else is the browser socket's
 

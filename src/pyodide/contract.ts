@@ -10,7 +10,6 @@ import type { BridgeSocket } from "../socket/bridge-socket.js";
 import type { WebSocketRoute, WebSocketRouteServer } from "../route/route.js";
 import type { Har } from "../route/har.js";
 import type { InspectedWebSocket } from "../inspect/websocket.js";
-import type { WebSocketRecorder } from "../inspect/recorder.js";
 import type { PyProxy } from "./types.js";
 import type { SlotSource } from "./frame-slot.js";
 
@@ -27,8 +26,11 @@ export type RouteHandle = WebSocketRoute;
 export type RouteServerHandle = WebSocketRouteServer;
 /** An inspected socket. Python calls url(), isRouted(), isClosed() and hands it to `inspectOn`/`inspectWait`/`inspectKey`. */
 export type InspectHandle = InspectedWebSocket;
-/** A running recorder: har() and stop() return HAR JSON. */
-export type RecorderHandle = WebSocketRecorder;
+/** A running recorder: har() and stop() return the HAR as JSON text (stop() also writes it to the recorder's path). */
+export interface RecorderHandle {
+  har(): string;
+  stop(): string;
+}
 
 /** A Python bytes-like object (a flat memoryview) handed to JS for one call: JS reads it in place (`getBuffer`). */
 export interface PyBytes {
@@ -53,8 +55,8 @@ export interface SocketDispatch {
 
 /** A Python URL predicate (for a callable or re.Pattern `url`), called with the URL string; truthy matches. */
 export type UrlPredicate = (href: string) => unknown;
-/** A Python route's handler: runs it for `route` and calls `resolve()` or `reject(error)` when it completed. */
-export type RouteCallback = (route: RouteHandle, resolve: (value: void) => void, reject: (error: unknown) => void) => unknown;
+/** A Python route's handler: runs it for `route` and calls `resolve()`, or `reject(traceback)` when it raised. */
+export type RouteCallback = (route: RouteHandle, resolve: (value: void) => void, reject: (traceback: string) => void) => unknown;
 /** A routed socket's Python dispatch: `(side, "message", data)` or `(side, "close", code, reason)`. */
 export interface RouteDispatch {
   (side: string, kind: "message", message: string | Uint8Array): unknown;
@@ -78,7 +80,7 @@ export interface WsBridgeModule {
   useFrameSlot: (slot: SlotSource) => void;
   // every Python callable JS holds (src/pyodide/proxies.ts), per kind: the leak counter that sees them all
   proxyStats: () => { socket: number; route: number; predicate: number; inspect: number; total: number };
-  // routing (python/wsbridge/route.py, _awaitable.py)
+  // routing (python/wsbridge/route.py)
   routeAdd: (scope: string, url: string | PyFunction<UrlPredicate>, times: number | undefined | null, onSocket: PyFunction<RouteCallback>, urlKey: string, handlerKey: string, onUnroute: PyFunction<() => unknown> | undefined | null) => number;
   routeRemove: (token: number) => void;
   routeUnroute: (scope: string, urlKey: string, handlerKey: string | undefined | null) => void;
@@ -87,7 +89,6 @@ export interface WsBridgeModule {
   routeListen: (target: RouteHandle | RouteServerHandle, side: string, kind: string, dispatch: PyFunction<RouteDispatch>) => void;
   routeSend: (target: RouteHandle | RouteServerHandle, message: string | Uint8Array) => void;
   routeClose: (target: RouteHandle | RouteServerHandle, code: number | undefined | null, reason: string | undefined | null) => void;
-  routeError: (message: string) => Error;
   routeReset: () => void;
   routeStats: () => { proxies: number; routes: number; sockets: number };
   // inspection (python/wsbridge/inspect.py)
@@ -97,11 +98,12 @@ export interface WsBridgeModule {
   inspectKey: (ws: InspectHandle) => number;
   inspectReset: () => void;
   // replay and recording (python/wsbridge/har.py)
-  harRoute: (har: Har, url: string | PyFunction<UrlPredicate> | undefined | null, match: string, timing: string, strict: boolean) => number;
+  harRoute: (har: Har | string, url: string | PyFunction<UrlPredicate> | undefined | null, match: string, timing: string, strict: boolean) => number;
   harRemove: (token: number) => void;
   harAlive: (token: number) => boolean;
-  harRecord: (url: string | PyFunction<UrlPredicate> | undefined | null) => RecorderHandle;
-  harLoad: (url: string) => Promise<Har>;
+  harReady: (token: number) => Promise<void>;
+  harRecord: (url: string | PyFunction<UrlPredicate> | undefined | null, path: string | undefined | null) => RecorderHandle;
+  harReset: () => void;
 }
 
 /** The functions of one bridge part (socket, route, inspect, har); object literals of this type reject extra keys. */

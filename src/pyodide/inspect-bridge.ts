@@ -24,9 +24,15 @@ const waits = new Set<AbortController>();
 const keys = new WeakMap<InspectedWebSocket, number>();
 let nextKey = 1;
 
-/** A scope by name ("page", "context"), or the socket itself. */
-function targetOf(target: InspectedWebSocket | string): Target {
-  if (typeof target !== "string") return target as unknown as Target;
+const SOCKET_EVENTS = ["framesent", "framereceived", "close", "socketerror"];
+
+/** A scope by name ("page", "context"), or the socket itself; a RangeError (Python's ValueError) for an event it has not. */
+function targetOf(target: InspectedWebSocket | string, event: string): Target {
+  if (typeof target !== "string") {
+    if (!SOCKET_EVENTS.includes(event)) throw new RangeError(`unknown WebSocket event '${event}': expected one of ${SOCKET_EVENTS.join(", ")}`);
+    return target as unknown as Target;
+  }
+  if (event !== "websocket") throw new RangeError(`unknown event '${event}': only "websocket"`);
   return (target === "context" ? contextInspection : pageInspection) as unknown as Target;
 }
 
@@ -37,17 +43,24 @@ function exported(event: string, value: unknown): Parameters<InspectListener>[0]
 
 /**
  * Adds a Python listener for the handler known by `key`; a socket's listeners are all released when it closes
- * (nothing is emitted after).
+ * (nothing is emitted after). An unknown event throws (the listener is destroyed).
  */
 function inspectOn(target: InspectedWebSocket | string, event: string, listener: PyFunction<InspectListener>, once: boolean, key: string): void {
   holdProxy(listener, "inspect");
+  let emitter: Target;
+  try {
+    emitter = targetOf(target, event);
+  } catch (error) {
+    destroyProxy(listener);
+    throw error;
+  }
   if (typeof target !== "string" && target.isClosed()) return destroyProxy(listener);
   const fn = (value: unknown) => {
     if (once) removeListener(listener);
     listener(exported(event, value));
   };
-  listeners.set(listener, { target: targetOf(target), event, key, fn });
-  targetOf(target).on(event, fn);
+  listeners.set(listener, { target: emitter, event, key, fn });
+  emitter.on(event, fn);
   if (typeof target !== "string" && !watched.has(target)) {
     watched.add(target);
     target.on("close", () => { for (const [proxy, entry] of listeners) if (entry.target === (target as unknown)) removeListener(proxy); });
@@ -56,7 +69,7 @@ function inspectOn(target: InspectedWebSocket | string, event: string, listener:
 
 /** Removes the oldest listener `inspectOn` added on `target` for `event` and the handler known by `key` (if any). */
 function inspectOff(target: InspectedWebSocket | string, event: string, key: string): void {
-  const wanted = targetOf(target);
+  const wanted = targetOf(target, event);
   for (const [proxy, entry] of listeners) {
     if (entry.target === wanted && entry.event === event && entry.key === key) return removeListener(proxy);
   }
@@ -71,8 +84,15 @@ function removeListener(listener: PyProxy): void {
   releaseProxy(listener);
 }
 
-/** The engine's wait for `event` (the target's `waitForEvent`); `signal` (or a reset) cancels it. */
+/** The engine's wait for `event` (the target's `waitForEvent`); `signal` (or a reset) cancels it. An unknown event throws at the call. */
 function inspectWait(target: InspectedWebSocket | string, event: string, predicate: PyFunction<InspectListener> | undefined | null, timeout: number | undefined | null, signal: AbortSignal): Promise<unknown> {
+  let emitter: Target;
+  try {
+    emitter = targetOf(target, event);
+  } catch (error) {
+    if (predicate) destroyProxy(holdProxy(predicate, "inspect"));
+    throw error;
+  }
   const own = new AbortController();
   signal.addEventListener("abort", () => own.abort(), { once: true });
   waits.add(own);
@@ -82,7 +102,7 @@ function inspectWait(target: InspectedWebSocket | string, event: string, predica
     if (error instanceof InspectionError) error.name = "InspectionError"; // what errors.from_js maps by
     throw error;
   };
-  return targetOf(target).waitForEvent(event, options).then((value) => exported(event, value), named).finally(() => {
+  return emitter.waitForEvent(event, options).then((value) => exported(event, value), named).finally(() => {
     waits.delete(own);
     releaseProxy(test);
   });

@@ -35,7 +35,8 @@ let nextToken = 1;
 
 /**
  * Registers a Python route. `url` is a glob string, or a Python predicate called with the URL string.
- * `onSocket(route, resolve, reject)` runs the Python handler and settles when it completed. Returns a token.
+ * `onSocket(route, resolve, reject)` runs the Python handler and settles when it completed (rejecting with its
+ * traceback). Returns a token.
  */
 function routeAdd(
   scope: string,
@@ -50,7 +51,8 @@ function routeAdd(
   holdProxy(onSocket, "route");
   if (onUnroute) holdProxy(onUnroute, "route");
   const { match: matcher, predicate } = urlMatcherOf(url);
-  const handler: RouteHandler = (route) => new Promise<void>((resolve, reject) => void onSocket(route, resolve, reject));
+  // A failed Python handler rejects with its traceback: an Error the engine reports, failing the handshake.
+  const handler: RouteHandler = (route) => new Promise<void>((resolve, reject) => void onSocket(route, resolve, (traceback) => reject(new Error(traceback))));
   const onRemove = () => {
     const route = entries.get(token);
     if (route) route.alive = false;
@@ -124,11 +126,6 @@ function routeClose(target: WebSocketRoute | WebSocketRouteServer, code: number 
   void target.close(options);
 }
 
-/** An Error carrying a Python traceback, for reporting a failed handler. */
-function routeError(message: string): Error {
-  return new Error(message);
-}
-
 /** Removes every route and closes every live routed socket (no route's onUnroute is told). */
 function routeReset(): void {
   resetRouting();
@@ -145,6 +142,6 @@ function routeStats(): { proxies: number; routes: number; sockets: number } {
 /** Entry points for the Python routing face. */
 export function routeBridge(
   _pyodide: PyodideLike,
-): BridgePart<"routeAdd" | "routeRemove" | "routeUnroute" | "routeAlive" | "routeBind" | "routeListen" | "routeSend" | "routeClose" | "routeError" | "routeReset" | "routeStats"> {
-  return { routeAdd, routeRemove, routeUnroute, routeAlive, routeBind, routeListen, routeSend, routeClose, routeError, routeReset, routeStats };
+): BridgePart<"routeAdd" | "routeRemove" | "routeUnroute" | "routeAlive" | "routeBind" | "routeListen" | "routeSend" | "routeClose" | "routeReset" | "routeStats"> {
+  return { routeAdd, routeRemove, routeUnroute, routeAlive, routeBind, routeListen, routeSend, routeClose, routeReset, routeStats };
 }

@@ -13,7 +13,13 @@ export interface PyCallable extends PyProxy {
 }
 
 export interface PyodideLike {
-  FS: { mkdirTree(path: string): void; writeFile(path: string, data: string | Uint8Array): void };
+  FS: {
+    mkdirTree(path: string): void;
+    writeFile(path: string, data: string | Uint8Array): void;
+    readFile(path: string, options: { encoding: "utf8" }): string;
+    stat(path: string): { mode: number };
+    isFile(mode: number): boolean;
+  };
   registerJsModule(name: string, module: object): void;
   runPython(code: string): unknown;
   runPythonAsync(code: string): Promise<unknown>;

@@ -117,8 +117,8 @@ describe("the _wsbridge_js contract", () => {
     const py = pySignatures(stubText);
     const added = pySignatures(`${stubText}\ndef routeExtra(token: int, /) -> None: ...\n`);
     expect(differences(ts, added)).toEqual(["routeExtra is in _wsbridge_js.pyi but not in contract.ts"]);
-    const removed = tsSignatures(contractText.replace(/\n\s+harLoad: .*/, ""));
-    expect(differences(removed, py)).toEqual(["harLoad is in _wsbridge_js.pyi but not in contract.ts"]);
+    const removed = tsSignatures(contractText.replace(/\n\s+harReady: .*/, ""));
+    expect(differences(removed, py)).toEqual(["harReady is in _wsbridge_js.pyi but not in contract.ts"]);
     const widened = pySignatures(stubText.replace("def checkUrl(url: str, /)", "def checkUrl(url: str, base: str, /)"));
     expect(differences(ts, widened)).toEqual(["checkUrl: 1 parameters in contract.ts, 2 in _wsbridge_js.pyi"]);
     const optional = pySignatures(stubText.replace("def routeClose(target: RouteHandle, code: int | None, reason: str | None, /)", "def routeClose(target: RouteHandle, code: int | None, reason: str | None = ..., /)"));

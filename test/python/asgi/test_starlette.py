@@ -199,7 +199,7 @@ async def test_run_in_threadpool_and_anyio_to_thread_run_inline(probe):
 
 def test_wsbridge_asgi_is_the_module_and_callable():
     """asgi(app), wsbridge.asgi.WebSocketDisconnect and .Disconnected."""
-    from wsbridge._awaitable import WebSocketClosed
+    from wsbridge.errors import WebSocketClosed
 
     module = importlib.import_module("wsbridge.asgi")
     assert wsbridge.asgi is module

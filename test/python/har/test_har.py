@@ -2,8 +2,10 @@
 the runner's real echo server is replayed where no server listens, with the page's socket opened by page JS."""
 from __future__ import annotations
 
+import asyncio
 import json
 import time
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +14,9 @@ from typing import Any
 import pytest
 from pyodide.code import run_js  # type: ignore[import-not-found]
 
-from wsbridge import record_web_socket, route_web_socket, route_web_socket_from_har
+import _wsbridge_js  # type: ignore[import-not-found]
+
+from wsbridge import WebSocket, _lifecycle, record_web_socket, route_web_socket, route_web_socket_from_har
 
 from support import ServerLog
 
@@ -166,3 +170,72 @@ async def test_recorded_timing_keeps_the_recorded_gaps(timed_har):
         recorded = await converse(NOWHERE + "/t", ["go"], 3)
     assert recorded.log == [["open"], "a", "b", "c"]
     assert all(gap >= 295 for gap in gaps(recorded.times)), recorded.times
+
+
+def data_url(har: dict[str, Any]) -> str:
+    """A URL the page can fetch the HAR from (no server needed)."""
+    return "data:application/json," + urllib.parse.quote(json.dumps(har))
+
+
+def predicates() -> int:
+    """Python URL predicates the engine holds (a replay route's or recorder's callable `url`)."""
+    return int(_wsbridge_js.proxyStats().predicate)
+
+
+async def test_a_har_from_a_url_routes_once_the_awaited_handle_says_it_loaded():
+    har = har_of(entry(NOWHERE + "/u", [msg("receive", "from a url")]))
+    handle = route_web_socket_from_har(data_url(har), url=lambda u: u.endswith("/u"))
+    assert not handle.active  # still loading
+    assert await handle is None
+    assert handle.active
+    replayed = await converse(NOWHERE + "/u", [], 1)
+    assert replayed.log == [["open"], "from a url"]
+    handle.unroute()
+    await asyncio.sleep(0)
+    assert not handle.active and predicates() == 0
+
+
+async def test_a_har_that_fails_to_load_raises_when_the_handle_is_awaited_and_routes_nothing():
+    handle = route_web_socket_from_har("data:application/json,{not json", url=lambda u: True)
+    with pytest.raises(ValueError):  # the JS JSON.parse error (a SyntaxError), as errors.from_js maps it
+        await handle
+    assert not handle.active
+    await asyncio.sleep(0)
+    assert predicates() == 0
+    handle.unroute()  # still fine
+
+
+async def test_a_har_unrouted_before_it_loaded_never_routes():
+    har = har_of(entry(NOWHERE + "/early", [msg("receive", "x")]))
+    handle = route_web_socket_from_har(data_url(har), url=lambda u: True)
+    handle.unroute()
+    await handle
+    assert not handle.active
+    strict = await converse(NOWHERE + "/early", [], 1)
+    assert strict.log[-1][:2] == ["close", 1006]  # nothing answered: the connection to nowhere failed
+    await asyncio.sleep(0)
+    assert predicates() == 0
+
+
+async def test_reset_removes_replay_routes_and_stops_recorders_without_writing_their_files(tmp_path: Path):
+    handle = route_web_socket_from_har(har_of(entry(NOWHERE + "/r", [])))
+    recorder = record_web_socket(lambda u: True, path=tmp_path / "never.har")  # any os.PathLike
+    _lifecycle.reset()
+    assert not handle.active
+    assert recorder.stop()["log"]["entries"] == []
+    assert not (tmp_path / "never.har").exists()
+    await asyncio.sleep(0)
+    assert predicates() == 0
+
+
+async def test_a_recording_path_is_written_with_its_folders_and_har_is_frozen_once_stopped(ws_server, tmp_path: Path):
+    path = tmp_path / "deep" / "er" / "rec.har"
+    with record_web_socket(lambda u: "frozen" in u, path=path) as recorder:
+        ws = WebSocket(ws_server.url("/echo?frozen"))  # stays open past stop()
+        await asyncio.sleep(0.05)
+    first = recorder.har()
+    await asyncio.sleep(0.05)
+    assert recorder.har() == first == json.loads(path.read_text())
+    [e] = first["log"]["entries"]
+    assert e["request"]["url"].endswith("?frozen")
+    ws.close()

@@ -178,6 +178,21 @@ async def test_waiting_for_an_unknown_socket_event_is_a_value_error_naming_the_k
     ws.close()
 
 
+async def test_unknown_events_are_value_errors_from_the_engine_and_hold_no_proxy(page):
+    unknown = "unknown event 'socket': only \"websocket\""
+    with pytest.raises(ValueError, match="^" + re.escape(unknown) + "$"):
+        page.on("socket", lambda ws: None)
+    with pytest.raises(ValueError, match="^" + re.escape(unknown) + "$"):
+        page.remove_listener("socket", lambda ws: None)
+    with pytest.raises(ValueError, match="^" + re.escape(unknown) + "$"):
+        await page.wait_for_event("socket", lambda ws: True)
+    with pytest.raises(ValueError, match="^" + re.escape(unknown) + "$"):
+        async with page.expect_event("socket"):  # raised on entry, before the block
+            raise AssertionError("not reached")
+    await asyncio.sleep(0)
+    assert _wsbridge_js.proxyStats().inspect == 0
+
+
 async def test_a_negative_timeout_is_a_value_error(page):
     with pytest.raises(ValueError, match="^timeout must be a number of ms >= 0, got -1$"):
         await page.wait_for_event("websocket", timeout=-1)
