@@ -34,7 +34,8 @@ RouteHandler = Callable[["WebSocketRoute"], Any]
 Message = str | bytes
 Direction = Literal["to_page", "from_page", "both"]
 _DIRECTIONS = {"to_page": "toPage", "from_page": "fromPage", "both": "both"}
-_Settle = Callable[..., None]  # the engine's resolve() / reject(traceback) for a route handler
+_Settle = Callable[..., None]
+_route_send = engine.routeSend  # looked up once: each read of an engine attribute makes a new JsProxy  # the engine's resolve() / reject(traceback) for a route handler
 
 
 class Done:
@@ -99,12 +100,12 @@ class WebSocketRoute:
     def send(self, message: str | bytes | bytearray | memoryview) -> None:
         """Sends to this side: to the page from the page side, to the server from the server side."""
         if isinstance(message, str):
-            return engine.routeSend(self._js, message)
+            return _route_send(self._js, message)
         view = flat_bytes(message)
         if view is None:
             raise TypeError(f"WebSocketRoute.send() takes str or bytes-like data, not {type(message).__name__}")
         # to_js makes the one copy: the engine puts that Uint8Array's buffer on the wire, and the page gets it.
-        engine.routeSend(self._js, to_js(view))
+        _route_send(self._js, to_js(view))
 
     def close(self, code: int | None = None, reason: str | None = None) -> Done:
         """Closes this side with `code` and `reason`; works plain and awaited. Invalid values raise, closing nothing."""
