@@ -16,7 +16,7 @@ import { openBenchPage } from "./direct.mjs";
 import { writeReadmeTable } from "./readme-table.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 31));
+const ROUNDS = Math.max(5, Number(process.env.BENCH_ROUNDS ?? 21));
 /** Exploration: BENCH_ONLY=handler,send runs only the direct cases whose names start so, prints them, writes nothing. */
 const ONLY = process.env.BENCH_ONLY?.split(",").filter(Boolean);
 const HANDLER_EVENTS = 100_000; // per implementation and round, alternating in chunks
