@@ -1,11 +1,12 @@
 // Pyodide's standard library compiled to bytecode, kept in the cache. The npm pyodide package's python_stdlib.zip
 // holds only .py sources, so every page compiled each stdlib module it imported, at every start: most of a page's
 // Pyodide start-up CPU (measured here: ~4.5 CPU-s per start with the sources, ~1.7 s with the compiled copy).
-// The copy is made once by Pyodide itself (the host's Python may be another version): each .py stays (tracebacks
+// The copy is made once, in a page, by Pyodide itself (src/pyodide/compile-stdlib.ts): each .py stays (tracebacks
 // and inspect read it) and gets an unchecked-hash .pyc beside it (PEP 552), which zipimport prefers.
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
+import { compileStdlibScript } from "../pyodide/compile-stdlib.js";
 import { pyodideDir, startStaticServer } from "../playwright/static-server.js";
 import { cacheDir, sha256File } from "./wheels.js";
 
@@ -28,25 +29,6 @@ export function compiledStdlib(env: NodeJS.ProcessEnv = process.env): string | u
   return existsSync(path) ? path : undefined;
 }
 
-/** Python run in a page with plain Pyodide: /tmp/in.zip (the sources) → /tmp/out.zip (sources and .pyc). */
-const COMPILE_PY = `
-import importlib.util, zipfile
-from importlib._bootstrap_external import _code_to_hash_pyc
-with zipfile.ZipFile("/tmp/in.zip") as src, zipfile.ZipFile("/tmp/out.zip", "w", zipfile.ZIP_DEFLATED) as out:
-    for info in src.infolist():
-        data = src.read(info)
-        out.writestr(info, data)
-        if not info.filename.endswith(".py"):
-            continue
-        try:
-            # The file name a module imported from the zip gets, so tracebacks read as before.
-            code = compile(data, "/lib/python314.zip/" + info.filename, "exec", dont_inherit=True)
-        except SyntaxError:
-            continue  # left to fail at import as it would from source
-        pyc = _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False)
-        out.writestr(zipfile.ZipInfo(info.filename + "c", info.date_time), bytes(pyc))
-`;
-
 /**
  * The compiled stdlib, made in a page of `browser` when the cache does not hold it yet. Undefined when it cannot
  * be made: pages then load Pyodide's own zip, as before (slower, same behaviour).
@@ -59,16 +41,7 @@ export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.Process
   try {
     const page = await context.newPage();
     await page.goto(server.url);
-    const base64 = await page.evaluate(async ({ indexURL, code }) => {
-      const { loadPyodide } = (await import(`${indexURL}pyodide.mjs`)) as { loadPyodide(o: { indexURL: string }): Promise<any> };
-      const pyodide = await loadPyodide({ indexURL });
-      pyodide.FS.writeFile("/tmp/in.zip", new Uint8Array(await (await fetch(`${indexURL}python_stdlib.zip`)).arrayBuffer()));
-      pyodide.runPython(code);
-      const bytes = pyodide.FS.readFile("/tmp/out.zip") as Uint8Array;
-      let binary = "";
-      for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-      return btoa(binary);
-    }, { indexURL: `${server.url}pyodide/`, code: COMPILE_PY });
+    const base64 = await page.evaluate<string>(compileStdlibScript(`${server.url}pyodide/`));
     // Written beside the target and renamed: a run that reads it never sees half a file, two runs making it at once
     // both end with a whole one.
     mkdirSync(join(target, ".."), { recursive: true });

@@ -1,10 +1,11 @@
 // The bytecode-compiled Pyodide stdlib (src/cli/stdlib.ts) that the test pages and `wsbridge test` pages load: every
 // module of Pyodide's zip is in it with its .pyc, the page imports the .pyc, and tracebacks and inspect still read
 // the .py sources beside it.
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
-import { compiledStdlib } from "../../src/cli/stdlib.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { compiledStdlib, ensureCompiledStdlib } from "../../src/cli/stdlib.js";
 import { pyodideDir } from "../../src/playwright/static-server.js";
 import { useBrowser } from "../helpers/browser.js";
 
@@ -25,19 +26,25 @@ function zipNames(path: string): string[] {
 }
 
 describe("the compiled stdlib", () => {
-  const stdlib = compiledStdlib();
+  const cache = mkdtempSync(join(tmpdir(), "wsbridge-stdlib-"));
+  afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
-  it("global-setup made it, and it holds every file of Pyodide's zip plus a .pyc for each .py", () => {
-    expect(stdlib, "global-setup makes it in the cache").toBeDefined();
+  it("made in an empty cache, it holds every file of Pyodide's zip plus a .pyc for each .py", async () => {
+    const env = { WSBRIDGE_CACHE: cache };
+    expect(compiledStdlib(env)).toBeUndefined();
+    const made = await ensureCompiledStdlib(fx.browser, env);
+    expect(made).toBe(compiledStdlib(env));
+    expect(made!.startsWith(join(cache, "stdlib"))).toBe(true);
     const sources = zipNames(join(pyodideDir(), "python_stdlib.zip"));
-    const compiled = new Set(zipNames(stdlib!));
+    const compiled = new Set(zipNames(made!));
     expect(sources.filter((name) => !compiled.has(name))).toEqual([]);
     const py = sources.filter((name) => name.endsWith(".py"));
     expect(py.length).toBeGreaterThan(300);
     expect(py.filter((name) => !compiled.has(`${name}c`))).toEqual([]);
   });
 
-  it("a page imports the stdlib from the .pyc files; tracebacks and inspect show the .py source", async () => {
+  it("a test page imports the stdlib from the .pyc files; tracebacks and inspect show the .py source", async () => {
+    expect(compiledStdlib(), "global-setup made it in the cache").toBeDefined();
     const { py } = await fx.newPython({ reuse: true });
     const seen = await py.run<{ file: string; traceback: string; source: string }>(`
 import inspect, json, traceback
