@@ -7,9 +7,8 @@ import { BaseSequencer, type TestSpecification } from "vitest/node";
 //   per-file isolation, so test/helpers/browser.ts keeps one Chromium (and its warm Pyodide pages) per process
 //   for all its files instead of launching one per file. Each file still gets fresh pages and contexts.
 //   (The files share loaded modules: none of them mocks modules or stubs globals.)
-// - "alone", after "main": files that must not share the machine with another file: consumer rebuilds dist/ (which
-//   the other files load; `npm pack` runs prepack), and the demo measures frame and message rates.
-const ALONE = ["test/e2e/consumer.test.ts", "test/e2e/demo.test.ts"];
+// - "alone", after "main": the demo, which measures frame and message rates, must not share the machine.
+const ALONE = ["test/e2e/demo.test.ts"];
 
 /**
  * The longest files of "main", longest first, so that neither lane is left with a long file at the end while the
