@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
 import { TestPage, pyString, type PageSetup } from "./page.js";
 import { findRootdir, mirrorFolder, wsbridgeSettings } from "./project.js";
+import { ensureCompiledStdlib } from "./stdlib.js";
 import { ensureLockedWheels, pyodideIndexPackages, readRequirements, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
 
 /** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C. */
@@ -155,13 +156,15 @@ class Run {
     const mounts: Record<string, string> = {};
     const dirs = [...new Set([...this.wheelFiles, ...this.pyodidePackages.filter((p) => !/^https?:/.test(p))].map((f) => dirname(f)))];
     dirs.forEach((dir, i) => { mounts[`wheels${i}`] = dir; });
-    [this.staticServer, this.testServer] = await Promise.all([startStaticServer({ mounts }), startTestServer()]);
-    const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
     try {
       this.browser = await launchChromium(executable, { handleSignals: false });
     } catch (error) {
       throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
+    // Made once per cache (a first run takes a few seconds more); without it pages load Pyodide's own stdlib.
+    const stdlib = await ensureCompiledStdlib(this.browser, this.io.env);
+    [this.staticServer, this.testServer] = await Promise.all([startStaticServer({ mounts, ...(stdlib ? { stdlib } : {}) }), startTestServer()]);
+    const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
     const base: Omit<PageSetup, "prepare"> = {
       baseURL: this.staticServer.url,
       wheelURLs: this.wheelFiles.map(urlOf),

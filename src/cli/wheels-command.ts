@@ -1,6 +1,8 @@
 // `wsbridge wheels`: fetches the page's locked pytest wheels (and a requirements file's wheels) into the cache.
 import { resolve } from "node:path";
+import { findChromium, launchChromium } from "../playwright/browser.js";
 import type { RunIO } from "./runner.js";
+import { ensureCompiledStdlib } from "./stdlib.js";
 import { cacheDir, ensureLockedWheels, resolveRequirements, SetupError } from "./wheels.js";
 
 export const WHEELS_HELP = `Usage: wsbridge wheels [--requirements FILE]
@@ -8,8 +10,9 @@ export const WHEELS_HELP = `Usage: wsbridge wheels [--requirements FILE]
 Fetches the wheels pytest needs in the page (python/page-wheels.lock.json: exact
 versions, sha256 checked) with the host's pip into $WSBRIDGE_CACHE (default
 ~/.cache/wsbridge), and the pure-Python wheels of FILE when given, so later
-\`wsbridge test\` runs need no package index. Exit 0, or 4 with one line saying
-which wheel is missing.
+\`wsbridge test\` runs need no package index. With a Chromium at hand it also
+compiles Pyodide's standard library to bytecode there (pages start faster).
+Exit 0, or 4 with one line saying which wheel is missing.
 `;
 
 /** Runs `wsbridge wheels ARGS`; resolves to the exit code. */
@@ -26,9 +29,26 @@ export async function runWheelsCommand(argv: readonly string[], io: RunIO): Prom
     const files = ensureLockedWheels(io.env, (line) => io.err(`${line}\n`));
     if (requirements) files.push(...resolveRequirements(resolve(io.cwd, requirements), new Set(), io.env));
     io.out(`wsbridge wheels: ${files.length} wheels ready in ${cacheDir(io.env)}\n`);
+    if (await compileStdlib(io.env)) io.out(`wsbridge wheels: Pyodide's standard library compiled to bytecode in ${cacheDir(io.env)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof SetupError) { io.err(`wsbridge wheels: ${error.message}\n`); return 4; }
     throw error;
+  }
+}
+
+/** Makes the compiled stdlib (src/cli/stdlib.ts) when a Chromium can be found; false when there is none or it failed. */
+async function compileStdlib(env: NodeJS.ProcessEnv): Promise<boolean> {
+  let executable: string;
+  try {
+    executable = findChromium(undefined, env);
+  } catch {
+    return false; // `wsbridge test` makes it on its first run instead
+  }
+  const browser = await launchChromium(executable);
+  try {
+    return (await ensureCompiledStdlib(browser, env)) !== undefined;
+  } finally {
+    await browser.close();
   }
 }

@@ -54,6 +54,8 @@ export interface StaticServerOptions {
   unref?: boolean;
   /** Port on 127.0.0.1 (default 0: any free port). A port in use rejects with the listen error (`code` EADDRINUSE). */
   port?: number;
+  /** A file served as `pyodide/python_stdlib.zip` instead of Pyodide's own: the bytecode-compiled copy (src/cli/stdlib.ts). */
+  stdlib?: string;
 }
 
 /** Starts a static server on 127.0.0.1, on `options.port` (default: any free port). */
@@ -74,7 +76,7 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
       res.end(BLANK_PAGE);
       return;
     }
-    const found = fileInMount(mounts, path);
+    const found = options.stdlib && path === "/pyodide/python_stdlib.zip" ? fileAt(options.stdlib) : fileInMount(mounts, path);
     if (!found) return plain(res, headers, 404, "not found");
     res.writeHead(200, { ...headers, "Content-Type": MIME[extname(found.file)] ?? "application/octet-stream", "Content-Length": String(found.size) });
     // A file removed between the stat and the read must end this response, not the process.
@@ -128,6 +130,16 @@ export function fileInMount(mounts: Record<string, string>, path: string): { fil
     return stat.isFile() ? { file: real, size: stat.size } : undefined;
   } catch {
     return undefined; // missing, or unreadable
+  }
+}
+
+/** A regular file's path and size, or undefined. */
+function fileAt(file: string): { file: string; size: number } | undefined {
+  try {
+    const stat = statSync(file);
+    return stat.isFile() ? { file, size: stat.size } : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,15 +1,14 @@
 // A Node script that uses attachPython and closes its browser exits by itself: the shared static server that
-// serves Pyodide to the page must not keep the process alive. Runs the built dist/playwright.mjs in a child process.
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+// serves Pyodide to the page must not keep the process alive. Runs the built dist/playwright.mjs in a child process
+// (built before the tests: npm test, or test/helpers/global-setup.ts).
+import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { afterEach, beforeAll, expect, it } from "vitest";
+import { afterEach, expect, it } from "vitest";
 
 const root = join(import.meta.dirname, "..", "..");
 const children: ChildProcess[] = [];
 afterEach(() => { for (const child of children) if (child.exitCode === null) child.kill("SIGKILL"); });
-
-beforeAll(() => { execFileSync("node", ["scripts/build.mjs"], { cwd: root, stdio: "pipe" }); }, 120_000);
 
 const SCRIPT = `
 import { launchChromium, attachPython } from ${JSON.stringify(pathToFileURL(join(root, "dist", "playwright.mjs")).href)};

@@ -27,7 +27,9 @@ async function loadError(page: Page, timeout: number): Promise<PyodideLoadError>
   return error as PyodideLoadError;
 }
 
-describe("attachPython load timeout", () => {
+// Concurrent: each test has its own page and mostly waits for its deadline (the longest 40 s), so the file takes about
+// as long as that one test instead of the sum.
+describe.concurrent("attachPython load timeout", () => {
   it("a pyodide.mjs that never arrives: the message names that download, the timeout and the elapsed time", async () => {
     const page = await pageHolding("**/pyodide/pyodide.mjs");
     const error = await loadError(page, 2_500);

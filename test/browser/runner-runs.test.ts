@@ -3,6 +3,7 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { compiledStdlib, compiledStdlibPath } from "../../src/cli/stdlib.js";
 import { ensureLockedWheels, lockedWheels } from "../../src/cli/wheels.js";
 import { cliHarness, linesOf, once, shown, testsuite, tinyWheel, totals, wsbridge } from "./_runner-cli.js";
 
@@ -91,10 +92,16 @@ describe("--workers and --shard", () => {
 });
 
 describe("the page's packages: --requirements, --wheels, --pyodide-index", () => {
-  // A fresh cache (holding only the locked pytest wheels), so pip really resolves the requirements here.
+  // A fresh cache (holding only the locked pytest wheels and the compiled stdlib), so pip really resolves the
+  // requirements here.
   const cache = mkdtempSync(join(root, "cache-"));
   mkdirSync(join(cache, "wheels"));
   for (const file of ensureLockedWheels(process.env)) copyFileSync(file, join(cache, "wheels", basename(file)));
+  const stdlib = compiledStdlib();
+  if (stdlib) {
+    mkdirSync(join(cache, "stdlib"));
+    copyFileSync(stdlib, compiledStdlibPath({ WSBRIDGE_CACHE: cache }));
+  }
   const dir = project("packages", {
     // Through -r, relative to the requirements file: pip reads a copy in the cache, so the path must be made absolute.
     // idxpkg is in the Pyodide index below, so pip is not asked for it.

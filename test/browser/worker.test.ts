@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
-import { useBrowser } from "../helpers/browser.js";
+import { useBrowser, withCompiledStdlib } from "../helpers/browser.js";
 import { startStaticServer, type StaticServer } from "../../src/playwright/static-server.js";
 
 const browserFx = useBrowser();
@@ -14,7 +14,7 @@ const browserFx = useBrowser();
 const DIST = fileURLToPath(new URL("../../dist/", import.meta.url));
 let own: StaticServer;
 beforeAll(async () => {
-  own = await startStaticServer({ mounts: { wsbridge: DIST } });
+  own = await startStaticServer({ mounts: { wsbridge: DIST }, ...withCompiledStdlib() });
 });
 afterAll(async () => {
   await own?.close();
@@ -217,7 +217,7 @@ describe("createPythonWorker: running Python", () => {
 describe("createPythonWorker: served from another origin", () => {
   let cdn: StaticServer;
   beforeAll(async () => {
-    cdn = await startStaticServer({ mounts: { wsbridge: DIST } });
+    cdn = await startStaticServer({ mounts: { wsbridge: DIST }, ...withCompiledStdlib() });
   });
   afterAll(async () => {
     await cdn?.close();

@@ -2,8 +2,10 @@
 // this repository that has nothing but wsbridge (its runtime dependencies linked from this repo's node_modules, so
 // no network is needed) and @types/node (playwright-core's own declarations need it). Strict TypeScript with
 // skipLibCheck false must accept every entry point's declarations, and a Node script must run Python in Chromium.
+// npm pack runs in a copy of the working tree (git's files, committed or not): its prepack rebuilds that copy's
+// dist/, not the one the other test files load meanwhile.
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +19,13 @@ let packed: string[];
 
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), "wsbridge-consumer-"));
-  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const source = join(work, "wsbridge");
+  const tree = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" });
+  for (const file of tree.split("\0")) {
+    if (file && file !== "node_modules" && existsSync(join(root, file))) cpSync(join(root, file), join(source, file));
+  }
+  symlinkSync(modules, join(source, "node_modules"), "dir");
+  const out = execFileSync("npm", ["pack", "--json", "--pack-destination", work], { cwd: source, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   const info = JSON.parse(out.slice(out.indexOf("["))) as Array<{ filename: string; files: Array<{ path: string }> }>;
   tarball = join(work, info[0]!.filename);
   packed = info[0]!.files.map((f) => f.path);

@@ -1,8 +1,19 @@
-// Builds dist/ once before the browser tests unless WSBRIDGE_SKIP_BUILD is set (npm test already built it).
+// Builds dist/ once before the browser tests unless WSBRIDGE_SKIP_BUILD is set (npm test already built it), and
+// makes the bytecode-compiled Pyodide stdlib the pages load when the cache lacks it (`wsbridge wheels` in npm test
+// already made it).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { launchChromium } from "../../src/playwright/browser.js";
+import { compiledStdlib, ensureCompiledStdlib } from "../../src/cli/stdlib.js";
 
-export default function setup(): void {
-  if (process.env.WSBRIDGE_SKIP_BUILD && existsSync("dist/wsbridge.mjs")) return;
-  if (!existsSync("dist/wsbridge.mjs") || process.env.WSBRIDGE_REBUILD) execFileSync("node", ["scripts/build.mjs"], { stdio: "inherit" });
+export default async function setup(): Promise<void> {
+  const skipBuild = process.env.WSBRIDGE_SKIP_BUILD && existsSync("dist/wsbridge.mjs");
+  if (!skipBuild && (!existsSync("dist/wsbridge.mjs") || process.env.WSBRIDGE_REBUILD)) execFileSync("node", ["scripts/build.mjs"], { stdio: "inherit" });
+  if (compiledStdlib()) return;
+  const browser = await launchChromium();
+  try {
+    await ensureCompiledStdlib(browser);
+  } finally {
+    await browser.close();
+  }
 }

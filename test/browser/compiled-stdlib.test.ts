@@ -1,0 +1,62 @@
+// The bytecode-compiled Pyodide stdlib (src/cli/stdlib.ts) that the test pages and `wsbridge test` pages load: every
+// module of Pyodide's zip is in it with its .pyc, the page imports the .pyc, and tracebacks and inspect still read
+// the .py sources beside it.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { compiledStdlib, ensureCompiledStdlib } from "../../src/cli/stdlib.js";
+import { pyodideDir } from "../../src/playwright/static-server.js";
+import { useBrowser } from "../helpers/browser.js";
+
+const fx = useBrowser();
+
+/** The names in a zip's central directory (enough of the format to list it). */
+function zipNames(path: string): string[] {
+  const zip = readFileSync(path);
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let at = zip.readUInt32LE(end + 16);
+  const names: string[] = [];
+  for (let n = zip.readUInt16LE(end + 10); n > 0; n--) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    names.push(zip.toString("utf8", at + 46, at + 46 + nameLength));
+    at += 46 + nameLength + zip.readUInt16LE(at + 30) + zip.readUInt16LE(at + 32);
+  }
+  return names;
+}
+
+describe("the compiled stdlib", () => {
+  const cache = mkdtempSync(join(tmpdir(), "wsbridge-stdlib-"));
+  afterAll(() => rmSync(cache, { recursive: true, force: true }));
+
+  it("made in an empty cache, it holds every file of Pyodide's zip plus a .pyc for each .py", async () => {
+    const env = { WSBRIDGE_CACHE: cache };
+    expect(compiledStdlib(env)).toBeUndefined();
+    const made = await ensureCompiledStdlib(fx.browser, env);
+    expect(made).toBe(compiledStdlib(env));
+    expect(made!.startsWith(join(cache, "stdlib"))).toBe(true);
+    const sources = zipNames(join(pyodideDir(), "python_stdlib.zip"));
+    const compiled = new Set(zipNames(made!));
+    expect(sources.filter((name) => !compiled.has(name))).toEqual([]);
+    const py = sources.filter((name) => name.endsWith(".py"));
+    expect(py.length).toBeGreaterThan(300);
+    expect(py.filter((name) => !compiled.has(`${name}c`))).toEqual([]);
+  });
+
+  it("a test page imports the stdlib from the .pyc files; tracebacks and inspect show the .py source", async () => {
+    expect(compiledStdlib(), "global-setup made it in the cache").toBeDefined();
+    const { py } = await fx.newPython({ reuse: true });
+    const seen = await py.run<{ file: string; traceback: string; source: string }>(`
+import inspect, json, traceback
+try:
+    json.loads("{")
+except ValueError:
+    text = traceback.format_exc()
+{"file": json.decoder.__file__, "traceback": text, "source": inspect.getsource(json.decoder.JSONDecoder.raw_decode)}
+`);
+    expect(seen.file).toBe("/lib/python314.zip/json/decoder.pyc");
+    // The frame names the .py file and quotes its line, as with the plain zip.
+    expect(seen.traceback).toMatch(/File "\/lib\/python314\.zip\/json\/decoder\.py", line \d+, in raw_decode\n\s+obj, end = self\.scan_once\(s, idx\)/);
+    expect(seen.source).toMatch(/^ {4}def raw_decode\(self, s, idx=0\):/);
+  });
+});
