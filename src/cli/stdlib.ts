@@ -10,17 +10,20 @@ import { compileStdlibScript } from "../pyodide/compile-stdlib.js";
 import { pyodideDir, startStaticServer } from "../playwright/static-server.js";
 import { cacheDir, sha256File } from "./wheels.js";
 
-/** Where the compiled copy of this Pyodide's stdlib lives (named by the Pyodide version and the source zip's hash). */
+/** Where the compiled copy of this Pyodide's stdlib lives (named by the Pyodide version, the source zip's hash and FORMAT). */
 export function compiledStdlibPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), "stdlib", (stdlibName ??= nameForThisPyodide()));
 }
 
 let stdlibName: string | undefined;
 
+/** Bumped when the way the copy is made changes, so a cache made the old way is not used. */
+const FORMAT = 1;
+
 function nameForThisPyodide(): string {
   const dir = pyodideDir();
   const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
-  return `python_stdlib-${version}-${sha256File(join(dir, "python_stdlib.zip")).slice(0, 16)}.zip`;
+  return `python_stdlib-${version}-${sha256File(join(dir, "python_stdlib.zip")).slice(0, 16)}-pyc${FORMAT}.zip`;
 }
 
 /** The compiled stdlib when the cache holds it, else undefined (pages then load Pyodide's own zip). */
