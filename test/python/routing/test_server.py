@@ -31,7 +31,7 @@ async def test_handlers_set_later_take_over_forwarding():
         server = ws.connect_to_server()
 
         async def later():
-            await asyncio.sleep(0.4)
+            await asyncio.sleep(1.5)  # as the scenario's timer (test/conformance/scenarios.ts)
             ws.on_message(lambda m: server.send("late:" + text(m)))
             server.on_message(lambda m: ws.send("srv:" + text(m)))
         asyncio.ensure_future(later())
