@@ -34,8 +34,8 @@ RouteHandler = Callable[["WebSocketRoute"], Any]
 Message = str | bytes
 Direction = Literal["to_page", "from_page", "both"]
 _DIRECTIONS = {"to_page": "toPage", "from_page": "fromPage", "both": "both"}
-_Settle = Callable[..., None]
-_route_send = engine.routeSend  # looked up once: each read of an engine attribute makes a new JsProxy  # the engine's resolve() / reject(traceback) for a route handler
+_Settle = Callable[..., None]  # the engine's resolve() / reject(traceback) for a route handler
+_route_send = engine.routeSend  # looked up once: each read of an engine attribute makes a new JsProxy
 
 
 class Done:

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { compileStdlibScript } from "../pyodide/compile-stdlib.js";
+import { launchChromium } from "../playwright/browser.js";
 import { pyodideDir, startStaticServer } from "../playwright/static-server.js";
 import { cacheDir, sha256File } from "./wheels.js";
 
@@ -58,5 +59,15 @@ export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.Process
   } finally {
     await context.close().catch(() => undefined);
     await server.close();
+  }
+}
+
+/** `ensureCompiledStdlib` in a Chromium of its own (`executable`, or the one found), closed afterwards. */
+export async function ensureCompiledStdlibAlone(executable?: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  const browser = await launchChromium(executable);
+  try {
+    return await ensureCompiledStdlib(browser, env);
+  } finally {
+    await browser.close();
   }
 }

@@ -1,8 +1,8 @@
 // `wsbridge wheels`: fetches the page's locked pytest wheels (and a requirements file's wheels) into the cache.
 import { resolve } from "node:path";
-import { findChromium, launchChromium } from "../playwright/browser.js";
+import { findChromium } from "../playwright/browser.js";
 import type { RunIO } from "./runner.js";
-import { ensureCompiledStdlib } from "./stdlib.js";
+import { ensureCompiledStdlibAlone } from "./stdlib.js";
 import { cacheDir, ensureLockedWheels, resolveRequirements, SetupError } from "./wheels.js";
 
 export const WHEELS_HELP = `Usage: wsbridge wheels [--requirements FILE]
@@ -45,10 +45,5 @@ async function compileStdlib(env: NodeJS.ProcessEnv): Promise<boolean> {
   } catch {
     return false; // `wsbridge test` makes it on its first run instead
   }
-  const browser = await launchChromium(executable);
-  try {
-    return (await ensureCompiledStdlib(browser, env)) !== undefined;
-  } finally {
-    await browser.close();
-  }
+  return (await ensureCompiledStdlibAlone(executable, env)) !== undefined;
 }

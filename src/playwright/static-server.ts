@@ -123,17 +123,17 @@ export function fileInMount(mounts: Record<string, string>, path: string): { fil
   const root = resolve(mounts[prefix]!);
   const file = resolve(root, rest.join("/"));
   if (!isInside(root, file)) return undefined;
+  let real: string;
   try {
-    const real = realpathSync(file);
+    real = realpathSync(file);
     if (!isInside(realpathSync(root), real)) return undefined;
-    const stat = statSync(real);
-    return stat.isFile() ? { file: real, size: stat.size } : undefined;
   } catch {
     return undefined; // missing, or unreadable
   }
+  return fileAt(real);
 }
 
-/** A regular file's path and size, or undefined. */
+/** A regular file's path and size, or undefined (missing, unreadable, or not a regular file). */
 function fileAt(file: string): { file: string; size: number } | undefined {
   try {
     const stat = statSync(file);

@@ -259,6 +259,11 @@ export function socketStats(): { sockets: number; listeners: number; proxies: nu
 /** Entry points for the Python socket face of one Pyodide instance (which has its own frame slot). */
 export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "closeSocket" | "abortSocket" | "sendBytes" | "sendSlot" | "sendHeap" | "socketStats" | "checkUrl" | "useFrameSlot"> {
   let slot: FrameSlot | undefined;
+  /** The slot, which Python hands over (useFrameSlot) when wsbridge.websocket is imported, before any send. */
+  const slotFor = (what: string): FrameSlot => {
+    if (!slot) throw new Error(`wsbridge: ${what} before useFrameSlot`);
+    return slot;
+  };
   return {
     openSocket: (url, protocols, dispatch) => openSocket(url, protocols, dispatch, slot),
     useFrameSlot: (source: SlotSource) => {
@@ -267,14 +272,10 @@ export function socketBridge(_pyodide: PyodideLike): BridgePart<"openSocket" | "
     closeSocket,
     abortSocket,
     sendBytes,
-    sendSlot: (bridge: BridgeSocket, length: number) => {
-      if (!slot) throw new Error("wsbridge: sendSlot before useFrameSlot");
-      return bridge.sendFrame(slot.body(length)); // sends nothing while CONNECTING, and says so
-    },
-    sendHeap: (bridge: BridgeSocket, address: number, length: number) => {
-      if (!slot) throw new Error("wsbridge: sendHeap before useFrameSlot");
-      return bridge.sendFrame(slot.heap(address, length)); // read in place: the browser's copy is the only one
-    },
+    // Both send nothing while CONNECTING, and say so (the readyState seen).
+    sendSlot: (bridge: BridgeSocket, length: number) => bridge.sendFrame(slotFor("sendSlot").body(length)),
+    // Read in place: the browser's copy is the only one.
+    sendHeap: (bridge: BridgeSocket, address: number, length: number) => bridge.sendFrame(slotFor("sendHeap").heap(address, length)),
     socketStats,
     checkUrl,
   };

@@ -3,17 +3,10 @@
 // already made it).
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
-import { launchChromium } from "../../src/playwright/browser.js";
-import { compiledStdlib, ensureCompiledStdlib } from "../../src/cli/stdlib.js";
+import { compiledStdlib, ensureCompiledStdlibAlone } from "../../src/cli/stdlib.js";
 
 export default async function setup(): Promise<void> {
   const skipBuild = process.env.WSBRIDGE_SKIP_BUILD && existsSync("dist/wsbridge.mjs");
   if (!skipBuild && (!existsSync("dist/wsbridge.mjs") || process.env.WSBRIDGE_REBUILD)) execFileSync("node", ["scripts/build.mjs"], { stdio: "inherit" });
-  if (compiledStdlib()) return;
-  const browser = await launchChromium();
-  try {
-    await ensureCompiledStdlib(browser);
-  } finally {
-    await browser.close();
-  }
+  if (!compiledStdlib()) await ensureCompiledStdlibAlone();
 }
