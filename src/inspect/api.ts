@@ -106,6 +106,11 @@ function nativeSent(socket: WebSocket, data: unknown): void {
   if (ws && socket.readyState === OPEN) ws.sent(data as RawPayload);
 }
 
+/** A RangeError unless `event` is a scope's one event, "websocket". */
+export function checkScopeEvent(event: string): void {
+  if (event !== "websocket") throw new RangeError(`unknown event '${event}': only "websocket"`);
+}
+
 /** Builds the inspection functions of one scope. */
 function scopeOf(name: "page" | "context"): InspectionScope {
   const emitter = scopes[name];
@@ -115,7 +120,11 @@ function scopeOf(name: "page" | "context"): InspectionScope {
     off(event, listener) { emitter.off(event, listener); return scope; },
     removeListener(event, listener) { emitter.off(event, listener); return scope; },
     waitForEvent(event, optionsOrPredicate) {
-      if (event !== "websocket") return Promise.reject(new TypeError(`unknown event ${JSON.stringify(event)}: only "websocket"`));
+      try {
+        checkScopeEvent(event);
+      } catch (error) {
+        return Promise.reject(error);
+      }
       return waitFor(emitter, "websocket", optionsOrPredicate);
     },
     waitForWebSocket(optionsOrPredicate) {

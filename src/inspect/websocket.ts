@@ -19,6 +19,21 @@ export interface InspectedEvents extends Record<string, unknown> {
 /** Event names of an inspected socket. */
 export type InspectedEvent = keyof InspectedEvents & string;
 
+/** The same names at run time (the type below fails to compile if the list and `InspectedEvents` drift apart). */
+export const INSPECTED_EVENTS = ["framesent", "framereceived", "close", "socketerror"] as const;
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+/** The named keys of `T`, without its index signature. */
+type NamedKeys<T> = keyof { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+const _sameNames: Exactly<(typeof INSPECTED_EVENTS)[number], NamedKeys<InspectedEvents>> = true;
+void _sameNames;
+
+/** A RangeError naming the known events, unless `event` is one of an inspected socket's. */
+export function checkInspectedEvent(event: string): void {
+  if (!(INSPECTED_EVENTS as readonly string[]).includes(event)) {
+    throw new RangeError(`unknown WebSocket event '${event}': expected one of ${INSPECTED_EVENTS.join(", ")}`);
+  }
+}
+
 /** A payload before conversion: what the page sent or received. */
 export type RawPayload = string | ArrayBuffer | ArrayBufferView | Blob;
 
@@ -64,8 +79,14 @@ export class InspectedWebSocket extends Emitter<InspectedEvents> {
    * Waits for `event`; rejects with a TimeoutError after `timeout` ms (default 30000, 0: none), and with
    * "Socket closed" / "Socket error" when the socket closes or fails first (unless that is the awaited event).
    * On a socket already closed it settles at once: `close` resolves, anything else rejects with "Socket closed".
+   * An event name it never emits rejects with a RangeError naming the known ones.
    */
   waitForEvent<K extends InspectedEvent>(event: K, optionsOrPredicate?: ((value: InspectedEvents[K]) => unknown) | WaitOptions<InspectedEvents[K]>): Promise<InspectedEvents[K]> {
+    try {
+      checkInspectedEvent(event); // an event that never comes would only end in a timeout
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (this.closed && !this.pending) {
       return event === "close" ? Promise.resolve(this as InspectedEvents[K]) : Promise.reject(new InspectionError("Socket closed"));
     }

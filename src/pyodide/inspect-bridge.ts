@@ -2,9 +2,9 @@
 // Python listeners and run the waits (predicate, timeout, Playwright's errors); each Python listener or predicate
 // crosses as one proxy from the pool, released when it is removed, fires once, its wait settles or its socket
 // closes. A frame reaches Python as its payload (str or Uint8Array), a socket as its InspectedWebSocket.
-import { contextInspection, pageInspection, resetInspection } from "../inspect/api.js";
+import { checkScopeEvent, contextInspection, pageInspection, resetInspection } from "../inspect/api.js";
 import { InspectionError } from "../inspect/emitter.js";
-import type { InspectedWebSocket } from "../inspect/websocket.js";
+import { checkInspectedEvent, type InspectedWebSocket } from "../inspect/websocket.js";
 import type { PyodideLike, PyProxy } from "./types.js";
 import { destroyProxy, holdProxy, releaseProxy } from "./proxies.js";
 import type { BridgePart, InspectListener, PyFunction } from "./contract.js";
@@ -24,15 +24,13 @@ const waits = new Set<AbortController>();
 const keys = new WeakMap<InspectedWebSocket, number>();
 let nextKey = 1;
 
-const SOCKET_EVENTS = ["framesent", "framereceived", "close", "socketerror"];
-
-/** A scope by name ("page", "context"), or the socket itself; a RangeError (Python's ValueError) for an event it has not. */
+/** A scope by name ("page", "context"), or the socket itself; the engine's RangeError (Python's ValueError) for an event it has not. */
 function targetOf(target: InspectedWebSocket | string, event: string): Target {
   if (typeof target !== "string") {
-    if (!SOCKET_EVENTS.includes(event)) throw new RangeError(`unknown WebSocket event '${event}': expected one of ${SOCKET_EVENTS.join(", ")}`);
+    checkInspectedEvent(event);
     return target as unknown as Target;
   }
-  if (event !== "websocket") throw new RangeError(`unknown event '${event}': only "websocket"`);
+  checkScopeEvent(event);
   return (target === "context" ? contextInspection : pageInspection) as unknown as Target;
 }
 

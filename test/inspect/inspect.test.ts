@@ -106,6 +106,26 @@ describe("inspection (JS)", () => {
     });
   });
 
+  it("waitForEvent for an event never emitted rejects at once with the engine's RangeError (Python's ValueError text)", async () => {
+    const p = await page();
+    const got = await run<unknown>(p, `
+      const w = wsb.page.waitForEvent("websocket", { timeout: 2000 });
+      const a = new WebSocket(S + "/echo?unknown=1"); const ia = await w; await opened(a);
+      // timeout 0 waits forever: without the check these would never settle.
+      const socketEvent = await err(ia.waitForEvent("message", { timeout: 0 }));
+      const scopeEvent = await err(wsb.context.waitForEvent("socket", { timeout: 0 }));
+      const stillWorks = ia.waitForEvent("framereceived", { timeout: 2000 });
+      a.send("after");
+      const frame = (await stillWorks).payload;
+      a.close();
+      return { socketEvent, scopeEvent, frame };`);
+    expect(got).toEqual({
+      socketEvent: "RangeError: unknown WebSocket event 'message': expected one of framesent, framereceived, close, socketerror",
+      scopeEvent: `RangeError: unknown event 'socket': only "websocket"`,
+      frame: "after",
+    });
+  });
+
   it("page listeners are told before context listeners; off() stops announcements", async () => {
     const p = await page();
     const got = await run<unknown>(p, `
