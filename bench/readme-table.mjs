@@ -15,7 +15,7 @@ const fmt = (x) => (typeof x === "number" ? (Math.abs(x) >= 100 ? Math.round(x).
 export function readmeTable(results) {
   const spread = results.details?.spread ?? {};
   const lines = [
-    `\`npm run bench\` (${results.details?.date ?? "?"}, medians of ${results.details?.rounds ?? "?"} interleaved rounds, min–max in brackets; ratio = times better than the baseline, the median of the per-round ratios, each round running the pair back to back):`,
+    `\`npm run bench\` (${results.details?.date ?? "?"}, medians of ${results.details?.rounds ?? "?"} interleaved rounds${results.details?.pairs_per_round ? ` (real sockets: receive ${results.details.pairs_per_round.receive}, send ${results.details.pairs_per_round.send} pairs a round)` : ""}, min–max in brackets; ratio = times better than the baseline, the median of the per-pair ratios, each pair run back to back):`,
     "",
     "| figure | wsbridge | baseline | ratio | target |",
     "|---|---|---|---|---|",
