@@ -162,7 +162,7 @@ class Run {
       throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
     // Made once per cache (a first run takes a few seconds more); without it pages load Pyodide's own stdlib.
-    const stdlib = await ensureCompiledStdlib(this.browser, this.io.env);
+    const stdlib = await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`) });
     [this.staticServer, this.testServer] = await Promise.all([startStaticServer({ mounts, ...(stdlib ? { stdlib } : {}) }), startTestServer()]);
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
     const base: Omit<PageSetup, "prepare"> = {

@@ -33,19 +33,39 @@ export function compiledStdlib(env: NodeJS.ProcessEnv = process.env): string | u
   return existsSync(path) ? path : undefined;
 }
 
+/** How long making the copy may take (loading Pyodide in a page, then compiling ~1,000 modules) before it is given up. */
+export const COMPILE_TIMEOUT_MS = 120_000;
+
+/** How `ensureCompiledStdlib` is bounded and where it says why it made no copy. */
+export interface CompileOptions {
+  timeoutMs?: number;
+  /** Told, in one line, why no copy was made (pages then load Pyodide's own zip). */
+  warn?: (text: string) => void;
+}
+
 /**
  * The compiled stdlib, made in a page of `browser` when the cache does not hold it yet. Undefined when it cannot
- * be made: pages then load Pyodide's own zip, as before (slower, same behaviour).
+ * be made within `timeoutMs`: pages then load Pyodide's own zip, as before (slower, same behaviour), and `warn`
+ * is told why.
  */
-export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.ProcessEnv = process.env, options: CompileOptions = {}): Promise<string | undefined> {
   const target = compiledStdlibPath(env);
   if (existsSync(target)) return target;
+  const timeoutMs = options.timeoutMs ?? COMPILE_TIMEOUT_MS;
   const server = await startStaticServer();
   const context = await browser.newContext();
+  let timer: NodeJS.Timeout | undefined;
   try {
     const page = await context.newPage();
-    await page.goto(server.url);
-    const base64 = await page.evaluate<string>(compileStdlibScript(`${server.url}pyodide/`));
+    const made = (async () => {
+      await page.goto(server.url);
+      return page.evaluate<string>(compileStdlibScript(`${server.url}pyodide/`));
+    })();
+    made.catch(() => undefined); // after a timeout, closing the context rejects it: nobody waits for it then
+    const timedOut = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`not made within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`)), timeoutMs);
+    });
+    const base64 = await Promise.race([made, timedOut]);
     // Written beside the target and renamed: a run that reads it never sees half a file, two runs making it at once
     // both end with a whole one.
     mkdirSync(join(target, ".."), { recursive: true });
@@ -53,20 +73,23 @@ export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.Process
     writeFileSync(partial, Buffer.from(base64, "base64"));
     renameSync(partial, target);
     return target;
-  } catch {
+  } catch (error) {
     rmSync(`${target}.${process.pid}.partial`, { force: true });
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    options.warn?.(`wsbridge: no compiled stdlib (${reason}); pages load Pyodide's own, which starts slower`);
     return undefined;
   } finally {
+    clearTimeout(timer);
     await context.close().catch(() => undefined);
     await server.close();
   }
 }
 
 /** `ensureCompiledStdlib` in a Chromium of its own (`executable`, or the one found), closed afterwards. */
-export async function ensureCompiledStdlibAlone(executable?: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function ensureCompiledStdlibAlone(executable?: string, env: NodeJS.ProcessEnv = process.env, options: CompileOptions = {}): Promise<string | undefined> {
   const browser = await launchChromium(executable);
   try {
-    return await ensureCompiledStdlib(browser, env);
+    return await ensureCompiledStdlib(browser, env, options);
   } finally {
     await browser.close();
   }

@@ -29,7 +29,7 @@ export async function runWheelsCommand(argv: readonly string[], io: RunIO): Prom
     const files = ensureLockedWheels(io.env, (line) => io.err(`${line}\n`));
     if (requirements) files.push(...resolveRequirements(resolve(io.cwd, requirements), new Set(), io.env));
     io.out(`wsbridge wheels: ${files.length} wheels ready in ${cacheDir(io.env)}\n`);
-    if (await compileStdlib(io.env)) io.out(`wsbridge wheels: Pyodide's standard library compiled to bytecode in ${cacheDir(io.env)}\n`);
+    if (await compileStdlib(io.env, (text) => io.err(`${text}\n`))) io.out(`wsbridge wheels: Pyodide's standard library compiled to bytecode in ${cacheDir(io.env)}\n`);
     return 0;
   } catch (error) {
     if (error instanceof SetupError) { io.err(`wsbridge wheels: ${error.message}\n`); return 4; }
@@ -38,12 +38,12 @@ export async function runWheelsCommand(argv: readonly string[], io: RunIO): Prom
 }
 
 /** Makes the compiled stdlib (src/cli/stdlib.ts) when a Chromium can be found; false when there is none or it failed. */
-async function compileStdlib(env: NodeJS.ProcessEnv): Promise<boolean> {
+async function compileStdlib(env: NodeJS.ProcessEnv, warn: (text: string) => void): Promise<boolean> {
   let executable: string;
   try {
     executable = findChromium(undefined, env);
   } catch {
     return false; // `wsbridge test` makes it on its first run instead
   }
-  return (await ensureCompiledStdlibAlone(executable, env)) !== undefined;
+  return (await ensureCompiledStdlibAlone(executable, env, { warn })) !== undefined;
 }

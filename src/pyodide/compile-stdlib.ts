@@ -4,7 +4,7 @@
 
 /** Python: /tmp/in.zip (the sources) → /tmp/out.zip (each entry as it was, plus the .pyc of each .py). */
 const COMPILE_PY = `
-import importlib.util, zipfile
+import importlib.util, sys, zipfile
 from importlib._bootstrap_external import _code_to_hash_pyc
 with zipfile.ZipFile("/tmp/in.zip") as src, zipfile.ZipFile("/tmp/out.zip", "w") as out:
     for info in src.infolist():
@@ -14,7 +14,7 @@ with zipfile.ZipFile("/tmp/in.zip") as src, zipfile.ZipFile("/tmp/out.zip", "w")
             continue
         try:
             # The file name a module imported from the zip gets, so tracebacks read as before.
-            code = compile(data, "/lib/python314.zip/" + info.filename, "exec", dont_inherit=True)
+            code = compile(data, f"/lib/python{sys.version_info[0]}{sys.version_info[1]}.zip/" + info.filename, "exec", dont_inherit=True)
         except SyntaxError:
             continue  # left to fail at import, as it does from source
         pyc = _code_to_hash_pyc(code, importlib.util.source_hash(data), checked=False)

@@ -1,7 +1,7 @@
 // The bytecode-compiled Pyodide stdlib (src/cli/stdlib.ts) that the test pages and `wsbridge test` pages load: every
 // module of Pyodide's zip is in it with its .pyc, the page imports the .pyc, and tracebacks and inspect still read
 // the .py sources beside it.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -41,6 +41,23 @@ describe("the compiled stdlib", () => {
     const py = sources.filter((name) => name.endsWith(".py"));
     expect(py.length).toBeGreaterThan(300);
     expect(py.filter((name) => !compiled.has(`${name}c`))).toEqual([]);
+  });
+
+  it("one that cannot be made in time is given up with a warning naming why; nothing is left in the cache", async () => {
+    const env = { WSBRIDGE_CACHE: mkdtempSync(join(tmpdir(), "wsbridge-stdlib-late-")) };
+    try {
+      const warnings: string[] = [];
+      // 50 ms: far too short to load Pyodide, so the timeout (not the page) ends the attempt.
+      const made = await ensureCompiledStdlib(fx.browser, env, { timeoutMs: 50, warn: (text) => warnings.push(text) });
+      expect(made).toBeUndefined();
+      expect(warnings).toEqual(["wsbridge: no compiled stdlib (not made within 50 ms); pages load Pyodide's own, which starts slower"]);
+      expect(compiledStdlib(env)).toBeUndefined();
+      expect(existsSync(join(env.WSBRIDGE_CACHE, "stdlib")) ? readdirSync(join(env.WSBRIDGE_CACHE, "stdlib")) : []).toEqual([]);
+      // The browser is still usable: the attempt's context was closed, not the browser.
+      expect(fx.browser.isConnected()).toBe(true);
+    } finally {
+      rmSync(env.WSBRIDGE_CACHE, { recursive: true, force: true });
+    }
   });
 
   it("a test page imports the stdlib from the .pyc files; tracebacks and inspect show the .py source", async () => {
