@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { compileStdlibScript } from "../pyodide/compile-stdlib.js";
+import { within } from "../playwright/attach.js";
 import { launchChromium } from "../playwright/browser.js";
 import { pyodideDir, startStaticServer } from "../playwright/static-server.js";
 import { cacheDir, sha256File } from "./wheels.js";
@@ -54,18 +55,14 @@ export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.Process
   const timeoutMs = options.timeoutMs ?? COMPILE_TIMEOUT_MS;
   const server = await startStaticServer();
   const context = await browser.newContext();
-  let timer: NodeJS.Timeout | undefined;
   try {
     const page = await context.newPage();
     const made = (async () => {
       await page.goto(server.url);
       return page.evaluate<string>(compileStdlibScript(`${server.url}pyodide/`));
     })();
-    made.catch(() => undefined); // after a timeout, closing the context rejects it: nobody waits for it then
-    const timedOut = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`not made within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`)), timeoutMs);
-    });
-    const base64 = await Promise.race([made, timedOut]);
+    const late = () => new Error(`not made within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`);
+    const base64 = await within(made, timeoutMs, late);
     // Written beside the target and renamed: a run that reads it never sees half a file, two runs making it at once
     // both end with a whole one.
     mkdirSync(join(target, ".."), { recursive: true });
@@ -79,7 +76,6 @@ export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.Process
     options.warn?.(`wsbridge: no compiled stdlib (${reason}); pages load Pyodide's own, which starts slower`);
     return undefined;
   } finally {
-    clearTimeout(timer);
     await context.close().catch(() => undefined);
     await server.close();
   }
