@@ -3,36 +3,16 @@
 // Pyodide start-up CPU (measured here: ~4.5 CPU-s per start with the sources, ~1.7 s with the compiled copy).
 // The copy is made once, in a page, by Pyodide itself (src/pyodide/compile-stdlib.ts): each .py stays (tracebacks
 // and inspect read it) and gets an unchecked-hash .pyc beside it (PEP 552), which zipimport prefers.
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { compileStdlibScript } from "../pyodide/compile-stdlib.js";
 import { within } from "../playwright/attach.js";
 import { launchChromium } from "../playwright/browser.js";
-import { pyodideDir, startStaticServer } from "../playwright/static-server.js";
-import { cacheDir, sha256File } from "./wheels.js";
+import { compiledStdlibPath } from "../playwright/cache.js";
+import { startStaticServer } from "../playwright/static-server.js";
 
-/** Where the compiled copy of this Pyodide's stdlib lives (named by the Pyodide version, the source zip's hash and FORMAT). */
-export function compiledStdlibPath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheDir(env), "stdlib", (stdlibName ??= nameForThisPyodide()));
-}
-
-let stdlibName: string | undefined;
-
-/** Bumped when the way the copy is made changes, so a cache made the old way is not used. */
-const FORMAT = 1;
-
-function nameForThisPyodide(): string {
-  const dir = pyodideDir();
-  const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
-  return `python_stdlib-${version}-${sha256File(join(dir, "python_stdlib.zip")).slice(0, 16)}-pyc${FORMAT}.zip`;
-}
-
-/** The compiled stdlib when the cache holds it, else undefined (pages then load Pyodide's own zip). */
-export function compiledStdlib(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const path = compiledStdlibPath(env);
-  return existsSync(path) ? path : undefined;
-}
+export { compiledStdlib, compiledStdlibPath } from "../playwright/cache.js";
 
 /** How long making the copy may take (loading Pyodide in a page, then compiling ~1,000 modules) before it is given up. */
 export const COMPILE_TIMEOUT_MS = 120_000;

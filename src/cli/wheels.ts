@@ -3,9 +3,11 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheDir, sha256File } from "../playwright/cache.js";
+
+export { cacheDir } from "../playwright/cache.js";
 
 /** A page setup problem the user can fix (missing wheel, bad requirement): one line, exit code 4. */
 export class SetupError extends Error {
@@ -35,17 +37,6 @@ export function packageRoot(): string {
 /** The locked wheels pytest needs in the page. */
 export function lockedWheels(root = packageRoot()): LockedWheel[] {
   return (JSON.parse(readFileSync(join(root, "python", "page-wheels.lock.json"), "utf8")) as { wheels: LockedWheel[] }).wheels;
-}
-
-/** Where fetched wheels are kept: $WSBRIDGE_CACHE, else $XDG_CACHE_HOME/wsbridge, else ~/.cache/wsbridge. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.WSBRIDGE_CACHE) return resolve(env.WSBRIDGE_CACHE);
-  return join(env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), ".cache"), "wsbridge");
-}
-
-/** sha256 of a file, hex. */
-export function sha256File(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
 }
 
 /** The last meaningful line pip printed (its error), for one-line messages. */

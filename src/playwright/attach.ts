@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
+import { compiledStdlib } from "./cache.js";
 import { startStaticServer, distDir, type StaticServer } from "./static-server.js";
 import { PythonError } from "../pyodide/errors.js";
 
@@ -45,13 +46,18 @@ let sharedServer: Promise<StaticServer> | undefined;
 
 /**
  * One static server per Node process, started on first use and closed at exit. It never keeps the process
- * alive (server and connections are unref'ed): a script that closes its browser exits by itself.
+ * alive (server and connections are unref'ed): a script that closes its browser exits by itself. It serves the
+ * bytecode-compiled stdlib when the cache holds one (`npx wsbridge wheels` or a `wsbridge test` run made it):
+ * pages then start with about 40 % of the CPU.
  */
 export function sharedStaticServer(): Promise<StaticServer> {
-  sharedServer ??= startStaticServer({ unref: true }).then((server) => {
-    process.once("exit", () => void server.close());
-    return server;
-  });
+  if (!sharedServer) {
+    const stdlib = compiledStdlib();
+    sharedServer = startStaticServer({ unref: true, ...(stdlib ? { stdlib } : {}) }).then((server) => {
+      process.once("exit", () => void server.close());
+      return server;
+    });
+  }
   return sharedServer;
 }
 

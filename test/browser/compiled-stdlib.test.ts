@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compiledStdlib, ensureCompiledStdlib } from "../../src/cli/stdlib.js";
+import { attachPython } from "../../src/playwright/attach.js";
 import { pyodideDir } from "../../src/playwright/static-server.js";
 import { useBrowser } from "../helpers/browser.js";
 
@@ -57,6 +58,17 @@ describe("the compiled stdlib", () => {
       expect(fx.browser.isConnected()).toBe(true);
     } finally {
       rmSync(env.WSBRIDGE_CACHE, { recursive: true, force: true });
+    }
+  });
+
+  it("attachPython's own server serves it when the cache holds it: the page imports the .pyc files", async () => {
+    expect(compiledStdlib(), "global-setup made it in the cache").toBeDefined();
+    const page = await fx.browser.newPage();
+    try {
+      const py = await attachPython(page, { timeout: 120_000 });
+      expect(await py.run<string>("import json.decoder\njson.decoder.__file__")).toBe("/lib/python314.zip/json/decoder.pyc");
+    } finally {
+      await page.close();
     }
   });
 

@@ -1,0 +1,41 @@
+// wsbridge's cache folder (~/.cache/wsbridge or $WSBRIDGE_CACHE) and what Node-side loaders look up in it: the page
+// wheels (src/cli/wheels.ts fetches them) and the bytecode-compiled stdlib (src/cli/stdlib.ts makes it). Lookups
+// only: attachPython serves what is there and never makes anything.
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import { pyodideDir } from "./static-server.js";
+
+/** The cache folder: $WSBRIDGE_CACHE, else $XDG_CACHE_HOME/wsbridge, else ~/.cache/wsbridge. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.WSBRIDGE_CACHE) return resolve(env.WSBRIDGE_CACHE);
+  return join(env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), ".cache"), "wsbridge");
+}
+
+/** sha256 of a file, hex. */
+export function sha256File(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/** Bumped when the way the compiled stdlib is made changes, so a copy made the old way is not used. */
+const STDLIB_FORMAT = 1;
+
+let stdlibName: string | undefined;
+
+/** Where the compiled copy of this Pyodide's stdlib lives (named by the Pyodide version, the source zip's hash and the format). */
+export function compiledStdlibPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDir(env), "stdlib", (stdlibName ??= nameForThisPyodide()));
+}
+
+function nameForThisPyodide(): string {
+  const dir = pyodideDir();
+  const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
+  return `python_stdlib-${version}-${sha256File(join(dir, "python_stdlib.zip")).slice(0, 16)}-pyc${STDLIB_FORMAT}.zip`;
+}
+
+/** The compiled stdlib when the cache holds it, else undefined (pages then load Pyodide's own zip). */
+export function compiledStdlib(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const path = compiledStdlibPath(env);
+  return existsSync(path) ? path : undefined;
+}
