@@ -61,6 +61,19 @@ def _shard_files(files: list[str], index: int, total: int) -> set[str]:
     return set(sorted(files)[index - 1 :: total])
 
 
+def worker_options(args: list[str], positional: list[str]) -> list[str]:
+    """`args` without the positional arguments pytest found in it (matched from the end, where paths usually are)."""
+    options = list(args)
+    index = len(options)
+    for value in reversed(positional):
+        while index > 0:
+            index -= 1
+            if options[index] == value:
+                del options[index]
+                break
+    return options
+
+
 class Controller:
     """pytest plugin of the controller page: collects, hands tests to the workers, replays their reports."""
 
@@ -69,8 +82,11 @@ class Controller:
         self.config: pytest.Config | None = None
 
     def pytest_configure(self, config: pytest.Config) -> None:
-        """Keeps the session's config: after the run, the files it wrote (cache, JUnit) go back to the host."""
+        """Keeps the session's config (after the run, the files it wrote go back to the host) and tells the runner the
+        workers' options as pytest parsed them: a conftest option's separate value (`--env prod`) is no path."""
         self.config = config
+        _emit("options", {"args": worker_options(list(config.invocation_params.args), list(config.option.file_or_dir or [])),
+                          "cache": config.pluginmanager.has_plugin("cacheprovider")})
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         """Tells the runner which file is being imported, so a module that blocks the page can be named."""

@@ -122,6 +122,10 @@ class Run {
   private interrupted = false;
   private toController: Promise<void> = Promise.resolve();
   private planned?: (jobs: Job[]) => void;
+  /** What the controller's pytest made of the arguments (its "options" message), for the workers. */
+  private workerOptions?: { args: string[]; cache: boolean };
+  /** The colour flag the runner put before the user's arguments. */
+  private colorArgs: string[] = [];
   private readonly started = Date.now();
   private collectionTimer?: NodeJS.Timeout;
   private collectionBlocked?: string;
@@ -198,7 +202,7 @@ class Run {
       throw new SetupError(`the controller page did not start: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
     this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
-    const color = !this.options.pytestArgs.some((a) => a.startsWith("--color")) && this.io.isTTY ? ["--color=yes"] : [];
+    const color = (this.colorArgs = !this.options.pytestArgs.some((a) => a.startsWith("--color")) && this.io.isTTY ? ["--color=yes"] : []);
     const result = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify({ args: [...color, ...this.options.pytestArgs], shard: this.options.shard ?? null }))})`,
     );
@@ -248,10 +252,23 @@ class Run {
     }, limit * 1000);
   }
 
+  /**
+   * A worker's pytest options: the controller's as its pytest parsed them (so a conftest option's separate value
+   * stays with it), less the runner's colour flag; a cache of the worker's own only when the cache plugin is on
+   * (with `-p no:cacheprovider`, `cache_dir` is an unknown ini key, which `-W error` turns into an error).
+   */
+  private workerArgs(): string[] {
+    const parsed = this.workerOptions;
+    const options = parsed ? parsed.args.slice(this.colorArgs.length) : this.options.optionArgs;
+    const cache = parsed ? parsed.cache : true;
+    return ["--capture=sys", ...(cache ? ["-o", "cache_dir=/tmp/wsbridge-worker-cache"] : []), ...options.map(sysCapture)];
+  }
+
   /** Messages from the controller: the plan of files to run, or "stop" (-x, --maxfail). */
   private fromController(kind: string, json: string): void {
     if (kind === "collecting") this.armCollectionWatchdog(JSON.parse(json) as string);
     else if (kind === "end") this.ended();
+    else if (kind === "options") this.workerOptions = JSON.parse(json) as { args: string[]; cache: boolean };
     else if (kind === "plan") this.planned?.(JSON.parse(json) as Job[]);
     else if (kind === "stop") this.stopping = true;
   }
@@ -394,7 +411,7 @@ class Run {
         }
       };
       const call = page.py.runAsync<number>(
-        `_pytest_session.run_worker(${pyString(JSON.stringify({ args: ["--capture=sys", "-o", "cache_dir=/tmp/wsbridge-worker-cache", ...this.options.optionArgs.map(sysCapture)], ids, roots: [this.rootdir] }))})`,
+        `_pytest_session.run_worker(${pyString(JSON.stringify({ args: this.workerArgs(), ids, roots: [this.rootdir] }))})`,
       );
       idle();
       call.then((code) => {

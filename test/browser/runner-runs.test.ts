@@ -91,6 +91,29 @@ describe("--workers and --shard", () => {
   }, 150_000);
 });
 
+describe("the workers get pytest's own reading of the arguments", () => {
+  const options = project("options", {
+    "conftest.py": 'def pytest_addoption(parser):\n    parser.addoption("--env", default="dev")\n',
+    "test_first.py": "def test_env(request):\n    assert request.config.getoption('--env') == 'prod'\n\ndef test_after():\n    pass\n",
+    "test_second.py": "import warnings\n\ndef test_warns_nothing():\n    pass\n",
+  });
+
+  it("a conftest option's separate value (--env prod) stays the option's: no test id is taken for it", async () => {
+    // Without pytest's reading, "prod" passed for a path and the workers' `--env` took the first test id as its value.
+    const r = await wsbridge(["test", "--workers", "1", "-p", "no:cacheprovider", "--env", "prod", "-v"], options);
+    expect(r.code, shown(r)).toBe(0);
+    expect(totals(r.out)).toEqual({ passed: 3 });
+    expect(r.out).toMatch(/test_first\.py::test_after PASSED/);
+  }, 150_000);
+
+  it("-p no:cacheprovider with -W error: the workers get no cache_dir setting to warn about", async () => {
+    // cache_dir is an unknown ini key once the cache plugin is off; -W error made that warning end every worker.
+    const r = await wsbridge(["test", "--workers", "1", "-p", "no:cacheprovider", "-W", "error", "--env=prod"], options);
+    expect(r.code, shown(r)).toBe(0);
+    expect(totals(r.out)).toEqual({ passed: 3 });
+  }, 150_000);
+});
+
 describe("the page's packages: --requirements, --wheels, --pyodide-index", () => {
   // A fresh cache (holding only the locked pytest wheels and the compiled stdlib), so pip really resolves the
   // requirements here.
