@@ -126,6 +126,9 @@ class Controller:
                 break
             if kind == "interrupt":
                 raise KeyboardInterrupt
+            if kind == "exit":
+                # A worker's test called pytest.exit(): the whole session ends, as it would on the host.
+                pytest.exit(message["msg"], message["returncode"])
             if kind == "test" and not stopped:
                 for event in message["events"]:
                     self._replay(session, event)
@@ -263,6 +266,13 @@ class Worker:
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         _flush()
         _emit("finish", {"nodeid": nodeid, "location": list(location)})
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        """pytest.exit() in this page (a test, a fixture, a hook): the runner ends the whole session with its code."""
+        error = excinfo.value
+        if isinstance(error, pytest.exit.Exception):
+            _flush()
+            _emit("exit", {"msg": error.msg, "returncode": error.returncode if error.returncode is not None else 2})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A file that collected in the controller but fails here (it changed, or depends on state): say so."""

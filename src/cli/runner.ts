@@ -406,6 +406,10 @@ class Run {
           events = [];
           left.delete(restOf(String(data.nodeid)));
           running = undefined;
+        } else if (kind === "exit") {
+          // pytest.exit() in this page: no more files start, and the controller's session ends with its code.
+          this.stopping = true;
+          this.sendToController({ t: "exit", msg: data.msg, returncode: data.returncode });
         } else if (kind === "collecterror") {
           collectErrors += `${String(data.text)}\n`;
         }

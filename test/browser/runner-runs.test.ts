@@ -114,6 +114,22 @@ describe("the workers get pytest's own reading of the arguments", () => {
   }, 150_000);
 });
 
+describe("pytest.exit() in a worker page", () => {
+  it("ends the whole session with its message and return code; no later file runs", async () => {
+    const dir = project("exit", {
+      "test_a.py": "def test_first():\n    pass\n",
+      "test_b.py": "import pytest\n\ndef test_leaves():\n    pytest.exit('bye', returncode=3)\n\ndef test_not_reached():\n    pass\n",
+      "test_c.py": "def test_later():\n    pass\n",
+    });
+    // One worker: files run in order, as on the host. (Before: exit 1, both tests of test_b.py "not run", test_c.py ran.)
+    const r = await wsbridge(["test", "--workers", "1", "-p", "no:cacheprovider", "-v"], dir);
+    expect(r.code, shown(r)).toBe(3);
+    expect(r.out).toMatch(/!+ _pytest\.outcomes\.Exit: bye !+/);
+    expect(r.out).toMatch(/test_a\.py::test_first PASSED/);
+    expect(r.out).not.toMatch(/test_not_reached|test_later|not run/);
+  }, 150_000);
+});
+
 describe("the page's packages: --requirements, --wheels, --pyodide-index", () => {
   // A fresh cache (holding only the locked pytest wheels and the compiled stdlib), so pip really resolves the
   // requirements here.
