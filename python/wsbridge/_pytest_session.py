@@ -15,6 +15,7 @@ import inspect
 import json
 import os
 import sys
+import warnings
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -172,6 +173,24 @@ class Controller:
                 sections=[("Captured page output", event["output"])] if event.get("output") else [],
             )
             hook.pytest_runtest_logreport(report=report)
+        elif kind == "warning":
+            # A warning a worker's test raised: recorded here too, so the summary lists and counts it.
+            category = _warning_category(event["category"])
+            message = warnings.WarningMessage(category(event["message"]), category, event["filename"], event["lineno"])
+            hook.pytest_warning_recorded.call_historic(
+                kwargs={"warning_message": message, "when": "runtest", "nodeid": event["nodeid"], "location": None}
+            )
+
+
+def _warning_category(name: str) -> type[Warning]:
+    """The warning class named `module:qualname` (a test module's own is imported already), else a look-alike."""
+    module, _, qualname = name.partition(":")
+    found: Any = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    if isinstance(found, type) and issubclass(found, Warning):
+        return found
+    return type(qualname.rsplit(".", 1)[-1] or "Warning", (UserWarning,), {})
 
 
 def _cache_files(config: pytest.Config) -> dict[str, str]:
@@ -266,6 +285,19 @@ class Worker:
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         _flush()
         _emit("finish", {"nodeid": nodeid, "location": list(location)})
+
+    def pytest_warning_recorded(self, warning_message: warnings.WarningMessage, when: str, nodeid: str) -> None:
+        """A test's warning goes to the controller's summary (configure and collection warnings it records itself)."""
+        if when != "runtest":
+            return
+        category = warning_message.category
+        _emit("warning", {
+            "nodeid": nodeid,
+            "category": f"{category.__module__}:{category.__qualname__}",
+            "message": str(warning_message.message),
+            "filename": str(warning_message.filename),
+            "lineno": int(warning_message.lineno),
+        })
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         """pytest.exit() in this page (a test, a fixture, a hook): the runner ends the whole session with its code."""

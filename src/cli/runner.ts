@@ -406,6 +406,11 @@ class Run {
           events = [];
           left.delete(restOf(String(data.nodeid)));
           running = undefined;
+        } else if (kind === "warning") {
+          // Recorded after the test's finish (pytest's warnings plugin wraps the whole protocol): sent on its own.
+          const warning = { t: "warning", ...data };
+          if (running) events.push(warning);
+          else this.sendToController({ t: "test", events: [warning] });
         } else if (kind === "exit") {
           // pytest.exit() in this page: no more files start, and the controller's session ends with its code.
           this.stopping = true;

@@ -114,6 +114,22 @@ describe("the workers get pytest's own reading of the arguments", () => {
   }, 150_000);
 });
 
+describe("warnings raised by tests in worker pages", () => {
+  it("are in the warnings summary and its count, with their category (a test module's own too), file and line", async () => {
+    const dir = project("warnings", {
+      "test_warns.py": "import warnings\n\nclass MyWarning(UserWarning):\n    pass\n\n" +
+        "def test_user():\n    warnings.warn('plain one', UserWarning)\n\n" +
+        "def test_own():\n    warnings.warn('own one', MyWarning)\n",
+    });
+    const r = await wsbridge(["test", "--workers", "1", "-p", "no:cacheprovider"], dir);
+    expect(r.code, shown(r)).toBe(0);
+    expect(totals(r.out)).toEqual({ passed: 2, warning: 2 });
+    expect(r.out).toMatch(/=+ warnings summary =+/);
+    expect(r.out).toMatch(/test_warns\.py::test_user\n\s+\S*test_warns\.py:7: UserWarning: plain one/);
+    expect(r.out).toMatch(/test_warns\.py::test_own\n\s+\S*test_warns\.py:10: MyWarning: own one/);
+  }, 150_000);
+});
+
 describe("pytest.exit() in a worker page", () => {
   it("ends the whole session with its message and return code; no later file runs", async () => {
     const dir = project("exit", {
