@@ -465,7 +465,7 @@ class Run {
       if (!target.startsWith(cache) && target !== junit) continue;
       try {
         mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, target === junit ? withWallTime(text, (Date.now() - this.started) / 1000) : text);
+        writeFileSync(target, target === junit ? withRunTimes(text, this.started, (Date.now() - this.started) / 1000) : text);
       } catch (error) {
         this.io.err(`wsbridge test: cannot write ${target}: ${error instanceof Error ? error.message : String(error)}\n`);
       }
@@ -479,9 +479,25 @@ class Run {
   }
 }
 
-/** The JUnit report with each testsuite's time set to the run's wall time (page start-up included: what users wait). */
-export function withWallTime(xml: string, seconds: number): string {
-  return xml.replace(/(<testsuite\b[^>]*?\stime=")[^"]*(")/g, `$1${seconds.toFixed(3)}$2`);
+/**
+ * The JUnit report with each testsuite's `time` set to the run's wall time (page start-up included: what users
+ * wait) and its `timestamp` to when the run started (the controller's session starts only once its page has
+ * loaded), in pytest's format: local time, microseconds, UTC offset.
+ */
+export function withRunTimes(xml: string, startedMs: number, seconds: number): string {
+  return xml
+    .replace(/(<testsuite\b[^>]*?\stime=")[^"]*(")/g, `$1${seconds.toFixed(3)}$2`)
+    .replace(/(<testsuite\b[^>]*?\stimestamp=")[^"]*(")/g, `$1${localIsoTime(new Date(startedMs))}$2`);
+}
+
+/** `2026-11-28T01:44:06.087000+00:00`: Python's `datetime.astimezone().isoformat()` of the same instant. */
+export function localIsoTime(date: Date): string {
+  const two = (n: number) => String(n).padStart(2, "0");
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? "+" : "-";
+  const day = `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}`;
+  const time = `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, "0")}000`;
+  return `${day}T${time}${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
 }
 
 /** Keeps the last CONSOLE_KEEP lines. */

@@ -6,7 +6,7 @@ import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_LOAD_TIMEOUT_S, DEFAULT_TIMEOUT_S, parseShard, parseTestArgs, UsageError } from "../../src/cli/args.js";
 import { commonAncestor, findRootdir, mirrorFolder, wsbridgeSettings } from "../../src/cli/project.js";
-import { junitPath, nodeIdOf } from "../../src/cli/runner.js";
+import { junitPath, localIsoTime, nodeIdOf, withRunTimes } from "../../src/cli/runner.js";
 import { normalizeName, requirementNames, requirementsForPip } from "../../src/cli/wheels.js";
 import { pyString } from "../../src/cli/page.js";
 
@@ -69,6 +69,24 @@ describe("parseTestArgs", () => {
   ])("rejects %j with a UsageError", (argv, message) => {
     expect(() => parseTestArgs(argv)).toThrow(UsageError);
     expect(() => parseTestArgs(argv)).toThrow(message);
+  });
+});
+
+describe("withRunTimes (the JUnit file's testsuite)", () => {
+  const xml = '<testsuites name="pytest tests"><testsuite name="pytest" errors="0" failures="0" skipped="0" tests="1" time="0.770" timestamp="2026-11-28T01:44:06.087000+00:00" hostname="emscripten"><testcase name="t" time="0.001" /></testsuite></testsuites>';
+
+  it("time: the run's wall time; timestamp: when the run started, not when the controller's session did", () => {
+    const started = Date.UTC(2026, 10, 28, 1, 43, 50, 5);
+    const out = withRunTimes(xml, started, 23.8412);
+    expect(out).toMatch(/<testsuite [^>]* time="23\.841" /);
+    const stamp = /timestamp="([^"]+)"/.exec(out)![1]!;
+    expect(stamp).toBe(localIsoTime(new Date(started)));
+    expect(Date.parse(stamp)).toBe(started);
+    expect(out).toMatch(/<testcase name="t" time="0\.001" \/>/); // test cases keep their own times
+  });
+
+  it("localIsoTime: Python's astimezone().isoformat(): local time, microseconds, offset", () => {
+    expect(localIsoTime(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6)))).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}[+-]\d\d:\d\d$/);
   });
 });
 
