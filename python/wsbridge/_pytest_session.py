@@ -62,7 +62,7 @@ def _shard_files(files: list[str], index: int, total: int) -> set[str]:
     return set(sorted(files)[index - 1 :: total])
 
 
-def worker_options(args: list[str], positional: list[str]) -> list[str]:
+def _worker_options(args: list[str], positional: list[str]) -> list[str]:
     """`args` without the positional arguments pytest found in it (matched from the end, where paths usually are)."""
     options = list(args)
     index = len(options)
@@ -86,7 +86,7 @@ class Controller:
         """Keeps the session's config (after the run, the files it wrote go back to the host) and tells the runner the
         workers' options as pytest parsed them: a conftest option's separate value (`--env prod`) is no path."""
         self.config = config
-        _emit("options", {"args": worker_options(list(config.invocation_params.args), list(config.option.file_or_dir or [])),
+        _emit("options", {"args": _worker_options(list(config.invocation_params.args), list(config.option.file_or_dir or [])),
                           "cache": config.pluginmanager.has_plugin("cacheprovider")})
 
     def pytest_collectstart(self, collector: pytest.Collector) -> None:

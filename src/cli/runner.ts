@@ -124,8 +124,6 @@ class Run {
   private planned?: (jobs: Job[]) => void;
   /** What the controller's pytest made of the arguments (its "options" message), for the workers. */
   private workerOptions?: { args: string[]; cache: boolean };
-  /** The colour flag the runner put before the user's arguments. */
-  private colorArgs: string[] = [];
   private readonly started = Date.now();
   private collectionTimer?: NodeJS.Timeout;
   private collectionBlocked?: string;
@@ -202,7 +200,7 @@ class Run {
       throw new SetupError(`the controller page did not start: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
     this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
-    const color = (this.colorArgs = !this.options.pytestArgs.some((a) => a.startsWith("--color")) && this.io.isTTY ? ["--color=yes"] : []);
+    const color = this.colorArgs();
     const result = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify({ args: [...color, ...this.options.pytestArgs], shard: this.options.shard ?? null }))})`,
     );
@@ -252,6 +250,11 @@ class Run {
     }, limit * 1000);
   }
 
+  /** The colour flag the runner puts before the user's arguments: on a terminal, unless they chose one. */
+  private colorArgs(): string[] {
+    return !this.options.pytestArgs.some((a) => a.startsWith("--color")) && this.io.isTTY ? ["--color=yes"] : [];
+  }
+
   /**
    * A worker's pytest options: the controller's as its pytest parsed them (so a conftest option's separate value
    * stays with it), less the runner's colour flag; a cache of the worker's own only when the cache plugin is on
@@ -259,7 +262,7 @@ class Run {
    */
   private workerArgs(): string[] {
     const parsed = this.workerOptions;
-    const options = parsed ? parsed.args.slice(this.colorArgs.length) : this.options.optionArgs;
+    const options = parsed ? parsed.args.slice(this.colorArgs().length) : this.options.optionArgs;
     const cache = parsed ? parsed.cache : true;
     return ["--capture=sys", ...(cache ? ["-o", "cache_dir=/tmp/wsbridge-worker-cache"] : []), ...options.map(sysCapture)];
   }
@@ -408,9 +411,7 @@ class Run {
           running = undefined;
         } else if (kind === "warning") {
           // Recorded after the test's finish (pytest's warnings plugin wraps the whole protocol): sent on its own.
-          const warning = { t: "warning", ...data };
-          if (running) events.push(warning);
-          else this.sendToController({ t: "test", events: [warning] });
+          this.sendToController({ t: "test", events: [{ t: "warning", ...data }] });
         } else if (kind === "exit") {
           // pytest.exit() in this page: no more files start, and the controller's session ends with its code.
           this.stopping = true;
