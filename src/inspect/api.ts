@@ -2,7 +2,7 @@
 // opens (page listeners first). Routing's observer hooks are set only while someone listens, so with nobody
 // inspecting no socket is watched and no frame costs anything.
 import { OPEN } from "../socket/constants.js";
-import { CONNECTION_FAILED, HANDSHAKE_FAILED } from "../route/page-socket.js";
+import { CONNECTION_FAILED, HANDSHAKE_FAILED } from "../route/protocol.js";
 import { observer, type ObservedRouted, type SocketTap } from "../route/observe.js";
 import { installRouting } from "../route/engine.js";
 import { Emitter, waitFor, type WaitOptions } from "./emitter.js";

@@ -3,7 +3,7 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from "n
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
-import { isPageCloseCode } from "../route/close-rules.js";
+import { isValidCloseCode as isPageCloseCode } from "../socket/validation.js";
 import { MAX_REASON_BYTES } from "../socket/constants.js";
 import { utf8Length } from "../socket/validation.js";
 

@@ -1,7 +1,7 @@
 // The socket part of `_wsbridge_js`: what python/wsbridge/websocket.py and client.py call.
 import { BridgeSocket, socketCounters, type FrameSink, type SocketSink } from "../socket/bridge-socket.js";
 import { checkSocketUrl } from "../socket/validation.js";
-import { checkSocketClose, enforce } from "../route/close-rules.js";
+import { checkSocketClose, enforce } from "../route/rules.js";
 import { CONNECTING } from "../socket/constants.js";
 import { documentBase } from "../route/match.js";
 import type { PyodideLike } from "./types.js";

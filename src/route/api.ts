@@ -3,6 +3,7 @@ import { checkUrlMatch, documentBase, type UrlMatch } from "./match.js";
 import type { RouteEntry, Scope } from "./registry.js";
 import type { RouteHandler } from "./host.js";
 import { installRouting } from "./engine.js";
+import { checkRouteHandler, checkTimes, enforce } from "./rules.js";
 
 /** Options of `routeWebSocket`. */
 export interface RouteOptions {
@@ -19,9 +20,9 @@ export interface RouteHandle {
 /** Registers a route synchronously (the engine installs itself on first use); throws on an invalid matcher. */
 export function addRoute(scope: Scope, url: UrlMatch, handler: RouteHandler, options: RouteOptions = {}, onRemove?: () => void): RouteEntry<RouteHandler> {
   checkUrlMatch(url, documentBase());
-  if (typeof handler !== "function") throw new TypeError("handler must be a function");
+  enforce(checkRouteHandler(handler));
   const times = options.times;
-  if (times !== undefined && !(Number.isInteger(times) && times > 0)) throw new RangeError(`times must be a positive integer, got ${times}`);
+  enforce(checkTimes(times));
   const engine = installRouting();
   return engine.registry.add({ scope, url, handler, remaining: times, onRemove });
 }

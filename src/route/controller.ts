@@ -2,15 +2,13 @@
 // what either side of the route does to it. Talks to the page end only by protocol messages; route code sees
 // it through WebSocketRoute (route.ts) and the server side (server-side.ts), never directly.
 import { handlerDataToWire, wireToHandler } from "./data.js";
-import type { Receiver, RouteMessage } from "./protocol.js";
+import { ABORTED, HANDSHAKE_FAILED, closeInfo, type Receiver, type RouteMessage } from "./protocol.js";
 import { Inbox } from "./inbox.js";
 import { Faults, type FaultOptions } from "./faults.js";
-import { checkHandler, enforce, type RouteSide } from "./close-rules.js";
-import { closeOf, validClose } from "./close-info.js";
+import { checkHandler, enforce, subprotocolProblem, validClose, type CloseOptions, type RouteSide } from "./rules.js";
 import { Forwarding, type Needs } from "./forwarding.js";
-import { HANDSHAKE_FAILED, subprotocolProblem } from "./handshake.js";
 import { runHandler } from "./report.js";
-import type { CloseHandler, CloseOptions, MessageHandler, RouteData } from "./route-types.js";
+import type { CloseHandler, MessageHandler, RouteData } from "./route-types.js";
 
 /** The handlers route code set, per side. */
 interface Handlers {
@@ -71,7 +69,8 @@ export class RouteController {
 
   /** Closes the page socket (cleanly); an invalid code or reason throws at the call and nothing is closed. */
   closePage(options: CloseOptions): void {
-    this.toPage({ type: "closePage", id: this.id, ...closeOf(validClose("page", options)) });
+    const { code, reason } = validClose("page", options);
+    this.toPage({ type: "closePage", id: this.id, ...closeInfo(code, reason, true) });
   }
 
   /** Sends a frame to the server. */
@@ -81,7 +80,8 @@ export class RouteController {
 
   /** Closes the server connection; an invalid code or reason throws at the call and nothing is closed. */
   closeServer(options: CloseOptions): void {
-    this.post({ type: "closeServer", id: this.id, ...closeOf(validClose("server", options)) });
+    const { code, reason } = validClose("server", options);
+    this.post({ type: "closeServer", id: this.id, ...closeInfo(code, reason, true) });
   }
 
   /** The page inbox, claimed for `receive()`; a mocked socket still CONNECTING opens first (else the wait would hang). */
@@ -129,7 +129,7 @@ export class RouteController {
    */
   fail(): void {
     this.faults?.clear();
-    this.post({ type: "closePage", id: this.id, code: 1006, reason: "", wasClean: false, error: HANDSHAKE_FAILED });
+    this.post({ type: "closePage", id: this.id, ...ABORTED, error: HANDSHAKE_FAILED });
     if (this.connected) this.post({ type: "closeServer", id: this.id, wasClean: true });
   }
 
@@ -163,7 +163,7 @@ export class RouteController {
    */
   handlerFailed(): void {
     this.faults?.clear();
-    this.post({ type: "closePage", id: this.id, code: 1006, reason: "", wasClean: false, error: HANDSHAKE_FAILED, handshakeOnly: true });
+    this.post({ type: "closePage", id: this.id, ...ABORTED, error: HANDSHAKE_FAILED, handshakeOnly: true });
   }
 
   /**

@@ -6,6 +6,8 @@ import { installRouting } from "./engine.js";
 import type { UrlMatch } from "./match.js";
 import type { WebSocketRoute } from "./route.js";
 import type { Message } from "./inbox.js";
+import { MAX_REASON_BYTES } from "../socket/constants.js";
+import { utf8Length } from "../socket/validation.js";
 
 /** One frame as Chrome's HAR records it: `time` in seconds (epoch), `data` base64 for opcode 2. */
 export interface HarWebSocketMessage {
@@ -80,12 +82,11 @@ function describe(frame: { text: boolean; data: string }): string {
   return points.length > 40 ? `${points.slice(0, 37).join("")}...` : body;
 }
 
-/** A close reason within the browser's 123 UTF-8 byte limit. */
+/** A close reason within the browser's UTF-8 byte limit. */
 function clampReason(reason: string): string {
-  const enc = new TextEncoder();
   // Cut whole code points (never half a surrogate pair: a close reason must be valid UTF-8).
   let points = Array.from(reason);
-  while (enc.encode(points.join("")).byteLength > 123) points = [...points.slice(0, -4), "..."];
+  while (utf8Length(points.join("")) > MAX_REASON_BYTES) points = [...points.slice(0, -4), "..."];
   return points.join("");
 }
 

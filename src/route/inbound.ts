@@ -1,8 +1,7 @@
 // Messages from the page end, applied to one routed socket: to a handler when route code set one, to an inbox
 // when it receives, else forwarded by default (page ↔ server). Frames from the page pass the faults first.
 import { wireToHandler } from "./data.js";
-import type { PageMessage } from "./protocol.js";
-import { closeOf } from "./close-info.js";
+import { closeInfo, type PageMessage } from "./protocol.js";
 import { runHandler } from "./report.js";
 import type { RouteController } from "./controller.js";
 
@@ -47,7 +46,7 @@ function pageClosed(route: RouteController, message: Extract<PageMessage, { type
   route.pageInbox.close(message.code, message.reason);
   const handler = route.handlers.pageClose;
   if (handler) runHandler(() => handler(message.code, message.reason));
-  else route.post({ type: "closeServer", id: route.id, ...closeOf(message) });
+  else route.post({ type: "closeServer", id: route.id, ...closeInfo(message.code, message.reason, message.wasClean) });
 }
 
 /** The server closed: ends the server inbox; to the server-side close handler, else closes the page alike. */
@@ -55,5 +54,5 @@ function serverClosed(route: RouteController, message: Extract<PageMessage, { ty
   route.serverInbox.close(message.code, message.reason);
   const handler = route.handlers.serverClose;
   if (handler) runHandler(() => handler(message.code, message.reason));
-  else route.toPage({ type: "closePage", id: route.id, ...closeOf(message) });
+  else route.toPage({ type: "closePage", id: route.id, ...closeInfo(message.code, message.reason, message.wasClean) });
 }

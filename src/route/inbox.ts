@@ -1,6 +1,7 @@
 // Awaitable receiving on one side of a route: frames queue here until `receive()` takes them; a close ends the
 // queue (after its frames) with WebSocketClosed; every wait may have a timeout, so nothing hangs silently.
 import { FrameTypeError, TimeoutError, WebSocketClosed } from "./errors.js";
+import { checkTimeout, errorOf } from "./rules.js";
 
 /** A frame as route code sees it. */
 export type Message = string | Uint8Array;
@@ -114,9 +115,8 @@ export class Inbox {
   private take(options: ReceiveOptions, onTaken?: (message: Message) => void): Promise<Message> {
     this.claimed = true;
     const timeout = options.timeout ?? undefined;
-    if (timeout !== undefined && !(typeof timeout === "number" && timeout >= 0)) {
-      return Promise.reject(new (typeof timeout === "number" ? RangeError : TypeError)(`timeout must be a number of ms >= 0 or null, got ${String(timeout)}`));
-    }
+    const broken = checkTimeout(timeout);
+    if (broken) return Promise.reject(errorOf(broken));
     if (this.frames.length > 0) {
       const message = this.frames.shift()!;
       onTaken?.(message);

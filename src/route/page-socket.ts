@@ -5,7 +5,7 @@ import { checkClose, toDOMException } from "../socket/validation.js";
 import { byteSize, pageDataToWire, wireToPageData } from "./data.js";
 import { EventHandlerSlots } from "./event-handlers.js";
 import { Outbox } from "./outbox.js";
-import type { CloseInfo, PageMessage, Receiver, RouteMessage, Wire } from "./protocol.js";
+import { ABORTED, CLOSED_BEFORE_OPEN, CONNECTION_FAILED, HANDSHAKE_FAILED, closeInfo, type CloseInfo, type PageMessage, type Receiver, type RouteMessage, type Wire } from "./protocol.js";
 import { observer, type SocketTap } from "./observe.js";
 
 /** Inspection hooks (unset while nobody inspects). */
@@ -31,15 +31,6 @@ function clampCode(code: unknown): number | undefined {
   const diff = r - floor;
   return diff > 0.5 || (diff === 0.5 && floor % 2 === 1) ? floor + 1 : floor;
 }
-
-/** `socketerror` texts: a page cannot see why a socket failed (HTTP status, network error), only when. */
-export const HANDSHAKE_FAILED = "Error during WebSocket handshake";
-export const CONNECTION_FAILED = "WebSocket connection error";
-/** `socketerror` text when the page itself closed a socket that had not opened (Chromium's console says the same). */
-export const CLOSED_BEFORE_OPEN = "WebSocket is closed before the connection is established.";
-
-/** How a handshake that never completed ends at the page: 1006, no reason, not clean (as in Chromium). */
-const ABORTED: CloseInfo = { code: 1006, reason: "", wasClean: false };
 
 /** The state of one routed page socket; `target` is the object the page holds. */
 export class PageSocket {
@@ -340,12 +331,4 @@ function nextTask(fn: () => void): void {
     fn();
   };
   channel.port2.postMessage(null);
-}
-
-/** Close details with absent fields left out. */
-function closeInfo(code: number | undefined, reason: string | undefined, wasClean: boolean): CloseInfo {
-  const info: CloseInfo = { wasClean };
-  if (code !== undefined) info.code = code;
-  if (reason !== undefined) info.reason = reason;
-  return info;
 }

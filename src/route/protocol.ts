@@ -1,5 +1,6 @@
 // The message protocol between the page-facing socket and the route engine. Every message is plain and
 // structured-clone-able, so the two ends can live in different threads (worker ↔ main over a MessagePort).
+import { ABNORMAL_CLOSURE } from "../socket/constants.js";
 
 /** A frame on the wire: text as a string, binary as an ArrayBuffer (Blobs are read before they are posted). */
 export type Wire = string | ArrayBuffer;
@@ -10,6 +11,23 @@ export interface CloseInfo {
   reason?: string;
   wasClean: boolean;
 }
+
+/** Close details with absent fields left out. */
+export function closeInfo(code: number | undefined, reason: string | undefined, wasClean: boolean): CloseInfo {
+  const info: CloseInfo = { wasClean };
+  if (code !== undefined) info.code = code;
+  if (reason !== undefined) info.reason = reason;
+  return info;
+}
+
+/** How a handshake that never completed ends at the page: 1006, no reason, not clean (as in Chromium). */
+export const ABORTED: Readonly<CloseInfo> = { code: ABNORMAL_CLOSURE, reason: "", wasClean: false };
+
+/** Why a routed socket failed, as inspection's `socketerror` says (a `closePage`'s `error` is one): a page sees only when. */
+export const HANDSHAKE_FAILED = "Error during WebSocket handshake";
+export const CONNECTION_FAILED = "WebSocket connection error";
+/** The `error` text when the page itself closed a socket that had not opened (Chromium's console says the same). */
+export const CLOSED_BEFORE_OPEN = "WebSocket is closed before the connection is established.";
 
 /** Page end → route end. */
 export type PageMessage =

@@ -1,5 +1,8 @@
 // The types route code sees: handlers, close options, and the server side returned by `connectToServer()`.
 import type { JsonOptions, Message, ReceiveOptions } from "./inbox.js";
+import type { CloseOptions } from "./rules.js";
+
+export type { CloseOptions } from "./rules.js";
 
 /** What a route sends: a string for a text frame, bytes in any buffer for a binary one. */
 export type RouteData = string | ArrayBuffer | ArrayBufferView;
@@ -8,12 +11,6 @@ export type RouteData = string | ArrayBuffer | ArrayBufferView;
 export type MessageHandler = (message: string | Uint8Array) => unknown;
 /** A handler for closes: code and reason as given (undefined when none). */
 export type CloseHandler = (code: number | undefined, reason: string | undefined) => unknown;
-
-/** Options of `close()`. */
-export interface CloseOptions {
-  code?: number;
-  reason?: string;
-}
 
 /** Awaitable receiving and JSON sending, on both sides of a route (wsbridge's, not Playwright's). */
 export interface AwaitableSide extends AsyncIterable<Message> {
