@@ -3,7 +3,7 @@
 // worker-local route takes to the main thread (`routeThroughPort`, `routeFromMainThread`). Messages are batched
 // per microtask, in order, and their ArrayBuffers are transferred, never copied.
 import { installRouting, type RoutingEngine } from "./engine.js";
-import { documentBase, urlMatches } from "./match.js";
+import { documentBase, urlMatches, type UrlMatch } from "./match.js";
 import type { PageMessage, Receiver, RouteMessage } from "./protocol.js";
 
 /** Marks the message that carries the routes port to a worker set up by the page. */
@@ -68,34 +68,31 @@ export interface RoutesLink {
 /** How many passed-through worker socket URLs are remembered for the late-route warning. */
 const LATE_ROUTE_MEMORY = 64;
 /** Per engine: URLs of other threads' sockets that no route took (they went to the real server natively). */
-const wentNative = new WeakMap<object, Set<string>>();
+const wentNative = new WeakMap<RoutingEngine, Set<string>>();
 
 /**
  * The URLs this engine let through to the real server for other threads' sockets. The first call makes the
  * engine warn in the console when a route registered later matches one of them: that socket was not routed.
  */
 function nativeUrls(engine: RoutingEngine): Set<string> {
-  let urls = wentNative.get(engine.registry);
-  if (urls) return urls;
-  const seen = new Set<string>();
-  urls = seen;
-  wentNative.set(engine.registry, seen);
-  const registry = engine.registry;
-  const add = registry.add.bind(registry);
-  registry.add = (entry) => {
-    const added = add(entry);
-    const late = [...seen].filter((url) => urlMatches(entry.url, url, documentBase()));
-    for (const url of late) seen.delete(url);
-    if (late.length > 0) {
-      console.warn(
-        `wsbridge: a route registered now matches ${late.join(", ")}, which a worker already opened before any route ` +
-          "matched it: that socket went to the real server and stays unrouted (routes apply to sockets opened after " +
-          "them). Register the route before the worker opens the socket.",
-      );
-    }
-    return added;
-  };
-  return seen;
+  const known = wentNative.get(engine);
+  if (known) return known;
+  const urls = new Set<string>();
+  wentNative.set(engine, urls);
+  engine.registry.onAdd.add((entry) => warnIfLate(urls, entry.url));
+  return urls;
+}
+
+/** Warns when a route just added matches URLs in `urls` (sockets that went native), and forgets them. */
+function warnIfLate(urls: Set<string>, match: UrlMatch): void {
+  const late = [...urls].filter((url) => urlMatches(match, url, documentBase()));
+  if (late.length === 0) return;
+  for (const url of late) urls.delete(url);
+  console.warn(
+    `wsbridge: a route registered now matches ${late.join(", ")}, which a worker already opened before any route ` +
+      "matched it: that socket went to the real server and stays unrouted (routes apply to sockets opened after " +
+      "them). Register the route before the worker opens the socket.",
+  );
 }
 
 /** Serves the sockets behind `port` (the other end given to `routeThroughPort` in a worker) with this thread's routes. */

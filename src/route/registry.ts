@@ -17,10 +17,13 @@ export interface RouteEntry<H> {
 /** An ordered set of routes per scope, newest first. */
 export class RouteRegistry<H> {
   private readonly scopes: Record<Scope, Array<RouteEntry<H>>> = { page: [], context: [] };
+  /** Told of each route once it is in the table: the table's extension point (port-link.ts warns of late routes). */
+  readonly onAdd = new Set<(entry: RouteEntry<H>) => void>();
 
   /** Adds a route; it takes precedence over every route registered before it in the same scope. */
   add(entry: RouteEntry<H>): RouteEntry<H> {
     this.scopes[entry.scope].unshift(entry);
+    for (const listener of this.onAdd) listener(entry);
     return entry;
   }
 

@@ -44,6 +44,14 @@ describe("RouteRegistry", () => {
     expect(registry.take("ws://h/x", undefined)).toBeUndefined();
     expect(removed).toBe(1);
   });
+  it("onAdd: each listener is told of a route once it is in the table", () => {
+    const { registry } = setup();
+    const seen: Array<[string, number]> = [];
+    registry.onAdd.add((entry) => seen.push([String(entry.url), registry.size()]));
+    add(registry, "**/x", () => {});
+    add(registry, "**/y", () => {}, "context");
+    expect(seen).toEqual([["**/x", 1], ["**/y", 2]]);
+  });
 });
 
 describe("RouteHost", () => {
