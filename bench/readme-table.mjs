@@ -24,7 +24,7 @@ export function readmeTable(results) {
     const s = spread[f.name] ?? {};
     const ours = `${fmt(f.value)} ${f.unit}${s.min !== undefined ? ` (${fmt(s.min)}–${fmt(s.max)})` : ""}`;
     const base = s.baseline_min !== undefined ? `${f.baseline}: ${fmt(f.baseline_value)} (${fmt(s.baseline_min)}–${fmt(s.baseline_max)})` : `${f.baseline} ${fmt(f.baseline_value)} ${f.unit}`;
-    const target = s.target_ratio !== undefined ? `≥ ${s.target_ratio}×${f.ratio >= s.target_ratio ? "" : " (not met)"}` : "";
+    const target = s.target !== undefined ? `${s.target}${s.target_met ? "" : " (not met)"}` : s.target_ratio !== undefined ? `≥ ${s.target_ratio}×${f.ratio >= s.target_ratio ? "" : " (not met)"}` : "";
     const ratio = `${fmt(f.ratio)}×${s.ratio_min !== undefined ? ` (${fmt(s.ratio_min)}–${fmt(s.ratio_max)})` : ""}`;
     lines.push(`| ${f.name} | ${ours} | ${base} | ${ratio} | ${target} |`);
   }

@@ -1,10 +1,13 @@
-"""The in-page half of `npx wsbridge test`: one controller page and N worker pages, each running real pytest.
+"""The in-page half of `npx wsbridge test`: one controller page and N-1 worker pages, each running real pytest.
 
-The controller runs the user's pytest session (collection, terminal output, JUnit, cache, exit code) but runs no
-test itself: its `pytest_runtestloop` hands the collected test ids to the runner in Node, which gives them to worker
-pages file by file, and replays every report the workers send through the controller's own hooks, the way
-pytest-xdist's controller does. A worker runs pytest on the ids of one file and sends each test's reports back.
-A test that blocks a worker's page is caught in Node; the controller, which never runs tests, stays responsive.
+The controller runs the user's pytest session (collection, terminal output, JUnit, cache, exit code) and is a worker
+too: its `pytest_runtestloop` hands the plan (files and test ids) to the runner in Node, then runs the jobs Node gives
+it in this session, and replays every report the other workers send through its own hooks, the way pytest-xdist's
+controller does. A worker page runs pytest on one file (or some of its ids) and sends each test's events back.
+
+Every test's events (start, reports, finish) also go to Node, which keeps them: a test that blocks a page is caught in
+Node, which kills the page; when that page was the controller, a new controller replays the kept events with its output
+muted (the terminal already shows them) and the run goes on.
 
 Messages to Node go through `__wsbridgeEmit(kind, json)`; messages from Node are read with `__wsbridgeNext()`.
 """
@@ -15,12 +18,14 @@ import inspect
 import json
 import os
 import sys
+import time
 import warnings
+from collections.abc import Generator
 from typing import Any
 
 import js  # type: ignore[import-not-found]
 import pytest
-from pyodide.ffi import run_sync  # type: ignore[import-not-found]
+from pyodide.ffi import create_proxy, run_sync  # type: ignore[import-not-found]
 
 from . import pytest_plugin
 
@@ -32,6 +37,17 @@ def _emit(kind: str, data: Any) -> None:
 def _next_message() -> dict[str, Any]:
     """Waits (JSPI) for the runner's next message to the controller."""
     return json.loads(run_sync(js.__wsbridgeNext()))
+
+
+def _mute(on: bool) -> None:
+    """Drops (True) or sends again (False) this page's output: a resumed controller replays what was printed."""
+    _flush()
+    js.__wsbridgeRunner.mute(on)
+
+
+def _on_interrupt(handler: Any) -> None:
+    """Ctrl-C reaches `handler` as the runner's message arrives, even while a test awaits (a proxy for the page's life)."""
+    js.__wsbridgeRunner.onInterrupt(create_proxy(handler))
 
 
 def _flush() -> None:
@@ -76,11 +92,14 @@ def _worker_options(args: list[str], positional: list[str]) -> list[str]:
 
 
 class Controller:
-    """pytest plugin of the controller page: collects, hands tests to the workers, replays their reports."""
+    """pytest plugin of the controller page: collects, runs the jobs Node gives it, replays other workers' reports."""
 
-    def __init__(self, shard: tuple[int, int] | None) -> None:
+    def __init__(self, shard: tuple[int, int] | None, started: float | None, resume: list[dict[str, Any]]) -> None:
         self.shard = shard
+        self.started = started
+        self.resume = resume
         self.config: pytest.Config | None = None
+        self.deselected_files: set[str] = set()
 
     def pytest_configure(self, config: pytest.Config) -> None:
         """Keeps the session's config (after the run, the files it wrote go back to the host) and tells the runner the
@@ -89,10 +108,26 @@ class Controller:
         _emit("options", {"args": _worker_options(list(config.invocation_params.args), list(config.option.file_or_dir or [])),
                           "cache": config.pluginmanager.has_plugin("cacheprovider")})
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionstart(self, session: pytest.Session) -> Generator[None, None, None]:
+        """pytest's summary says how long the command took, page start-up included, as the JUnit file does."""
+        yield
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        start = getattr(reporter, "_session_start", None)
+        if self.started is None or start is None:
+            return
+        before = max(0.0, time.time() - self.started)
+        object.__setattr__(start, "time", start.time - before)
+        object.__setattr__(start, "perf_count", start.perf_count - before)
+
     def pytest_collectstart(self, collector: pytest.Collector) -> None:
         """Tells the runner which file is being imported, so a module that blocks the page can be named."""
         if isinstance(collector, pytest.File):
             _emit("collecting", str(collector.path))
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        """A file with a deselected test is handed to workers as ids; others as the file alone."""
+        self.deselected_files.update(_file_of(item) for item in items)
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -109,17 +144,33 @@ class Controller:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool:
-        """Runs the session's tests on the worker pages and replays their reports here."""
+        """Runs the session's tests here and on the worker pages, as Node hands out the files."""
         if session.testsfailed and not session.config.option.continue_on_collection_errors:
             raise session.Interrupted(f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''} during collection")
         if session.config.option.collectonly:
             return True
+        by_id: dict[str, pytest.Item] = {}
         plan: dict[str, list[str]] = {}
         for item in session.items:
-            plan.setdefault(_file_of(item), []).append(_run_id(item))
+            run_id = _run_id(item)
+            by_id[run_id] = item
+            plan.setdefault(_file_of(item), []).append(run_id)
+        named = {arg.split("::")[0] for arg in session.config.args if "::" in arg}
         _flush()
-        _emit("plan", [{"file": file, "ids": ids} for file, ids in plan.items()])
-        stopped = False
+        _emit("plan", [{"file": file, "ids": ids, "whole": file not in self.deselected_files and not _named_in(file, named)}
+                       for file, ids in plan.items()])
+        if self.resume:
+            # The page started muted; each entry's first `shown` events are on the terminal already.
+            muted = True
+            for entry in self.resume:
+                for index, event in enumerate(entry["events"]):
+                    if (index < entry["shown"]) != muted:
+                        muted = not muted
+                        _mute(muted)
+                    self._replay(session, event)
+            _mute(False)
+        _on_interrupt(pytest_plugin.interrupt)
+        stopped = session.shouldfail or session.shouldstop
         while True:
             message = _next_message()
             kind = message["t"]
@@ -130,13 +181,24 @@ class Controller:
             if kind == "exit":
                 # A worker's test called pytest.exit(): the whole session ends, as it would on the host.
                 pytest.exit(message["msg"], message["returncode"])
-            if kind == "test" and not stopped:
+            if kind == "run" and not stopped:
+                items = [by_id[run_id] for run_id in message["ids"] if run_id in by_id]
+                for index, item in enumerate(items):
+                    nextitem = items[index + 1] if index + 1 < len(items) else None
+                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+                    if pytest_plugin.interrupted():
+                        raise KeyboardInterrupt
+                    if session.shouldfail or session.shouldstop:
+                        break
+                _flush()
+                _emit("ran", None)
+            elif kind == "test" and not stopped:
                 for event in message["events"]:
                     self._replay(session, event)
-                if session.shouldfail or session.shouldstop:
-                    stopped = True
-                    _flush()
-                    _emit("stop", None)
+            if not stopped and (session.shouldfail or session.shouldstop):
+                stopped = True
+                _flush()
+                _emit("stop", None)
         if session.shouldfail:
             raise session.Failed(session.shouldfail)
         if session.shouldstop:
@@ -161,7 +223,7 @@ class Controller:
             report = hook.pytest_report_from_serializable(config=session.config, data=data)
             hook.pytest_runtest_logreport(report=report)
         elif kind == "lost":
-            # The worker page died (blocked or crashed) during this test: one failed call report says so.
+            # The page died (blocked or crashed) during this test: one failed call report says so.
             report = pytest.TestReport(
                 nodeid=event["nodeid"],
                 location=tuple(event["location"]),
@@ -180,6 +242,11 @@ class Controller:
             hook.pytest_warning_recorded.call_historic(
                 kwargs={"warning_message": message, "when": "runtest", "nodeid": event["nodeid"], "location": None}
             )
+
+
+def _named_in(file: str, named: set[str]) -> bool:
+    """True when a command-line argument named ids inside `file` (`file.py::test_x`): workers then need the ids."""
+    return any(os.path.abspath(arg) == file for arg in named)
 
 
 def _warning_category(name: str) -> type[Warning]:
@@ -229,9 +296,9 @@ def run_controller(payload: str) -> dict[str, Any]:
     """Runs the user's pytest session as the controller; returns {"exit", "files"} (files to write on the host)."""
     data = json.loads(payload)
     shard = tuple(data["shard"]) if data.get("shard") else None
-    controller = Controller(shard)
+    controller = Controller(shard, data.get("started"), list(data.get("resume") or []))
     _flush()
-    code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, controller])
+    code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, controller, Worker(terminal=True)])
     _flush()
     _emit("end", None)  # after every byte of output: the runner waits for it before it prints anything more
     files: dict[str, str] = {}
@@ -251,20 +318,31 @@ def run_controller(payload: str) -> dict[str, Any]:
 
 
 class Worker:
-    """pytest plugin of a worker page: sends each test's start, reports and finish to the runner."""
+    """pytest plugin of every page that runs tests: sends each test's start, reports and finish to the runner (which
+    replays a worker page's in the controller, and keeps the controller's own for a resume)."""
 
-    def __init__(self) -> None:
+    def __init__(self, terminal: bool = False) -> None:
         self.timeouts: dict[str, float] = {}
         self.config: pytest.Config | None = None
+        self.terminal = terminal  # the controller's session prints; a worker page's does not
 
     @pytest.hookimpl(trylast=True)
     def pytest_configure(self, config: pytest.Config) -> None:
-        """Keeps the config (reports are serialised with its hooks) and silences this session's terminal: the
-        controller prints; prints with `-s` still reach the runner."""
+        """Keeps the config (reports are serialised with its hooks) and, in a worker page, silences the session's
+        terminal: the controller prints; prints with `-s` still reach the runner."""
         self.config = config
         reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
+        if reporter is not None and not self.terminal:
             config.pluginmanager.unregister(reporter)
+
+    def pytest_collectstart(self, collector: pytest.Collector) -> None:
+        """A worker page's collection of a big file is not a blocked page: the runner allows it --load-timeout."""
+        if not self.terminal and isinstance(collector, pytest.File):
+            _emit("collecting", str(collector.path))
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        """Collection is over: from here the runner's limit between tests applies again."""
+        _emit("collected", len(session.items))
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item) -> None:
@@ -275,10 +353,16 @@ class Worker:
         _flush()
         _emit("start", {"nodeid": nodeid, "location": list(location), "timeout": self.timeouts.get(nodeid, 0)})
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Captured output is bounded before any plugin (terminal, JUnit) sees the report."""
+        report = yield
+        report.sections = [(name, _bounded(text)) for name, text in report.sections]
+        return report
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         config = self.config
         assert config is not None, "pytest_configure runs before any report"
-        report.sections = [(name, _bounded(text)) for name, text in report.sections]
         data = config.hook.pytest_report_to_serializable(config=config, report=report)
         _emit("report", {"nodeid": report.nodeid, "data": data})
 
@@ -300,15 +384,15 @@ class Worker:
         })
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        """pytest.exit() in this page (a test, a fixture, a hook): the runner ends the whole session with its code."""
+        """pytest.exit() in a worker page (a test, a fixture, a hook): the runner ends the whole session with its code."""
         error = excinfo.value
-        if isinstance(error, pytest.exit.Exception):
+        if not self.terminal and isinstance(error, pytest.exit.Exception):
             _flush()
             _emit("exit", {"msg": error.msg, "returncode": error.returncode if error.returncode is not None else 2})
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A file that collected in the controller but fails here (it changed, or depends on state): say so."""
-        if report.failed:
+        if report.failed and not self.terminal:
             _emit("collecterror", {"nodeid": report.nodeid, "text": str(report.longrepr)})
 
 
@@ -351,12 +435,8 @@ def run_worker(payload: str) -> int:
 
 
 def prepare(payload: str) -> None:
-    """Writes the project's files into the page, and sets the working folder, the environment and `sys.path`."""
+    """Sets the working folder and the environment (the project's files came as one bundle, written by the page)."""
     data = json.loads(payload)
-    for path, source in data["files"].items():
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        with open(path, "w", encoding="utf-8") as fh:
-            fh.write(source)
     os.environ.update(data["env"])
     os.makedirs(data["cwd"], exist_ok=True)
     os.chdir(data["cwd"])

@@ -60,6 +60,24 @@ def run_timeout() -> float:
     return float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
 
 
+_awaiting: asyncio.Future[tuple[bool, Any]] | None = None  # what a test or fixture awaits now (JSPI)
+_interrupted = False
+
+
+def interrupt() -> None:
+    """Ctrl-C in the runner: what the test awaits is cancelled and raises KeyboardInterrupt, as pytest's own
+    SIGINT handling does on the host (a test that runs Python without awaiting is stopped by the page's watchdog)."""
+    global _interrupted
+    _interrupted = True
+    if _awaiting is not None:
+        _awaiting.cancel()
+
+
+def interrupted() -> bool:
+    """True after `interrupt()`: the runner stops before the next test."""
+    return _interrupted
+
+
 def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) -> T:
     """Runs `awaitable` to completion on the page's loop from synchronous pytest code (JSPI stack switching)."""
     from pyodide.ffi import run_sync
@@ -77,7 +95,15 @@ def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) ->
         except BaseException as error:  # re-raised below, in the synchronous caller
             return False, error
 
-    ok, value = run_sync(limited())
+    global _awaiting
+    task = asyncio.ensure_future(limited())
+    _awaiting = task
+    try:
+        ok, value = run_sync(task)
+    finally:
+        _awaiting = None
+    if _interrupted and not ok:
+        raise KeyboardInterrupt
     if ok:
         return value
     if value is None:

@@ -12,11 +12,15 @@ interface RunnerGlobals {
 export interface PageSetup {
   /** Static server base URL (serves pyodide/ and wsbridge/ and the wheel mounts). */
   baseURL: string;
-  /** Pure-Python wheel URLs unpacked into site-packages, in order. */
+  /** A memory snapshot holding the wheels and pytest, and the bundle of its site-packages files (src/cli/snapshot.ts). */
+  snapshot?: { memoryURL: string; filesURL: string };
+  /** Pure-Python wheel URLs unpacked into site-packages, in order (when there is no snapshot). */
   wheelURLs: string[];
   /** Wheel URLs loaded with `pyodide.loadPackage` (compiled packages from a Pyodide index). */
   pyodidePackageURLs: string[];
-  /** JSON payload for `_pytest_session.prepare` (files, cwd, env). */
+  /** The project's files as one bundle (src/pyodide/bundle.ts). */
+  projectURL: string;
+  /** JSON payload for `_pytest_session.prepare` (cwd, env). */
   prepare: string;
   /** Milliseconds for Pyodide and the packages to load. */
   loadTimeoutMs: number;
@@ -33,7 +37,7 @@ export interface PageEvents {
 
 /** A page ready to run pytest. */
 export class TestPage {
-  /** Milliseconds each start-up step took (Pyodide + wsbridge, packages, project files), for WSBRIDGE_TIMINGS. */
+  /** Milliseconds each start-up step took (Pyodide or its snapshot + wsbridge, packages and project files), for WSBRIDGE_TIMINGS. */
   readonly steps: Record<string, number> = {};
 
   private constructor(readonly context: BrowserContext, readonly page: Page, readonly py: PythonHandle) {}
@@ -53,19 +57,25 @@ export class TestPage {
       const steps: Record<string, number> = {};
       let mark = started;
       const step = (name: string) => { const now = Date.now(); steps[name] = now - mark; mark = now; };
-      const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs });
-      step("pyodide+wsbridge");
+      const snapshot = setup.snapshot;
+      const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs, ...(snapshot ? { snapshot: { load: snapshot.memoryURL } } : {}) });
+      step(snapshot ? "restore+wsbridge" : "pyodide+wsbridge");
       // The in-page side lives in src/pyodide/page.ts (the only code that talks to Pyodide).
-      await page.evaluate(() => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.connect());
       const left = Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started));
       await within(
-        page.evaluate((wheels) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.installWheels(wheels), { wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs }),
+        page.evaluate(async ({ snapshot, wheelURLs, pyodidePackageURLs, projectURL }) => {
+          const runner = (globalThis as unknown as RunnerGlobals).__wsbridgeRunner;
+          runner.connect();
+          if (snapshot) await runner.installBundle(snapshot.filesURL);
+          await runner.installWheels({ wheelURLs: snapshot ? [] : wheelURLs, pyodidePackageURLs });
+          await runner.installBundle(projectURL);
+        }, { snapshot: snapshot ?? null, wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs, projectURL: setup.projectURL }),
         left,
-        () => new Error(`installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
+        () => new Error(`installing the page's packages and the project's files did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
       );
-      step("packages");
+      step("packages+project");
       await py.run(`from wsbridge import _pytest_session\n_pytest_session.prepare(${pyString(setup.prepare)})`);
-      step("pytest+project");
+      step("prepare");
       const opened = new TestPage(context, page, py);
       Object.assign(opened.steps, steps);
       return opened;
@@ -73,6 +83,11 @@ export class TestPage {
       await context.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Drops (true) or sends again the page's output: a resumed controller starts muted. */
+  async mute(on: boolean): Promise<void> {
+    await this.page.evaluate((on) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.mute(on), on);
   }
 
   /** Hands a message to the page's `__wsbridgeNext()` reader. */

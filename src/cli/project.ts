@@ -1,12 +1,18 @@
-// The user's project as the page sees it: the folder pytest will take as rootdir (found as pytest finds it), its text
-// files mirrored at the same absolute paths, and `[tool.wsbridge]` settings from pyproject.toml.
+// The user's project as the page sees it: the folder pytest will take as rootdir (found as pytest finds it), its
+// files mirrored byte-exact at the same absolute paths, and `[tool.wsbridge]` settings from pyproject.toml.
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, isAbsolute, join, parse, relative, resolve, sep } from "node:path";
+import type { BundleEntry } from "../pyodide/bundle.js";
 
-/** Limits for copying the project into the page (Pyodide's in-memory file system). */
-export const MIRROR_LIMITS = { maxFileBytes: 8 * 1024 * 1024, maxTotalBytes: 32 * 1024 * 1024, maxFiles: 5_000 };
-/** Folders never copied: dependencies, caches, builds, virtualenvs (dot-folders are skipped too). */
-const SKIP_DIRS = new Set(["node_modules", "__pycache__", "venv", "site-packages", "dist", "build"]);
+/** Limits for copying the project into the page (Pyodide's in-memory file system); one reached is reported. */
+export const MIRROR_LIMITS = { maxFileBytes: 64 * 1024 * 1024, maxTotalBytes: 512 * 1024 * 1024, maxFiles: 50_000 };
+/** Folders that cannot be the project's code: dependencies, caches (a virtualenv is found by its pyvenv.cfg). */
+const NOT_CODE = new Set(["__pycache__", "node_modules"]);
+/**
+ * Hidden files and folders stay out (version control, tool caches, and secrets such as `.env` or `.npmrc`, which
+ * a page has no business holding), except these, which pytest or its plugins read.
+ */
+const HIDDEN_KEPT = new Set([".pytest.ini", ".pytest.toml", ".coveragerc"]);
 /** Files that make a folder pytest's rootdir, in pytest's order of preference. */
 const INI_FILES = ["pytest.toml", ".pytest.toml", "pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg"];
 
@@ -89,15 +95,28 @@ export class ProjectError extends Error {
   override name = "ProjectError";
 }
 
+/** The project as the page gets it: every file byte-exact, and what was left out, in one line (empty when nothing). */
+export interface Mirror {
+  entries: BundleEntry[];
+  files: number;
+  bytes: number;
+  /** What was left out and why, beyond version control, caches and node_modules; empty when nothing was. */
+  leftOut: string;
+}
+
 /**
- * The text files under `root` (dot-files and dot-folders skipped except `.pytest_cache` when asked, binaries and
- * oversized files skipped), keyed by absolute path. Symlinks are followed only when they stay inside `root`.
+ * The files under `root`, byte-exact, keyed by absolute path (`.pytest_cache` only `withCache`), skipping what cannot
+ * be code (NOT_CODE, hidden entries, virtualenvs) and folders `norecursedirs` names. Symlinks are followed only inside `root`.
  */
-export function mirrorFolder(root: string, options: { withCache?: boolean } = {}): Record<string, string> {
-  const files: Record<string, string> = {};
+export function mirrorFolder(root: string, options: { withCache?: boolean; norecursedirs?: readonly string[] } = {}): Mirror {
+  const entries: BundleEntry[] = [];
   const realRoot = realpathSync(root);
-  let total = 0;
-  let count = 0;
+  const noted: string[] = [];
+  const tooBig: string[] = [];
+  let bytes = 0;
+  let files = 0;
+  let overLimit = "";
+  const patterns = (options.norecursedirs ?? []).map(globToRegExp);
   const inside = (path: string) => {
     try {
       const real = realpathSync(path);
@@ -107,35 +126,77 @@ export function mirrorFolder(root: string, options: { withCache?: boolean } = {}
     }
   };
   const walk = (dir: string) => {
-    let entries;
-    try { entries = readdirSync(dir, { withFileTypes: true }); } catch { return; }
-    for (const entry of entries) {
+    let names;
+    try { names = readdirSync(dir, { withFileTypes: true }); } catch { return; }
+    entries.push({ path: posix(dir) });
+    for (const entry of names.sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const full = join(dir, entry.name);
-      const hidden = entry.name.startsWith(".");
       if (entry.isSymbolicLink() && !inside(full)) continue;
-      let isDir = entry.isDirectory();
-      let isFile = entry.isFile();
-      if (entry.isSymbolicLink()) {
-        try { const s = statSync(full); isDir = s.isDirectory(); isFile = s.isFile(); } catch { continue; }
-      }
-      if (isDir) {
-        if ((hidden && !(options.withCache && entry.name === ".pytest_cache")) || SKIP_DIRS.has(entry.name)) continue;
+      let stat;
+      try { stat = statSync(full); } catch { continue; }
+      const hidden = entry.name.startsWith(".");
+      if (stat.isDirectory()) {
+        const cache = entry.name === ".pytest_cache" && options.withCache;
+        if ((NOT_CODE.has(entry.name) || hidden) && !cache) continue;
+        if (existsSync(join(full, "pyvenv.cfg"))) { noted.push(`${relative(root, full)}/ (a virtualenv)`); continue; }
+        if (patterns.some((re) => re.test(entry.name))) { noted.push(`${relative(root, full)}/ (norecursedirs)`); continue; }
         walk(full);
         continue;
       }
-      if (!isFile || (hidden && !options.withCache) || count >= MIRROR_LIMITS.maxFiles) continue;
-      if (hidden && !full.includes(`${sep}.pytest_cache${sep}`)) continue;
-      const size = statSync(full).size;
-      if (size > MIRROR_LIMITS.maxFileBytes || total + size > MIRROR_LIMITS.maxTotalBytes) continue;
-      const data = readFileSync(full);
-      if (data.includes(0)) continue; // binary: text files only
-      files[full.split(sep).join("/")] = data.toString("utf8");
-      total += size;
-      count++;
+      if (!stat.isFile() || (hidden && !HIDDEN_KEPT.has(entry.name))) continue;
+      if (stat.size > MIRROR_LIMITS.maxFileBytes) { tooBig.push(relative(root, full)); continue; }
+      if (files >= MIRROR_LIMITS.maxFiles || bytes + stat.size > MIRROR_LIMITS.maxTotalBytes) {
+        overLimit ||= `files past the limit of ${MIRROR_LIMITS.maxFiles} files or ${MIRROR_LIMITS.maxTotalBytes / 1024 / 1024} MiB, from ${relative(root, full)}`;
+        continue;
+      }
+      entries.push({ path: posix(full), data: readFileSync(full) });
+      bytes += stat.size;
+      files++;
     }
   };
   walk(root);
-  return files;
+  if (tooBig.length) noted.push(`${tooBig.length} file${tooBig.length > 1 ? "s" : ""} over ${MIRROR_LIMITS.maxFileBytes / 1024 / 1024} MiB (${tooBig.slice(0, 3).join(", ")}${tooBig.length > 3 ? ", ..." : ""})`);
+  if (overLimit) noted.push(overLimit);
+  return { entries, files, bytes, leftOut: noted.join("; ") };
+}
+
+/** A path with `/` separators (the page's file system is POSIX). */
+function posix(path: string): string {
+  return path.split(sep).join("/");
+}
+
+/** pytest's fnmatch-style pattern for one folder name (`*`, `?`, `[...]`) as a RegExp. */
+export function globToRegExp(pattern: string): RegExp {
+  let out = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*") out += ".*";
+    else if (c === "?") out += ".";
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 1);
+      if (end < 0) { out += "\\["; continue; }
+      const body = pattern.slice(i + 1, end);
+      out += `[${body.startsWith("!") ? `^${body.slice(1)}` : body}]`;
+      i = end;
+    } else out += c.replace(/[.+^${}()|\\]/g, "\\$&");
+  }
+  return new RegExp(`^${out}$`);
+}
+
+/** The `norecursedirs` the ini file sets (pytest.ini/tox.ini/setup.cfg lines, or pyproject's string or array). */
+export function iniNorecursedirs(inifile: string | undefined): string[] | undefined {
+  if (!inifile) return undefined;
+  let text: string;
+  try { text = readFileSync(inifile, "utf8"); } catch { return undefined; }
+  if (parse(inifile).base.endsWith(".toml")) {
+    const m = /^\s*norecursedirs\s*=\s*(\[[^\]]*\]|"[^"]*"|'[^']*')/m.exec(text);
+    if (!m) return undefined;
+    const value = m[1]!;
+    if (value.startsWith("[")) return [...value.matchAll(/["']([^"']*)["']/g)].map((x) => x[1]!);
+    return value.slice(1, -1).split(/\s+/).filter(Boolean);
+  }
+  const m = /^\s*norecursedirs\s*=\s*(.*(?:\n[ \t]+.*)*)/m.exec(text);
+  return m ? m[1]!.split(/\s+/).filter(Boolean) : undefined;
 }
 
 /** `[tool.wsbridge]` keys in pyproject.toml: `requirements`, `wheels`, `pyodide-index` (strings, relative to it). */

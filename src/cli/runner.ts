@@ -1,16 +1,20 @@
-// `wsbridge test`: real pytest in headless Chromium. One controller page runs the user's pytest session (collection,
-// terminal output, JUnit, cache, exit code); N worker pages run the tests file by file and send their reports back,
-// which the controller replays. A worker page that blocks is killed from here and its test reported failed.
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
-import { dirname, resolve, sep } from "node:path";
+// `wsbridge test`: real pytest in headless Chromium. The controller page runs the user's pytest session (collection,
+// terminal output, JUnit, cache, exit code) and runs tests itself; with --workers N, N-1 worker pages run files too
+// and send their reports back, which the controller replays. A page that a test blocks is killed from here and the
+// test reported failed; a killed controller is replaced by one that replays what was reported and goes on.
+// Pages start from a cached memory snapshot (./snapshot.ts).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { dirname, join, resolve, sep } from "node:path";
 import type { Browser } from "playwright-core";
 import { findChromium, launchChromium, BrowserNotFoundError } from "../playwright/browser.js";
 import { startStaticServer, type StaticServer } from "../playwright/static-server.js";
 import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
 import { TestPage, pyString, type PageSetup } from "./page.js";
-import { findRootdir, mirrorFolder, wsbridgeSettings } from "./project.js";
+import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
+import { checkSnapshot, makeSnapshot, snapshotDir, snapshotKey, uploadToken, type Snapshot } from "./snapshot.js";
+import { encodeBundle } from "../pyodide/bundle.js";
 import { ensureCompiledStdlib } from "./stdlib.js";
 import { ensureLockedWheels, pyodideIndexPackages, readRequirements, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
 
@@ -88,16 +92,17 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
   }
 }
 
-/** One file's tests as the controller planned them: run ids are `abs/path.py::rest`. */
+/** One file's tests as the controller planned them: run ids are `abs/path.py::rest`; `whole` when none was deselected. */
 interface Job {
   file: string;
   ids: string[];
+  whole?: boolean;
 }
 
 /** A worker event as the controller replays it. */
 type Event = Record<string, unknown> & { t: string };
 
-/** One worker slot: its page (reopened after a kill) and the test in progress. */
+/** One page that runs tests (slot 0 is the controller's page): its page (reopened after a kill), its messages. */
 interface Slot {
   index: number;
   page?: TestPage;
@@ -107,6 +112,9 @@ interface Slot {
   onMessage?: (kind: string, data: Record<string, unknown>) => void;
 }
 
+/** What a page that runs tests sends about them (the controller's own, or a worker page's). */
+const TEST_MESSAGES = new Set(["start", "report", "finish", "warning", "exit", "collecterror", "collecting", "collected", "ran"]);
+
 /** Everything one `wsbridge test` run holds. */
 class Run {
   private staticServer?: StaticServer;
@@ -114,7 +122,9 @@ class Run {
   private browser?: Browser;
   private controller?: TestPage;
   private rootdir = "";
-  private files: Record<string, string> = {};
+  private inifile?: string;
+  private mirror?: Mirror;
+  private readonly blobs = new Map<string, Uint8Array>();
   private wheelFiles: string[] = [];
   private pyodidePackages: string[] = [];
   private queue: Job[] = [];
@@ -129,7 +139,25 @@ class Run {
   private collectionBlocked?: string;
   private ended: () => void = () => undefined;
   /** Settles when the controller's last output has arrived (messages and output come in one ordered stream). */
-  private readonly end = new Promise<void>((ok) => { this.ended = ok; });
+  private end = new Promise<void>((ok) => { this.ended = ok; });
+  /**
+   * Every test's events the controller's session has had, in order: a new controller replays them (a resume).
+   * `printed`: on the terminal already (the controller's own tests, and what it replayed before its running job).
+   */
+  private readonly log: Array<{ events: Event[]; printed: boolean }> = [];
+  /** The log's length when the controller was handed its running job: what it replays later is not printed yet. */
+  private runSentAt = 0;
+  /** Log entries below this were handed to the current controller in its resume payload, not to be delivered again. */
+  private resumedUpTo = 0;
+  /** The current controller's pytest session: `{exit, files}` when it ends. */
+  private session?: Promise<{ exit: number; files: Record<string, string> }>;
+  /** Set while a new controller page replaces one that a blocked test killed. */
+  private resuming?: Promise<void>;
+  private slots: Slot[] = [];
+  private setups?: { controller: PageSetup; worker: PageSetup };
+  /** Files the controller has started importing: a worker page opens for each file after the first. */
+  private collecting = 0;
+  private planSeen = false;
 
   constructor(private options: TestOptions, private io: RunIO) {}
 
@@ -137,6 +165,7 @@ class Run {
   async prepare(): Promise<void> {
     const { rootdir, inifile } = findRootdir(this.options.paths, this.io.cwd);
     this.rootdir = rootdir;
+    this.inifile = inifile;
     const settings = wsbridgeSettings(inifile);
     const requirements = this.options.requirements ? resolve(this.io.cwd, this.options.requirements) : settings.requirements;
     const wheels = this.options.wheels ? resolve(this.io.cwd, this.options.wheels) : settings.wheels;
@@ -151,7 +180,8 @@ class Run {
       provided = found.provided;
     }
     if (requirements) this.wheelFiles.push(...resolveRequirements(requirements, provided, this.io.env));
-    this.files = mirrorFolder(rootdir, { withCache: true });
+    this.mirror = mirrorFolder(rootdir, { withCache: true, ...(iniNorecursedirs(inifile) ? { norecursedirs: iniNorecursedirs(inifile)! } : {}) });
+    if (this.mirror.leftOut) this.io.err(`wsbridge: not copied into the page: ${this.mirror.leftOut}\n`);
   }
 
   async execute(executable: string): Promise<number> {
@@ -165,14 +195,20 @@ class Run {
     }
     // Made once per cache (a first run takes a few seconds more); without it pages load Pyodide's own stdlib.
     const stdlib = await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`) });
-    [this.staticServer, this.testServer] = await Promise.all([startStaticServer({ mounts, ...(stdlib ? { stdlib } : {}) }), startTestServer()]);
+    const snapshotFolder = snapshotDir(snapshotKey({ wheelFiles: this.wheelFiles, ...(stdlib ? { stdlib } : {}) }), this.io.env);
+    const uploads = { token: uploadToken(), dir: mkdtempSync(join(tmpdir(), "wsbridge-upload-")) };
+    mounts.snapshot = snapshotFolder;
+    const entries = this.mirror?.entries ?? [];
+    this.blobs.set("project-controller.bin", encodeBundle(entries));
+    this.blobs.set("project-worker.bin", encodeBundle(entries.filter((e) => !e.path.includes("/.pytest_cache/") && !e.path.endsWith("/.pytest_cache"))));
+    [this.staticServer, this.testServer] = await Promise.all([
+      startStaticServer({ mounts, snapshots: true, uploads, blobs: this.blobs, ...(stdlib ? { stdlib } : {}) }),
+      startTestServer(),
+    ]);
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
-    const base: Omit<PageSetup, "prepare"> = {
-      baseURL: this.staticServer.url,
-      wheelURLs: this.wheelFiles.map(urlOf),
-      pyodidePackageURLs: this.pyodidePackages.map(urlOf),
-      loadTimeoutMs: this.options.loadTimeout * 1000,
-    };
+    const snapshot = await this.ensureSnapshot(snapshotFolder, uploads, this.wheelFiles.map(urlOf));
+    rmSync(uploads.dir, { recursive: true, force: true });
+    const base = this.staticServer.url;
     const env = {
       WSBRIDGE_TEST_SERVER: this.testServer.url,
       WSBRIDGE_TIMEOUT: String(this.options.timeout),
@@ -181,59 +217,105 @@ class Run {
       ...(this.io.env.NO_COLOR !== undefined ? { NO_COLOR: this.io.env.NO_COLOR } : {}),
       ...(this.io.env.FORCE_COLOR !== undefined ? { FORCE_COLOR: this.io.env.FORCE_COLOR } : {}),
     };
-    const workerFiles = Object.fromEntries(Object.entries(this.files).filter(([path]) => !path.includes("/.pytest_cache/")));
-    const setupFor = (files: Record<string, string>): PageSetup => ({ ...base, prepare: JSON.stringify({ files, cwd: this.io.cwd, env }) });
-    const slots: Slot[] = Array.from({ length: this.options.workers ?? Math.max(1, availableParallelism()) }, (_, index) => ({ index, console: [], line: "" }));
-    // Worker pages load while the controller loads and collects.
-    for (const slot of slots) { slot.opening = this.openWorker(slot, setupFor(workerFiles)); slot.opening.catch(() => undefined); }
+    const setupFor = (project: string): PageSetup => ({
+      baseURL: base,
+      ...(snapshot ? { snapshot: { memoryURL: `${base}snapshot/memory.bin`, filesURL: `${base}snapshot/files.bin` } } : {}),
+      wheelURLs: this.wheelFiles.map(urlOf),
+      pyodidePackageURLs: this.pyodidePackages.map(urlOf),
+      projectURL: `${base}__blob/${project}`,
+      prepare: JSON.stringify({ cwd: this.io.cwd, env }),
+      loadTimeoutMs: this.options.loadTimeout * 1000,
+    });
+    this.setups = { controller: setupFor("project-controller.bin"), worker: setupFor("project-worker.bin") };
+    const workers = this.options.workers ?? Math.max(1, availableParallelism());
+    this.slots = Array.from({ length: workers }, (_, index) => ({ index, console: [], line: "" }));
     const plan = new Promise<Job[]>((ok) => { this.planned = ok; });
-    const controllerConsole: string[] = [];
-    const t0 = Date.now();
-    try {
-      this.controller = await TestPage.open(this.browser, setupFor(this.files), {
-        message: (kind, json) => this.fromController(kind, json),
-        // pytest's stderr (its usage errors, warnings printed by plugins) stays stderr, as when pytest runs on the host.
-        output: (stream, text) => (stream === "err" ? this.io.err(text) : this.io.out(text)),
-        console: (line) => keep(controllerConsole, line),
-      });
-    } catch (error) {
-      throw new SetupError(`the controller page did not start: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
-    }
-    this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
-    const color = this.colorArgs();
-    const result = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
-      `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify({ args: [...color, ...this.options.pytestArgs], shard: this.options.shard ?? null }))})`,
-    );
-    result.catch(() => undefined);
+    await this.startController([]);
     this.armCollectionWatchdog();
     const work = plan.then(async (jobs) => {
       clearTimeout(this.collectionTimer);
       this.queue = jobs;
-      const used = slots.slice(0, Math.max(1, Math.min(slots.length, jobs.length)));
-      for (const slot of slots.slice(used.length)) void this.closeSlot(slot);
-      await Promise.all(used.map((slot) => this.workLoop(slot, setupFor(workerFiles))));
+      const used = this.slots.slice(0, Math.max(1, Math.min(this.slots.length, jobs.length)));
+      for (const slot of this.slots.slice(used.length)) void this.closeSlot(slot);
+      await Promise.all(used.map((slot) => this.workLoop(slot, used.length === 1)));
       this.sendToController({ t: "done" });
     });
     work.catch(() => undefined);
     let outcome: { exit: number; files: Record<string, string> };
     try {
-      outcome = await result;
+      outcome = await this.sessionOutcome();
     } catch (error) {
       this.stopping = true;
       if (this.collectionBlocked !== undefined) {
         this.io.err(`wsbridge test: ${this.collectionBlocked}\n`);
         return EXIT.interrupted;
       }
-      throw new Error(`pytest failed in the controller page: ${error instanceof Error ? error.message : String(error)}\n${controllerConsole.join("\n")}`);
+      throw new Error(`pytest failed in the controller page: ${error instanceof Error ? error.message : String(error)}\n${this.slots[0]?.console.join("\n") ?? ""}`);
     } finally {
       clearTimeout(this.collectionTimer);
       this.stopping = true;
       this.planned?.([]);
-      await Promise.all(slots.map((slot) => this.closeSlot(slot)));
+      await Promise.all(this.slots.slice(1).map((slot) => this.closeSlot(slot)));
     }
     await Promise.race([this.end, new Promise((ok) => setTimeout(ok, END_WAIT_MS).unref())]);
     this.writeBack(outcome.files);
     return this.interrupted ? EXIT.sigint : outcome.exit;
+  }
+
+  /** The cached snapshot, made (or made again, when it fails its check) if need be; undefined when it cannot be made. */
+  private async ensureSnapshot(dir: string, uploads: { token: string; dir: string }, wheelURLs: string[]): Promise<Snapshot | undefined> {
+    const found = checkSnapshot(dir);
+    if (typeof found === "object") return found;
+    if (typeof found === "string") this.io.err(`wsbridge: the page snapshot in ${dir} is damaged (${found}); making it again\n`);
+    const t0 = Date.now();
+    try {
+      const made = await makeSnapshot(dir, { browser: this.browser!, baseURL: this.staticServer!.url, uploads, wheelURLs, timeoutMs: this.options.loadTimeout * 1000 });
+      this.timing(`page snapshot made in ${Date.now() - t0} ms`);
+      return made;
+    } catch (error) {
+      this.io.err(`wsbridge: no page snapshot (${(error instanceof Error ? error.message : String(error)).split("\n")[0]}); pages load Pyodide in full, which starts slower\n`);
+      return undefined;
+    }
+  }
+
+  /** Opens a controller page and starts the user's pytest session in it, replaying `resume` first (muted). */
+  private async startController(resume: Array<{ events: Event[]; shown: number }>): Promise<void> {
+    const slot = this.slots[0]!;
+    slot.console = [];
+    const t0 = Date.now();
+    try {
+      this.controller = await TestPage.open(this.browser!, this.setups!.controller, {
+        message: (kind, json) => this.fromController(kind, json),
+        // pytest's stderr (its usage errors, warnings printed by plugins) stays stderr, as when pytest runs on the host.
+        output: (stream, text) => (stream === "err" ? this.io.err(text) : this.io.out(text)),
+        console: (line) => keep(slot.console, line),
+      });
+    } catch (error) {
+      throw new SetupError(`the controller page did not start: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
+    }
+    slot.page = this.controller;
+    if (resume.length) await this.controller.mute(true);
+    this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
+    this.end = new Promise<void>((ok) => { this.ended = ok; });
+    const payload = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, started: this.started / 1000, resume };
+    this.session = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
+      `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify(payload))})`,
+    );
+    this.session.catch(() => undefined);
+  }
+
+  /** The controller session's outcome; a controller killed for a blocked test is replaced and its successor awaited. */
+  private async sessionOutcome(): Promise<{ exit: number; files: Record<string, string> }> {
+    for (;;) {
+      const session = this.session!;
+      try {
+        return await session;
+      } catch (error) {
+        if (!this.resuming) throw error;
+        await this.resuming;
+        if (this.session === session) throw error;
+      }
+    }
   }
 
   /**
@@ -267,30 +349,51 @@ class Run {
     return ["--capture=sys", ...(cache ? ["-o", "cache_dir=/tmp/wsbridge-worker-cache"] : []), ...options.map(sysCapture)];
   }
 
-  /** Messages from the controller: the plan of files to run, or "stop" (-x, --maxfail). */
+  /** Messages from the controller: the plan, its own tests' events, "stop" (-x, --maxfail), "end". */
   private fromController(kind: string, json: string): void {
-    if (kind === "collecting") this.armCollectionWatchdog(JSON.parse(json) as string);
-    else if (kind === "end") this.ended();
+    if (TEST_MESSAGES.has(kind) && this.planSeen) {
+      this.slots[0]?.onMessage?.(kind, JSON.parse(json) as Record<string, unknown>);
+      return;
+    }
+    if (kind === "collecting") {
+      this.armCollectionWatchdog(JSON.parse(json) as string);
+      // A second file means work for a second page: it loads while the controller collects (never more than files).
+      const slot = this.slots[++this.collecting - 1];
+      if (slot && slot.index > 0 && !slot.page && !slot.opening) { slot.opening = this.openWorker(slot); slot.opening.catch(() => undefined); }
+    } else if (kind === "end") this.ended();
     else if (kind === "options") this.workerOptions = JSON.parse(json) as { args: string[]; cache: boolean };
-    else if (kind === "plan") this.planned?.(JSON.parse(json) as Job[]);
-    else if (kind === "stop") this.stopping = true;
+    else if (kind === "plan") {
+      // A resumed controller plans again: the first plan stands.
+      if (!this.planSeen) { this.planSeen = true; this.planned?.(JSON.parse(json) as Job[]); }
+    } else if (kind === "stop") this.stopping = true;
   }
 
-  /** Delivers to the controller in order. */
-  private sendToController(message: unknown): void {
-    this.toController = this.toController.then(() => this.controller?.deliver(message)).catch(() => undefined);
+  /** Delivers to the controller in order; a test's events are kept for a resume, and not delivered twice. */
+  private sendToController(message: Event): void {
+    let seq: number | undefined;
+    if (message.t === "test") {
+      seq = this.log.length;
+      this.log.push({ events: message.events as Event[], printed: false });
+    }
+    this.toController = this.toController
+      .then(() => this.resuming)
+      .then(() => (seq !== undefined && seq < this.resumedUpTo ? undefined : this.controller?.deliver(message)))
+      .catch(() => undefined);
   }
 
-  /** Takes files from the queue until it is empty or the run stops. */
-  private async workLoop(slot: Slot, setup: PageSetup): Promise<void> {
-    for (let job = this.queue.shift(); job && !this.stopping; job = this.queue.shift()) await this.runJob(slot, job, setup);
+  /** Takes files from the queue until it is empty or the run stops; a single page takes them all at once. */
+  private async workLoop(slot: Slot, alone: boolean): Promise<void> {
+    while (this.queue.length && !this.stopping) {
+      const jobs = alone || slot.index === 0 ? this.queue.splice(0, alone ? this.queue.length : 1) : this.queue.splice(0, 1);
+      await this.runJobs(slot, jobs);
+    }
   }
 
-  /** Opens (or reopens) the slot's page. */
-  private openWorker(slot: Slot, setup: PageSetup): Promise<TestPage> {
+  /** Opens (or reopens) a worker slot's page. */
+  private openWorker(slot: Slot): Promise<TestPage> {
     slot.console = [];
     const t0 = Date.now();
-    return TestPage.open(this.browser!, setup, {
+    return TestPage.open(this.browser!, this.setups!.worker, {
       message: (kind, json) => slot.onMessage?.(kind, JSON.parse(json) as Record<string, unknown>),
       output: (_stream, text) => this.workerOutput(slot, text),
       console: (line) => keep(slot.console, line),
@@ -317,40 +420,60 @@ class Run {
     await page?.close();
   }
 
-  /** Runs one file's tests on the slot, reopening the page when a test blocks or crashes it. */
-  private async runJob(slot: Slot, job: Job, setup: PageSetup): Promise<void> {
-    let remaining = [...job.ids];
+  /** Runs jobs on the slot, reopening the page (a new controller, for slot 0) when a test blocks or crashes it. */
+  private async runJobs(slot: Slot, jobs: Job[]): Promise<void> {
+    let remaining = jobs.flatMap((job) => job.ids);
+    const whole = jobs.length === 1 && jobs[0]!.whole === true;
     while (remaining.length > 0 && !this.stopping) {
       let page: TestPage;
       try {
-        page = slot.page ?? (await (slot.opening ?? this.openWorker(slot, setup)));
-        slot.page = page;
-        slot.opening = undefined;
+        if (slot.index === 0) {
+          await this.resuming;
+          page = this.controller!;
+        } else {
+          page = slot.page ?? (await (slot.opening ?? this.openWorker(slot)));
+          slot.page = page;
+          slot.opening = undefined;
+        }
       } catch (error) {
         slot.opening = undefined;
         for (const id of remaining) this.lost(id, `the worker page did not start: ${error instanceof Error ? error.message : String(error)}`, 0, "");
         return;
       }
       const before = remaining.length;
-      remaining = await this.runOnPage(slot, page, job, remaining);
+      remaining = await this.runOnPage(slot, page, remaining, whole && remaining.length === before ? jobs[0]!.file : undefined);
       if (remaining.length === before) {
         // The page died before any test started (twice would be a loop): report the file's tests instead.
-        for (const id of remaining) this.lost(id, "not run: the worker page died before this file's first test started", 0, slot.console.join("\n"));
+        for (const id of remaining) this.lost(id, "not run: the page died before this file's first test started", 0, slot.console.join("\n"));
         return;
       }
     }
   }
 
-  /** One pytest run in a worker page over `ids`; resolves to the ids still to run after a killed page. */
-  private runOnPage(slot: Slot, page: TestPage, job: Job, ids: string[]): Promise<string[]> {
-    const left = new Map(ids.map((id) => [restOf(id), id]));
+  /**
+   * One pytest run over `ids` on a page (the controller's session, or a worker page's own pytest on `file` when the
+   * whole file runs); resolves to the ids still to run after a killed page.
+   */
+  private runOnPage(slot: Slot, page: TestPage, ids: string[], file?: string): Promise<string[]> {
+    const left = new Map(ids.map((id) => [restOfIn(id), id]));
+    const own = slot.index === 0; // the controller's own tests: its session has their reports already
     let events: Event[] = [];
+    let pending: Event[][] = []; // a worker page's finished tests, replayed together when its file ends
     let running: { nodeid: string; location: unknown; started: number; consoleFrom: number } | undefined;
+    let collecting = false;
     let collectErrors = "";
     let timer: NodeJS.Timeout | undefined;
+    const record = (group: Event[]) => {
+      if (own) this.log.push({ events: group, printed: true });
+      else pending.push(group);
+    };
+    const flush = () => {
+      for (const group of pending) this.sendToController({ t: "test", events: group });
+      pending = [];
+    };
     return new Promise<string[]>((done) => {
       let finished = false;
-      // Set as soon as the watchdog kills the page: the worker's pytest call then rejects (page closed), and that
+      // Set as soon as the watchdog kills the page: the page's pytest call then rejects (page closed), and that
       // rejection must not report the same test a second time.
       let killed = false;
       const finish = (rest: string[]) => {
@@ -358,84 +481,121 @@ class Run {
         finished = true;
         clearTimeout(timer);
         slot.onMessage = undefined;
+        flush();
         done(rest);
       };
-      const kill = async (why: string) => {
+      const dropPage = (lostLast = false) => {
+        slot.onMessage = undefined;
+        if (own) this.replaceController(lostLast);
+        else { slot.page = undefined; void page.close(); }
+      };
+      const kill = (why: string) => {
         if (finished || killed || !running) return;
         killed = true;
         const test = running;
         running = undefined;
-        slot.onMessage = undefined;
         const output = slot.console.slice(test.consoleFrom).join("\n");
         events.push({ t: "lost", nodeid: test.nodeid, location: test.location, message: why, duration: (Date.now() - test.started) / 1000, output });
         events.push({ t: "finish", nodeid: test.nodeid, location: test.location });
-        this.sendToController({ t: "test", events });
+        // The controller's own lost test is replayed by its successor; a worker's goes to the controller.
+        if (own) this.log.push({ events, printed: false });
+        else pending.push(events);
         events = [];
-        left.delete(restOf(test.nodeid));
-        slot.page = undefined;
-        await page.close();
+        left.delete(restOfIn(test.nodeid));
+        dropPage(true);
         finish([...left.values()]);
       };
-      // Outside a test (importing the file, between tests) the page may block too: the same limit applies.
+      // Outside a test (importing the file, between tests) the page may block too: the same limit applies, and
+      // while a worker page collects (a big parametrized file), --load-timeout.
       const idle = () => {
         clearTimeout(timer);
-        const limit = this.options.timeout + BLOCKED_GRACE_S;
+        const limit = collecting ? Math.max(this.options.loadTimeout, this.options.timeout + BLOCKED_GRACE_S) : this.options.timeout + BLOCKED_GRACE_S;
         timer = setTimeout(() => {
           if (finished || killed || running) return;
           killed = true;
-          slot.onMessage = undefined;
-          slot.page = undefined;
-          void page.close();
-          for (const id of left.values()) this.lost(id, `not run: the worker page blocked for ${limit} s outside any test (importing the file or a conftest.py)`, 0, slot.console.join("\n"));
+          dropPage();
+          const where = collecting ? "collecting the file" : "outside any test (importing the file or a conftest.py)";
+          for (const id of left.values()) this.lost(id, `not run: the page blocked for ${limit} s ${where}`, 0, slot.console.join("\n"));
           finish([]);
         }, limit * 1000);
       };
+      let ran: () => void = () => undefined;
       slot.onMessage = (kind, data) => {
         if (kind === "start") {
           const limit = Number(data.timeout) || this.options.timeout;
           running = { nodeid: String(data.nodeid), location: data.location, started: Date.now(), consoleFrom: slot.console.length };
           events = [{ t: "start", nodeid: data.nodeid, location: data.location }];
           clearTimeout(timer);
-          timer = setTimeout(() => void kill(
+          timer = setTimeout(() => kill(
             `Timeout: ${running?.nodeid} did not finish within ${limit} s and blocked the page (a synchronous loop or wait never ` +
             `returned). The page was killed; a new page runs the rest of this file.`,
           ), (limit + BLOCKED_GRACE_S) * 1000);
         } else if (kind === "report") {
           events.push({ t: "report", data: data.data });
         } else if (kind === "finish") {
-          idle();
           events.push({ t: "finish", nodeid: data.nodeid, location: data.location });
-          this.sendToController({ t: "test", events });
+          record(events);
           events = [];
-          left.delete(restOf(String(data.nodeid)));
+          left.delete(restOfIn(String(data.nodeid)));
           running = undefined;
+          idle();
         } else if (kind === "warning") {
           // Recorded after the test's finish (pytest's warnings plugin wraps the whole protocol): sent on its own.
-          this.sendToController({ t: "test", events: [{ t: "warning", ...data }] });
-        } else if (kind === "exit") {
-          // pytest.exit() in this page: no more files start, and the controller's session ends with its code.
+          record([{ t: "warning", ...data }]);
+        } else if (kind === "exit" && !own) {
+          // pytest.exit() in a worker page: no more files start, and the controller's session ends with its code.
           this.stopping = true;
+          flush();
           this.sendToController({ t: "exit", msg: data.msg, returncode: data.returncode });
         } else if (kind === "collecterror") {
           collectErrors += `${String(data.text)}\n`;
+        } else if (kind === "collecting" || kind === "collected") {
+          collecting = kind === "collecting";
+          idle();
+        } else if (kind === "ran") {
+          ran();
         }
       };
-      const call = page.py.runAsync<number>(
-        `_pytest_session.run_worker(${pyString(JSON.stringify({ args: this.workerArgs(), ids, roots: [this.rootdir] }))})`,
-      );
+      const call: Promise<unknown> = own
+        ? new Promise<void>((ok) => { ran = ok; this.runSentAt = this.log.length; this.sendToController({ t: "run", ids }); })
+        : page.py.runAsync<number>(
+          `_pytest_session.run_worker(${pyString(JSON.stringify({ args: this.workerArgs(), ids: file ? [file] : ids, roots: [this.rootdir] }))})`,
+        );
       idle();
       call.then((code) => {
         if (finished || killed) return;
-        if (left.size > 0 && !this.stopping && code !== 1) {
-          for (const id of left.values()) this.lost(id, `not run: pytest in the worker page exited with code ${code}${collectErrors ? `:\n${collectErrors}` : ""}`, 0, "");
+        if (!own && left.size > 0 && !this.stopping && code !== 1) {
+          for (const id of left.values()) this.lost(id, `not run: pytest in the worker page exited with code ${String(code)}${collectErrors ? `:\n${collectErrors}` : ""}`, 0, "");
         }
         finish([]);
       }, (error: unknown) => {
         if (finished || killed) return;
-        if (running) void kill(`the page died while this test ran: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
-        else { slot.page = undefined; void page.close(); finish([...left.values()]); }
+        if (running) kill(`the page died while this test ran: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+        else { dropPage(); finish([...left.values()]); }
       });
     });
+  }
+
+  /**
+   * The controller page was killed (a test blocked it): a new one collects again, replays every test's events the
+   * old one saw (output muted: the terminal has it) and runs the rest.
+   */
+  private replaceController(lostLast: boolean): void {
+    const old = this.controller;
+    this.controller = undefined;
+    void old?.close();
+    // Replayed in the order the terminal needs: what it shows (muted), the lost test (its start shown), the rest.
+    const lost = lostLast ? this.log.at(-1) : undefined;
+    const before = (lost ? this.log.slice(0, -1) : this.log).map((entry, seq) => ({ ...entry, printed: entry.printed || seq < this.runSentAt }));
+    const resume = [
+      ...before.filter((e) => e.printed).map((e) => ({ events: e.events, shown: e.events.length })),
+      ...(lost ? [{ events: lost.events, shown: 1 }] : []),
+      ...before.filter((e) => !e.printed).map((e) => ({ events: e.events, shown: 0 })),
+    ];
+    for (const entry of this.log) entry.printed = true;
+    this.resumedUpTo = this.log.length;
+    this.resuming = this.startController(resume);
+    this.resuming.catch(() => undefined);
   }
 
   /** Reports a test that could not run (its page died before it started): one failed report to the controller. */
@@ -507,8 +667,8 @@ function keep(lines: string[], line: string): void {
   if (lines.length > CONSOLE_KEEP * 2) lines.splice(0, lines.length - CONSOLE_KEEP);
 }
 
-/** The part of a test id after the file: `test_x[1]`, `TestA::test_b`. */
-function restOf(id: string): string {
+/** The part of a test id after the file: `test_x[1]`, `TestA::test_b` (the key a run id and a node id share). */
+function restOfIn(id: string): string {
   const at = id.indexOf("::");
   return at < 0 ? id : id.slice(at + 2);
 }

@@ -6,6 +6,7 @@ import type { Page } from "playwright-core";
 import { compiledStdlib } from "./cache.js";
 import { startStaticServer, distDir, type StaticServer } from "./static-server.js";
 import { PythonError } from "../pyodide/errors.js";
+import type { SnapshotOption } from "../pyodide/runtime.js";
 
 export interface AttachOptions {
   /**
@@ -15,6 +16,11 @@ export interface AttachOptions {
   timeout?: number;
   /** Base URL of a server that serves `pyodide/` and `wsbridge/` (default: one started on 127.0.0.1). */
   baseURL?: string;
+  /**
+   * @internal The test runner's pages: start from a memory snapshot at this URL (`load`), or load a page to take
+   * one of (`make`: wsbridge is not installed). The server must serve the patched pyodide.asm.mjs (src/cli/snapshot.ts).
+   */
+  snapshot?: SnapshotOption;
 }
 
 export interface PythonHandle {
@@ -119,7 +125,7 @@ export async function attachPython(page: Page, options: AttachOptions = {}): Pro
   const pageSilent = () =>
     new PyodideLoadError(`attachPython: Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/: the page did not answer for ${Date.now() - started} ms (its main thread stayed busy). ${ADVICE}`);
   const loaded: Outcome = await within(
-    page.evaluate(`(async () => {\n${pageEntrySource()}\nreturn __wsbridgePagePython.startPagePython(${JSON.stringify({ baseURL, timeout, spent, advice: ADVICE })});\n})()`) as Promise<Outcome>,
+    page.evaluate(`(async () => {\n${pageEntrySource()}\nreturn __wsbridgePagePython.startPagePython(${JSON.stringify({ baseURL, timeout, spent, advice: ADVICE, ...(options.snapshot ? { snapshot: options.snapshot } : {}) })});\n})()`) as Promise<Outcome>,
     left + 3_000,
     pageSilent,
   ).catch((error: unknown) => {

@@ -1,6 +1,6 @@
 // A static file server on 127.0.0.1 that serves the local Pyodide package and wsbridge's dist/ to pages.
-import { createServer, type Server } from "node:http";
-import { createReadStream, existsSync, realpathSync, statSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createReadStream, existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -56,6 +56,29 @@ export interface StaticServerOptions {
   port?: number;
   /** A file served as `pyodide/python_stdlib.zip` instead of Pyodide's own: the bytecode-compiled copy (src/cli/stdlib.ts). */
   stdlib?: string;
+  /**
+   * Serve `pyodide/pyodide.asm.mjs` with the heap grown before a memory snapshot is copied in: Pyodide 314 copies a
+   * snapshot over 30 MiB past the end of its initial memory (pyodide/pyodide#6254). See `patchSnapshotRestore`.
+   */
+  snapshots?: boolean;
+  /** POST `/__upload/TOKEN/NAME` (NAME: letters) writes `dir/NAME.upload`: how a page hands the runner a snapshot. */
+  uploads?: { token: string; dir: string };
+  /** Bytes served at `/__blob/NAME` (the runner's project bundles), looked up when requested: the map may change. */
+  blobs?: Map<string, Uint8Array>;
+}
+
+/** Largest upload accepted (a memory snapshot is ~40 MB). */
+const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
+
+/** The statement in pyodide.asm.mjs (314.0.x) that copies a snapshot into the heap, and the same after growing it. */
+const SNAPSHOT_COPY = "return Module.HEAP8.set(t),l}";
+const SNAPSHOT_COPY_GROWN = "return t.length>Module.HEAP8.length&&Module.growMemory(t.length),Module.HEAP8.set(t),l}";
+
+/** pyodide.asm.mjs with the heap grown before a snapshot is copied in; undefined when the statement is not there. */
+export function patchSnapshotRestore(source: string): string | undefined {
+  const at = source.indexOf(SNAPSHOT_COPY);
+  if (at < 0 || source.indexOf(SNAPSHOT_COPY, at + 1) >= 0) return undefined;
+  return source.replace(SNAPSHOT_COPY, SNAPSHOT_COPY_GROWN);
 }
 
 /** Starts a static server on 127.0.0.1, on `options.port` (default: any free port). */
@@ -71,6 +94,22 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
     const path = decodedPath(req.url);
     if (path === undefined) return plain(res, headers, 400, "bad request");
     if (path === "/favicon.ico") { res.writeHead(204, headers); res.end(); return; }
+    if (options.uploads && path.startsWith("/__upload/")) return receiveUpload(req, res, headers, path, options.uploads);
+    if (options.blobs && path.startsWith("/__blob/")) {
+      const blob = options.blobs.get(path.slice("/__blob/".length));
+      if (!blob) return plain(res, headers, 404, "not found");
+      res.writeHead(200, { ...headers, "Content-Type": "application/octet-stream", "Content-Length": String(blob.length) });
+      res.end(blob);
+      return;
+    }
+    if (options.snapshots && path === "/pyodide/pyodide.asm.mjs") {
+      const patched = patchedAsm();
+      if (patched) {
+        res.writeHead(200, { ...headers, "Content-Type": MIME[".mjs"], "Content-Length": String(Buffer.byteLength(patched)) });
+        res.end(patched);
+        return;
+      }
+    }
     if (path === "/" || path === "/index.html") {
       res.writeHead(200, { ...headers, "Content-Type": MIME[".html"] });
       res.end(BLANK_PAGE);
@@ -143,8 +182,38 @@ function fileAt(file: string): { file: string; size: number } | undefined {
   }
 }
 
+let patchedAsmText: string | undefined | null = null;
+
+/** This Pyodide's pyodide.asm.mjs patched for snapshot restores (read once); undefined when it cannot be patched. */
+function patchedAsm(): string | undefined {
+  if (patchedAsmText === null) patchedAsmText = patchSnapshotRestore(readFileSync(join(pyodideDir(), "pyodide.asm.mjs"), "utf8"));
+  return patchedAsmText;
+}
+
+/** Writes a POSTed body to `dir/NAME.upload` when the token matches; bounded in size. */
+function receiveUpload(req: IncomingMessage, res: ServerResponse, headers: Record<string, string>, path: string, uploads: { token: string; dir: string }): void {
+  const [, , token, name] = path.split("/");
+  if (req.method !== "POST" || token !== uploads.token || !name || !/^[a-z]+$/.test(name)) return plain(res, headers, 404, "not found");
+  const chunks: Buffer[] = [];
+  let size = 0;
+  req.on("data", (chunk: Buffer) => {
+    size += chunk.length;
+    if (size > MAX_UPLOAD_BYTES) { plain(res, headers, 413, "too large"); req.destroy(); return; }
+    chunks.push(chunk);
+  });
+  req.on("end", () => {
+    if (size > MAX_UPLOAD_BYTES) return;
+    try {
+      writeFileSync(join(uploads.dir, `${name}.upload`), Buffer.concat(chunks));
+      plain(res, headers, 200, String(size));
+    } catch (error) {
+      plain(res, headers, 500, error instanceof Error ? error.message : String(error));
+    }
+  });
+}
+
 /** Ends the response with a short plain-text status. */
-function plain(res: import("node:http").ServerResponse, headers: Record<string, string>, status: number, text: string): void {
+function plain(res: ServerResponse, headers: Record<string, string>, status: number, text: string): void {
   res.writeHead(status, { ...headers, "Content-Type": "text/plain" });
   res.end(text);
 }

@@ -2,7 +2,8 @@
 // starts Pyodide in the page through ./runtime.ts and leaves `__wsbridgeRun(code, isAsync)` for Playwright to call.
 // It is separate from wsbridge.mjs so that the load steps keep their order (pyodide.mjs, loadPyodide, then the
 // import of wsbridge.mjs as the install step) and so that a server without wsbridge still fails at pyodide.mjs.
-import { startPython, LoadError, type PythonRuntime } from "./runtime.js";
+import { fetchBytes, startPython, LoadError, type PythonRuntime, type SnapshotOption } from "./runtime.js";
+import { decodeBundle, encodeBundle, type BundleEntry } from "./bundle.js";
 import { PythonError } from "./errors.js";
 import type { PyodideLike } from "./types.js";
 
@@ -16,6 +17,8 @@ export interface PageStartOptions {
   spent: number;
   /** Added to a timeout message. */
   advice: string;
+  /** Start from a memory snapshot's URL, or load a page to make one (the runner's pages: src/cli/snapshot.ts). */
+  snapshot?: SnapshotOption;
 }
 
 /** The answer to Playwright: a value (JSON mode), or an error that is a Python exception (`python`) or not. */
@@ -35,6 +38,20 @@ export interface RunnerPlumbing {
   connect(): void;
   /** Fetches and installs the wheels. */
   installWheels(wheels: PageWheels): Promise<void>;
+  /** Fetches a file bundle (./bundle.ts) and writes its files at their paths; resolves to the number of files. */
+  installBundle(url: string): Promise<number>;
+  /**
+   * In a page loaded to make a snapshot: runs `imports`, then uploads the memory snapshot to `${uploadURL}memory` and
+   * the files under `keep` (which a snapshot does not hold) as a bundle to `${uploadURL}files`.
+   */
+  makeSnapshot(options: { imports: string; keep: string[]; uploadURL: string }): Promise<{ memory: number; files: number }>;
+  /** Output muted (true) is dropped, not sent: a resumed session replays what was already printed. */
+  mute(on: boolean): void;
+  /**
+   * Python's handler for Ctrl-C (an "interrupt" message): called as the message arrives, while a test awaits, so the
+   * test can be stopped; the message is queued as well. The handler is a PyProxy kept for the page's life.
+   */
+  onInterrupt(handler: () => void): void;
 }
 
 /** The page's globals this entry sets. */
@@ -47,8 +64,20 @@ interface PageGlobals {
   __wsbridgeNext?: () => Promise<string>;
 }
 
+/** The parts of Pyodide's file system the runner's plumbing uses. */
+interface RunnerFS {
+  mkdirTree(path: string): void;
+  writeFile(path: string, data: Uint8Array): void;
+  readFile(path: string): Uint8Array;
+  readdir(path: string): string[];
+  stat(path: string): { mode: number };
+  isDir(mode: number): boolean;
+}
+
 /** The parts of Pyodide the runner's plumbing uses. */
 interface RunnerPyodide {
+  FS: RunnerFS;
+  makeMemorySnapshot(): Uint8Array;
   setStdout(options: { write(bytes: Uint8Array): number }): void;
   setStderr(options: { write(bytes: Uint8Array): number }): void;
   unpackArchive(buffer: ArrayBuffer, format: string, options: { extractDir: string }): void;
@@ -58,6 +87,8 @@ interface RunnerPyodide {
 
 /** The runner's plumbing over one Pyodide. */
 function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing {
+  let muted = false;
+  let interrupt: (() => void) | undefined;
   return {
     connect() {
       // Raw bytes, decoded as they come: no line buffering, so progress dots and prompts show at once.
@@ -66,7 +97,7 @@ function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing 
         return {
           write(bytes: Uint8Array): number {
             const text = decoder.decode(bytes, { stream: true });
-            if (text) g.__wsbridgeEmit?.(name, text);
+            if (text && !muted) g.__wsbridgeEmit?.(name, text);
             return bytes.length;
           },
         };
@@ -76,6 +107,7 @@ function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing 
       const queue: string[] = [];
       const waiting: Array<(message: string) => void> = [];
       g.__wsbridgeDeliver = (message) => {
+        if (interrupt && (JSON.parse(message) as { t?: string }).t === "interrupt") interrupt();
         const waiter = waiting.shift();
         if (waiter) waiter(message);
         else queue.push(message);
@@ -83,6 +115,7 @@ function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing 
       g.__wsbridgeNext = () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((ok) => waiting.push(ok)));
     },
     async installWheels({ wheelURLs, pyodidePackageURLs }) {
+      if (!wheelURLs.length && !pyodidePackageURLs.length) return;
       const purelib = String(pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']"));
       const buffers = await Promise.all(wheelURLs.map(async (url) => {
         const response = await fetch(url);
@@ -93,7 +126,49 @@ function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing 
       if (pyodidePackageURLs.length) await pyodide.loadPackage(pyodidePackageURLs, { messageCallback: () => {} });
       pyodide.runPython("import importlib; importlib.invalidate_caches()");
     },
+    async installBundle(url) {
+      const entries = decodeBundle(await fetchBytes(url));
+      for (const { path, data } of entries) {
+        if (!data) { pyodide.FS.mkdirTree(path); continue; }
+        pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")) || "/");
+        pyodide.FS.writeFile(path, data);
+      }
+      pyodide.runPython("import importlib; importlib.invalidate_caches()");
+      return entries.filter((e) => e.data).length;
+    },
+    async makeSnapshot({ imports, keep, uploadURL }) {
+      pyodide.runPython(imports);
+      const files = keep.flatMap((dir) => filesUnder(pyodide.FS, dir));
+      const memory = pyodide.makeMemorySnapshot();
+      await upload(`${uploadURL}files`, encodeBundle(files));
+      await upload(`${uploadURL}memory`, memory);
+      return { memory: memory.length, files: files.length };
+    },
+    mute(on) {
+      muted = on;
+    },
+    onInterrupt(handler) {
+      interrupt = handler;
+    },
   };
+}
+
+/** Every file and folder under `dir` in Pyodide's file system, as bundle entries (folders first). */
+function filesUnder(fs: RunnerFS, dir: string): BundleEntry[] {
+  const entries: BundleEntry[] = [{ path: dir }];
+  for (const name of fs.readdir(dir)) {
+    if (name === "." || name === ".." || name === "__pycache__") continue;
+    const path = `${dir}/${name}`;
+    if (fs.isDir(fs.stat(path).mode)) entries.push(...filesUnder(fs, path));
+    else entries.push({ path, data: fs.readFile(path) });
+  }
+  return entries;
+}
+
+/** POSTs `bytes` to `url` (the runner's upload slot on its static server). */
+async function upload(url: string, bytes: Uint8Array): Promise<void> {
+  const response = await fetch(url, { method: "POST", body: bytes as Uint8Array<ArrayBuffer> });
+  if (!response.ok) throw new Error(`cannot upload to ${url}: HTTP ${response.status}`);
 }
 
 /** Loads Pyodide and wsbridge into this page (once) and installs `__wsbridgeRun`; never rejects. */
@@ -105,6 +180,7 @@ export async function startPagePython(options: PageStartOptions): Promise<PageOu
   try {
     runtime = await startPython({
       indexURL: `${options.baseURL}pyodide/`,
+      ...(options.snapshot ? { snapshot: options.snapshot } : {}),
       timeout: options.timeout,
       spent: options.spent,
       advice: options.advice,

@@ -16,7 +16,19 @@ interface RuntimePyodide extends PyodideLike {
   _module?: { HEAPU8?: Uint8Array };
 }
 
-type LoadPyodide = (options: { indexURL: string; stdout?: (line: string) => void; stderr?: (line: string) => void }) => Promise<RuntimePyodide>;
+type LoadPyodide = (options: {
+  indexURL: string;
+  stdout?: (line: string) => void;
+  stderr?: (line: string) => void;
+  _makeSnapshot?: boolean;
+  _loadSnapshot?: PromiseLike<Uint8Array | ArrayBuffer>;
+}) => Promise<RuntimePyodide>;
+
+/** A memory snapshot to start from (`load`: its URL), or a page that will make one (`make`: no wsbridge install). */
+export interface SnapshotOption {
+  load?: string;
+  make?: boolean;
+}
 
 /** How the host installs wsbridge into the loaded Pyodide (a step of the load, timed and named like the others). */
 export interface InstallStep {
@@ -35,8 +47,10 @@ export interface StartOptions {
   timeout: number;
   /** Milliseconds of `timeout` the host already used (opening a page); the load gets the rest. */
   spent?: number;
-  /** The wsbridge install step. */
+  /** The wsbridge install step (skipped when making a snapshot: a snapshot cannot hold JS references). */
   install: InstallStep;
+  /** Start from a memory snapshot, or make the interpreter one can be taken of (src/cli/snapshot.ts). */
+  snapshot?: SnapshotOption;
   /** Added to a timeout message: what the user can do (e.g. "A slow machine needs a longer ...(timeout)"). */
   advice?: string;
   /** Receives each line Python writes to stdout (default: Pyodide's, the console). */
@@ -118,12 +132,16 @@ export async function startPython(options: StartOptions): Promise<PythonRuntime>
     const moduleURL = `${indexURL}pyodide.mjs`;
     begin("download of pyodide.mjs", `importing ${moduleURL}`);
     const { loadPyodide } = (await import(/* @vite-ignore */ moduleURL)) as { loadPyodide: LoadPyodide };
-    begin(LOAD_PYODIDE_STEP, `in loadPyodide({ indexURL: '${indexURL}' })`);
+    const snapshot = options.snapshot;
+    begin(LOAD_PYODIDE_STEP, `in loadPyodide({ indexURL: '${indexURL}'${snapshot?.load ? `, _loadSnapshot: ${snapshot.load}` : ""} })`);
     const py = await loadPyodide({
       indexURL,
       ...(options.stdout ? { stdout: options.stdout } : {}),
       ...(options.stderr ? { stderr: options.stderr } : {}),
+      ...(snapshot?.make ? { _makeSnapshot: true } : {}),
+      ...(snapshot?.load ? { _loadSnapshot: fetchBytes(snapshot.load) } : {}),
     });
+    if (snapshot?.make) return py;
     begin(options.install.name, options.install.doing);
     await options.install.run(py, (doing) => (step.doing = doing));
     return py;
@@ -233,6 +251,13 @@ async function wasmHint(indexURL: string): Promise<string> {
   } finally {
     clearTimeout(stop);
   }
+}
+
+/** The bytes at `url` (a memory snapshot), or an error naming the URL and the HTTP status. */
+export async function fetchBytes(url: string): Promise<Uint8Array> {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`cannot fetch ${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
 }
 
 /** An error's message, or the thrown value as text. */

@@ -13,15 +13,13 @@ const { root, project } = cliHarness();
 const ANY = project("any", { "test_any.py": "def test_any():\n    pass\n" });
 
 describe("--timeout and pages that block", () => {
-  // One worker page, so a killed page is followed by a new one for the rest.
+  // One page (the controller runs the tests): a killed page is followed by a new controller that replays what was
+  // reported (muted) and runs the rest.
   const dir = project("timeouts", {
     "test_block.py": "def test_before_block():\n    pass\n\ndef test_block():\n    while True:\n        pass\n\ndef test_after_block():\n    pass\n",
     "test_hang.py": "import asyncio\nimport pytest\n\n@pytest.mark.timeout(1)\nasync def test_short_limit():\n    await asyncio.sleep(20)\n\n" +
       "async def test_hung():\n    await asyncio.sleep(1000)\n\ndef test_after_hang():\n    pass\n",
     "test_other.py": "def test_other_file():\n    pass\n",
-    // The controller imports this conftest.py too; only a worker page's import (called from run_worker) blocks.
-    "zblocked/conftest.py": "import inspect\nif any(f.function == 'run_worker' for f in inspect.stack()):\n    while True:\n        pass\n",
-    "zblocked/test_z.py": "def test_z():\n    pass\n",
   });
   const run = once(() => wsbridge(["test", "--workers", "1", "--timeout", "2", "-v"], dir));
 
@@ -38,7 +36,10 @@ describe("--timeout and pages that block", () => {
     expect(r.out).toMatch(/_+ test_hung _+\nTimeout: test_hung did not finish within 2 s \(still awaiting; it was cancelled\)\n/);
     expect(r.out).toMatch(/Timeout: test_block\.py::test_block did not finish within 2 s and blocked the page/);
     expect(r.out).not.toContain("Captured stderr");
-    expect(totals(r.out)).toEqual({ failed: 4, passed: 4 });
+    // Printed once: the new controller's header and the tests before the kill stay muted.
+    expect(r.out.match(/test session starts/g)).toHaveLength(1);
+    expect(r.out.match(/test_block\.py::test_before_block/g)).toHaveLength(1);
+    expect(totals(r.out)).toEqual({ failed: 3, passed: 4 });
   }, 150_000);
 
   it("@pytest.mark.timeout(S) sets one test's limit (the next test has --timeout's)", async () => {
@@ -49,10 +50,23 @@ describe("--timeout and pages that block", () => {
     expect(r.out).toMatch(/Timeout: test_hung did not finish within 2 s/);
   }, 150_000);
 
-  it("a worker page that blocks outside any test (a conftest that blocks only there): its tests fail, the run ends", async () => {
-    const r = await run();
+});
+
+describe("a worker page that blocks", () => {
+  // Two files, two pages: the controller takes the first file, the worker page the second.
+  const dir = project("worker-blocks", {
+    "a/test_a.py": "def test_a():\n    pass\n",
+    // The controller imports this conftest.py too; only a worker page's import (called from run_worker) blocks.
+    "zblocked/conftest.py": "import inspect\nif any(f.function == 'run_worker' for f in inspect.stack()):\n    while True:\n        pass\n",
+    "zblocked/test_z.py": "def test_z():\n    pass\n",
+  });
+
+  it("outside any test (a conftest that blocks only there): its tests fail, the run ends", async () => {
+    const r = await wsbridge(["test", "--workers", "2", "--timeout", "2", "--load-timeout", "3", "-v"], dir);
     expect(linesOf(r.out, "zblocked/test_z.py::test_z"), shown(r)).toEqual([expect.stringMatching(/ FAILED /)]);
-    expect(r.out).toMatch(/not run: the worker page blocked for 7 s outside any test/);
+    expect(linesOf(r.out, "a/test_a.py::test_a")).toEqual([expect.stringMatching(/ PASSED /)]);
+    expect(r.out).toMatch(/not run: the page blocked for \d+ s (collecting the file|outside any test)/);
+    expect(r.code).toBe(1);
   }, 150_000);
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_LOAD_TIMEOUT_S, DEFAULT_TIMEOUT_S, parseShard, parseTestArgs, UsageError } from "../../src/cli/args.js";
-import { commonAncestor, findRootdir, mirrorFolder, wsbridgeSettings } from "../../src/cli/project.js";
+import { commonAncestor, findRootdir, globToRegExp, iniNorecursedirs, mirrorFolder, MIRROR_LIMITS, wsbridgeSettings, type Mirror } from "../../src/cli/project.js";
 import { junitPath, localIsoTime, nodeIdOf, withRunTimes } from "../../src/cli/runner.js";
 import { normalizeName, requirementNames, requirementsForPip } from "../../src/cli/wheels.js";
 import { pyString } from "../../src/cli/page.js";
@@ -154,26 +154,50 @@ describe("findRootdir (as pytest's determine_setup)", () => {
 });
 
 describe("mirrorFolder", () => {
-  it("copies text files at their absolute paths, skipping binaries, dot-folders and vendored folders", () => {
+  const paths = (mirror: Mirror) => mirror.entries.filter((e) => e.data).map((e) => e.path).sort();
+  const bytesAt = (mirror: Mirror, path: string) => Buffer.from(mirror.entries.find((e) => e.path === path)!.data!);
+
+  it("copies every file byte-exact at its absolute path, skipping only what cannot be code (and secrets such as .env)", () => {
     const dir = tree("mirror", {
       "test_a.py": "x = 1\n",
       "data/a.har": "{}",
       "blob.bin": Buffer.from([1, 0, 2]),
+      "latin1.txt": Buffer.from([0x63, 0x61, 0x66, 0xe9]),
+      "build/__init__.py": "B = 1\n",
+      "dist/x.py": "",
+      "venv/y.py": "",
       "node_modules/pkg/x.py": "",
       "__pycache__/x.pyc": "",
       ".venv/lib/x.py": "",
       ".git/config": "",
+      ".coveragerc": "[run]\n",
       ".env": "SECRET=1",
       ".pytest_cache/v/cache/lastfailed": "{}",
     });
-    const files = mirrorFolder(dir);
-    expect(Object.keys(files).sort()).toEqual([`${dir}/data/a.har`, `${dir}/test_a.py`]);
-    expect(files[`${dir}/test_a.py`]).toBe("x = 1\n");
+    const mirror = mirrorFolder(dir);
+    expect(paths(mirror)).toEqual([".coveragerc", "blob.bin", "build/__init__.py", "data/a.har", "dist/x.py", "latin1.txt", "test_a.py", "venv/y.py"].map((p) => `${dir}/${p}`));
+    expect([...bytesAt(mirror, `${dir}/blob.bin`)]).toEqual([1, 0, 2]);
+    expect([...bytesAt(mirror, `${dir}/latin1.txt`)]).toEqual([0x63, 0x61, 0x66, 0xe9]);
+    expect(mirror.leftOut).toBe("");
   });
 
-  it("withCache adds .pytest_cache (and nothing else hidden)", () => {
+  it("withCache adds .pytest_cache", () => {
     const dir = join(tmp, "mirror");
-    expect(Object.keys(mirrorFolder(dir, { withCache: true })).sort()).toEqual([`${dir}/.pytest_cache/v/cache/lastfailed`, `${dir}/data/a.har`, `${dir}/test_a.py`]);
+    expect(paths(mirrorFolder(dir, { withCache: true }))).toContain(`${dir}/.pytest_cache/v/cache/lastfailed`);
+  });
+
+  it("leaves out virtualenvs and norecursedirs folders, and says so", () => {
+    const dir = tree("mirror-venv", { "env/pyvenv.cfg": "home = /usr\n", "env/lib/x.py": "", "docs/_build/x.py": "", "tests/test_b.py": "" });
+    const mirror = mirrorFolder(dir, { norecursedirs: ["_b*"] });
+    expect(paths(mirror)).toEqual([`${dir}/tests/test_b.py`]);
+    expect(mirror.leftOut).toBe("docs/_build/ (norecursedirs); env/ (a virtualenv)");
+  });
+
+  it("a limit that is reached is reported", () => {
+    const dir = tree("mirror-big", { "big.dat": Buffer.alloc(MIRROR_LIMITS.maxFileBytes + 1), "ok.py": "" });
+    const mirror = mirrorFolder(dir);
+    expect(paths(mirror)).toEqual([`${dir}/ok.py`]);
+    expect(mirror.leftOut).toMatch(/^1 file over 64 MiB \(big\.dat\)$/);
   });
 
   it("follows symlinks that stay inside the folder, not those that leave it", () => {
@@ -181,7 +205,24 @@ describe("mirrorFolder", () => {
     const dir = tree("links", { "real/test_r.py": "r = 1\n" });
     symlinkSync(join(dir, "real"), join(dir, "inner"));
     symlinkSync(outside, join(dir, "escape"));
-    expect(Object.keys(mirrorFolder(dir)).sort()).toEqual([`${dir}/inner/test_r.py`, `${dir}/real/test_r.py`]);
+    expect(paths(mirrorFolder(dir))).toEqual([`${dir}/inner/test_r.py`, `${dir}/real/test_r.py`]);
+  });
+});
+
+describe("iniNorecursedirs", () => {
+  it("reads the option from pytest.ini and from pyproject.toml (string or array), nothing when unset", () => {
+    const dir = tree("norecurse", {
+      "pytest.ini": "[pytest]\nnorecursedirs = .* _build\n  fixtures\n",
+      "pyproject.toml": "[tool.pytest.ini_options]\nnorecursedirs = [\"a\", 'b*']\n",
+      "other/pyproject.toml": "[tool.pytest.ini_options]\nnorecursedirs = \"x y\"\n",
+      "none/pytest.ini": "[pytest]\n",
+    });
+    expect(iniNorecursedirs(join(dir, "pytest.ini"))).toEqual([".*", "_build", "fixtures"]);
+    expect(iniNorecursedirs(join(dir, "pyproject.toml"))).toEqual(["a", "b*"]);
+    expect(iniNorecursedirs(join(dir, "other/pyproject.toml"))).toEqual(["x", "y"]);
+    expect(iniNorecursedirs(join(dir, "none/pytest.ini"))).toBeUndefined();
+    expect(globToRegExp("b*").test("build")).toBe(true);
+    expect(globToRegExp("[!a]x").test("ax")).toBe(false);
   });
 });
 

@@ -1,0 +1,158 @@
+// The runner's page snapshot: Pyodide with the compiled stdlib, the page's wheels unpacked and pytest imported, taken
+// once with Pyodide's memory snapshot and kept in the cache. A page restored from it is ready in about a quarter of a
+// plain load's time (../shared/notes/pyodide-snapshot.md). A snapshot holds the interpreter's memory but not its files,
+// so the wheels' files travel beside it as one bundle (src/pyodide/bundle.ts).
+//
+// Kept as `snapshots/KEY/{memory,files}.bin` and `meta.json` (each file's size and sha256). KEY hashes everything that
+// goes into it, so a new Pyodide, stdlib, wheel or wsbridge makes a new one. An entry that fails its check (truncated,
+// corrupt, half-written) is reported in one line and made again, never served.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser } from "playwright-core";
+import { attachPython, within } from "../playwright/attach.js";
+import { cacheDir, sha256File } from "../playwright/cache.js";
+import { distDir, pyodideDir } from "../playwright/static-server.js";
+import { decodeBundle } from "../pyodide/bundle.js";
+import type { RunnerPlumbing } from "../pyodide/page.js";
+
+/** Bumped when what goes into a snapshot, or how, changes. */
+const SNAPSHOT_FORMAT = 1;
+
+/** Where the wheels are unpacked in the page (Pyodide 314's purelib). */
+export const SITE_PACKAGES = "/lib/python3.14/site-packages";
+
+/**
+ * What the snapshot has imported: pytest with its built-in plugins, and the stdlib modules pytest, asyncio tests and
+ * wsbridge's pytest plugin import. wsbridge's own Python is not in it: it holds references to JS objects, which a
+ * memory snapshot cannot keep; it is installed after the restore (~50 ms).
+ */
+export const SNAPSHOT_IMPORTS = `
+import importlib
+import pytest
+from _pytest.config import default_plugins
+for _name in default_plugins:
+    try:
+        importlib.import_module("_pytest." + _name)
+    except ImportError:
+        pass
+import asyncio, json, re, inspect, dataclasses, argparse, tempfile, pathlib, typing, unittest.mock, decimal, fractions
+import logging, traceback, warnings, contextlib, functools, collections, enum, textwrap, pprint, difflib, shlex
+del _name
+`;
+
+/** A snapshot's two files. */
+export interface Snapshot {
+  memory: string;
+  files: string;
+}
+
+/** What a snapshot is made of; its key hashes all of it. */
+export interface SnapshotInputs {
+  /** Wheel files unpacked into site-packages, in order. */
+  wheelFiles: readonly string[];
+  /** The compiled stdlib zip served to the page, if any. */
+  stdlib?: string;
+}
+
+/** The cache key of a snapshot of `inputs`: format, Pyodide, stdlib, wheels, the page code and the imports. */
+export function snapshotKey(inputs: SnapshotInputs): string {
+  const hash = createHash("sha256");
+  const pyodide = pyodideDir();
+  hash.update(`format ${SNAPSHOT_FORMAT}\n`);
+  hash.update(readFileSync(join(pyodide, "package.json")));
+  hash.update(`stdlib ${inputs.stdlib ? sha256File(inputs.stdlib) : "pyodide's own"}\n`);
+  for (const wheel of inputs.wheelFiles) hash.update(`wheel ${sha256File(wheel)}\n`);
+  hash.update(readFileSync(join(distDir(), "page-python.js")));
+  hash.update(SNAPSHOT_IMPORTS);
+  return hash.digest("hex").slice(0, 24);
+}
+
+/** The folder of the snapshot with `key`. */
+export function snapshotDir(key: string, env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDir(env), "snapshots", key);
+}
+
+/** What `meta.json` records of each file. */
+interface FileCheck {
+  size: number;
+  sha256: string;
+}
+
+/** Size and sha256 of a file's bytes. */
+function checkOf(bytes: Uint8Array): FileCheck {
+  return { size: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") };
+}
+
+/**
+ * The cached snapshot in `dir` when whole: undefined when there is none, else its files, else (a bad entry) the
+ * reason in a few words.
+ */
+export function checkSnapshot(dir: string): Snapshot | string | undefined {
+  const meta = join(dir, "meta.json");
+  if (!existsSync(meta)) return existsSync(dir) ? "meta.json is missing" : undefined;
+  let recorded: { memory: FileCheck; files: FileCheck };
+  try {
+    recorded = JSON.parse(readFileSync(meta, "utf8")) as typeof recorded;
+  } catch {
+    return "meta.json is not valid JSON";
+  }
+  for (const name of ["memory", "files"] as const) {
+    const path = join(dir, `${name}.bin`);
+    if (!existsSync(path)) return `${name}.bin is missing`;
+    const bytes = readFileSync(path);
+    const want = recorded[name];
+    if (!want || bytes.length !== want.size) return `${name}.bin has ${bytes.length} bytes, ${want?.size ?? "?"} expected (truncated)`;
+    if (checkOf(bytes).sha256 !== want.sha256) return `${name}.bin does not match its sha256 (corrupt)`;
+  }
+  return { memory: join(dir, "memory.bin"), files: join(dir, "files.bin") };
+}
+
+/** How a snapshot is made: a page of `browser` on a static server that accepts the upload. */
+export interface MakeOptions {
+  browser: Browser;
+  /** The static server's base URL (serving the patched pyodide.asm.mjs). */
+  baseURL: string;
+  /** Its upload slot: POSTs to `${baseURL}__upload/${token}/NAME` land in `dir/NAME.upload`. */
+  uploads: { token: string; dir: string };
+  /** URLs of the wheels to unpack, in order. */
+  wheelURLs: string[];
+  timeoutMs: number;
+}
+
+/** A fresh upload token. */
+export function uploadToken(): string {
+  return randomBytes(12).toString("hex");
+}
+
+/**
+ * Makes the snapshot into `dir` (replacing a bad one): a page loads Pyodide for snapshotting, unpacks the wheels,
+ * imports SNAPSHOT_IMPORTS and uploads memory and files; both are checked before they are kept.
+ */
+export async function makeSnapshot(dir: string, options: MakeOptions): Promise<Snapshot> {
+  const context = await options.browser.newContext();
+  try {
+    const page = await context.newPage();
+    const made = (async () => {
+      await attachPython(page, { baseURL: options.baseURL, timeout: options.timeoutMs, snapshot: { make: true } });
+      return page.evaluate(async ({ wheelURLs, imports, uploadURL, site }) => {
+        const runner = (globalThis as unknown as { __wsbridgeRunner: RunnerPlumbing }).__wsbridgeRunner;
+        await runner.installWheels({ wheelURLs, pyodidePackageURLs: [] });
+        return runner.makeSnapshot({ imports, keep: [site], uploadURL });
+      }, { wheelURLs: options.wheelURLs, imports: SNAPSHOT_IMPORTS, uploadURL: `${options.baseURL}__upload/${options.uploads.token}/`, site: SITE_PACKAGES });
+    })();
+    await within(made, options.timeoutMs, () => new Error(`the page snapshot was not made within ${Math.round(options.timeoutMs / 1000)} s (--load-timeout)`));
+    const memory = readFileSync(join(options.uploads.dir, "memory.upload"));
+    const files = readFileSync(join(options.uploads.dir, "files.upload"));
+    decodeBundle(files); // a bundle that does not read back is never kept
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    // meta.json last, after the renames: an entry without it is half-written and is made again.
+    renameSync(join(options.uploads.dir, "memory.upload"), join(dir, "memory.bin"));
+    renameSync(join(options.uploads.dir, "files.upload"), join(dir, "files.bin"));
+    writeFileSync(join(dir, "meta.json"), JSON.stringify({ memory: checkOf(memory), files: checkOf(files), format: SNAPSHOT_FORMAT }));
+    return { memory: join(dir, "memory.bin"), files: join(dir, "files.bin") };
+  } finally {
+    await context.close().catch(() => undefined);
+  }
+}
