@@ -145,12 +145,21 @@ export async function makeSnapshot(dir: string, options: MakeOptions): Promise<S
     const memory = readFileSync(join(options.uploads.dir, "memory.upload"));
     const files = readFileSync(join(options.uploads.dir, "files.upload"));
     decodeBundle(files); // a bundle that does not read back is never kept
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-    // meta.json last, after the renames: an entry without it is half-written and is made again.
-    renameSync(join(options.uploads.dir, "memory.upload"), join(dir, "memory.bin"));
-    renameSync(join(options.uploads.dir, "files.upload"), join(dir, "files.bin"));
-    writeFileSync(join(dir, "meta.json"), JSON.stringify({ memory: checkOf(memory), files: checkOf(files), format: SNAPSHOT_FORMAT }));
+    // Made whole beside the entry, then renamed into place: a run reading the cache never sees half an entry, and
+    // two runs making it at once each end with a whole one (the second keeps the first's when it is whole).
+    const partial = `${dir}.partial-${process.pid}`;
+    rmSync(partial, { recursive: true, force: true });
+    mkdirSync(partial, { recursive: true });
+    writeFileSync(join(partial, "memory.bin"), memory);
+    writeFileSync(join(partial, "files.bin"), files);
+    writeFileSync(join(partial, "meta.json"), JSON.stringify({ memory: checkOf(memory), files: checkOf(files), format: SNAPSHOT_FORMAT }));
+    if (typeof checkSnapshot(dir) !== "object") rmSync(dir, { recursive: true, force: true });
+    try {
+      renameSync(partial, dir);
+    } catch (error) {
+      rmSync(partial, { recursive: true, force: true });
+      if (typeof checkSnapshot(dir) !== "object") throw error;
+    }
     return { memory: join(dir, "memory.bin"), files: join(dir, "files.bin") };
   } finally {
     await context.close().catch(() => undefined);

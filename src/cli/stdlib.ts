@@ -3,13 +3,14 @@
 // Pyodide start-up CPU (measured here: ~4.5 CPU-s per start with the sources, ~1.7 s with the compiled copy).
 // The copy is made once, in a page, by Pyodide itself (src/pyodide/compile-stdlib.ts): each .py stays (tracebacks
 // and inspect read it) and gets an unchecked-hash .pyc beside it (PEP 552), which zipimport prefers.
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { compileStdlibScript } from "../pyodide/compile-stdlib.js";
 import { within } from "../playwright/attach.js";
 import { launchChromium } from "../playwright/browser.js";
-import { compiledStdlibPath } from "../playwright/cache.js";
+import { compiledStdlibPath, stdlibDamage } from "../playwright/cache.js";
 import { startStaticServer } from "../playwright/static-server.js";
 
 export { compiledStdlib, compiledStdlibPath } from "../playwright/cache.js";
@@ -31,7 +32,9 @@ export interface CompileOptions {
  */
 export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.ProcessEnv = process.env, options: CompileOptions = {}): Promise<string | undefined> {
   const target = compiledStdlibPath(env);
-  if (existsSync(target)) return target;
+  const damage = stdlibDamage(target);
+  if (damage === undefined) return target;
+  if (existsSync(target)) options.warn?.(`wsbridge: the compiled stdlib in ${target} is damaged (${damage}); making it again`);
   const timeoutMs = options.timeoutMs ?? COMPILE_TIMEOUT_MS;
   const server = await startStaticServer();
   const context = await browser.newContext();
@@ -47,8 +50,12 @@ export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.Process
     // both end with a whole one.
     mkdirSync(join(target, ".."), { recursive: true });
     const partial = `${target}.${process.pid}.partial`;
-    writeFileSync(partial, Buffer.from(base64, "base64"));
+    const bytes = Buffer.from(base64, "base64");
+    writeFileSync(partial, bytes);
+    // The sha256 beside it is written last: a zip without one (a run killed in between) is made again.
+    rmSync(`${target}.sha256`, { force: true });
     renameSync(partial, target);
+    writeFileSync(`${target}.sha256`, createHash("sha256").update(bytes).digest("hex"));
     return target;
   } catch (error) {
     rmSync(`${target}.${process.pid}.partial`, { force: true });

@@ -19,7 +19,7 @@ export function sha256File(path: string): string {
 }
 
 /** Bumped when the way the compiled stdlib is made changes, so a copy made the old way is not used. */
-const STDLIB_FORMAT = 1;
+const STDLIB_FORMAT = 2;
 
 let stdlibName: string | undefined;
 
@@ -34,8 +34,19 @@ function nameForThisPyodide(): string {
   return `python_stdlib-${version}-${sha256File(join(dir, "python_stdlib.zip")).slice(0, 16)}-pyc${STDLIB_FORMAT}.zip`;
 }
 
-/** The compiled stdlib when the cache holds it, else undefined (pages then load Pyodide's own zip). */
+/** The compiled stdlib when the cache holds it whole, else undefined (pages then load Pyodide's own zip). */
 export function compiledStdlib(env: NodeJS.ProcessEnv = process.env): string | undefined {
   const path = compiledStdlibPath(env);
-  return existsSync(path) ? path : undefined;
+  return stdlibDamage(path) === undefined ? path : undefined;
+}
+
+/**
+ * Why the compiled stdlib at `path` cannot be served (missing, or not matching the sha256 written beside it when it
+ * was made: truncated or corrupt), in a few words; undefined when it is whole.
+ */
+export function stdlibDamage(path: string): string | undefined {
+  if (!existsSync(path)) return "missing";
+  const sidecar = `${path}.sha256`;
+  if (!existsSync(sidecar)) return "its .sha256 is missing";
+  return sha256File(path) === readFileSync(sidecar, "utf8").trim() ? undefined : "it does not match its sha256 (truncated or corrupt)";
 }

@@ -1,7 +1,7 @@
 // The bytecode-compiled Pyodide stdlib (src/cli/stdlib.ts) that the test pages and `wsbridge test` pages load: every
 // module of Pyodide's zip is in it with its .pyc, the page imports the .pyc, and tracebacks and inspect still read
 // the .py sources beside it.
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -42,6 +42,19 @@ describe("the compiled stdlib", () => {
     const py = sources.filter((name) => name.endsWith(".py"));
     expect(py.length).toBeGreaterThan(300);
     expect(py.filter((name) => !compiled.has(`${name}c`))).toEqual([]);
+  });
+
+  it("a truncated or corrupt copy in the cache is never served: it is reported in one line and made again", async () => {
+    const env = { WSBRIDGE_CACHE: cache };
+    const made = compiledStdlib(env)!;
+    const whole = readFileSync(made);
+    writeFileSync(made, whole.subarray(0, whole.length >> 1));
+    expect(compiledStdlib(env)).toBeUndefined();
+    const warnings: string[] = [];
+    expect(await ensureCompiledStdlib(fx.browser, env, { warn: (text) => warnings.push(text) })).toBe(made);
+    expect(warnings).toEqual([`wsbridge: the compiled stdlib in ${made} is damaged (it does not match its sha256 (truncated or corrupt)); making it again`]);
+    expect(readFileSync(made).length).toBe(whole.length);
+    expect(compiledStdlib(env)).toBe(made);
   });
 
   it("one that cannot be made in time is given up with a warning naming why; nothing is left in the cache", async () => {

@@ -170,6 +170,7 @@ describe("the page's packages: --requirements, --wheels, --pyodide-index", () =>
   if (stdlib) {
     mkdirSync(join(cache, "stdlib"));
     copyFileSync(stdlib, compiledStdlibPath({ WSBRIDGE_CACHE: cache }));
+    copyFileSync(`${stdlib}.sha256`, `${compiledStdlibPath({ WSBRIDGE_CACHE: cache })}.sha256`);
   }
   const dir = project("packages", {
     // Through -r, relative to the requirements file: pip reads a copy in the cache, so the path must be made absolute.
