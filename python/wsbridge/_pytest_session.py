@@ -384,8 +384,13 @@ class Worker:
         })
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        """pytest.exit() in a worker page (a test, a fixture, a hook): the runner ends the whole session with its code."""
+        """pytest.exit() or KeyboardInterrupt in a worker page (a test, a fixture, a hook): the runner ends the whole
+        session with its code, or interrupts it."""
         error = excinfo.value
+        if not self.terminal and not isinstance(error, pytest.exit.Exception):
+            # A test raised KeyboardInterrupt: the controller's session is interrupted, as pytest's is on the host.
+            _flush()
+            _emit("interrupt", None)
         if not self.terminal and isinstance(error, pytest.exit.Exception):
             _flush()
             _emit("exit", {"msg": error.msg, "returncode": error.returncode if error.returncode is not None else 2})

@@ -18,11 +18,16 @@ import { encodeBundle } from "../pyodide/bundle.js";
 import { ensureCompiledStdlib } from "./stdlib.js";
 import { ensureLockedWheels, pyodideIndexPackages, readRequirements, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
 
-/** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C. */
-export const EXIT = { ok: 0, failed: 1, interrupted: 2, internal: 3, usage: 4, noTests: 5, sigint: 130 } as const;
+/** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C, 143 on SIGTERM. */
+export const EXIT = { ok: 0, failed: 1, interrupted: 2, internal: 3, usage: 4, noTests: 5, sigint: 130, sigterm: 143 } as const;
+
+/** Milliseconds a signalled run gets to print its partial summary before Chromium is closed anyway. */
+const SIGNAL_GRACE_MS = 20_000;
 
 /** Seconds the runner waits past a test's own time limit before it declares the page blocked. */
 const BLOCKED_GRACE_S = 5;
+/** Pages a core at most, whatever --workers says (each page is a renderer process with its own Pyodide). */
+const MAX_PAGES_PER_CORE = 2;
 /** Milliseconds to wait for the controller's last output after pytest returned. */
 const END_WAIT_MS = 5_000;
 /** Console lines kept per page for the report of a test whose page died. */
@@ -42,10 +47,10 @@ export interface RunIO {
 /** The run in progress, so Ctrl-C can ask it to finish with a partial summary. */
 let current: Run | undefined;
 
-/** Asks a running `wsbridge test` to stop (Ctrl-C): pytest prints what ran and writes its files. False when none runs. */
-export function interruptRun(): boolean {
+/** Asks a running `wsbridge test` to stop (Ctrl-C: exit 130): pytest prints what ran and writes its files. False when none runs. */
+export function interruptRun(code: number = EXIT.sigint): boolean {
   if (!current) return false;
-  void current.interrupt();
+  void current.interrupt(code);
   return true;
 }
 
@@ -77,8 +82,12 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     throw error;
   }
   current = run;
-  // SIGTERM: close Chromium before going (Playwright's own handler is off so Ctrl-C can finish pytest's summary).
-  const onTerm = () => void run.stop().finally(() => process.exit(143));
+  // SIGTERM is a Ctrl-C that exits 143: the partial summary and the JUnit file, then Chromium closed (Playwright's own
+  // handlers are off); a session that does not end within SIGNAL_GRACE_MS is closed anyway.
+  const onTerm = () => {
+    void run.interrupt(EXIT.sigterm);
+    setTimeout(() => void run.stop().finally(() => process.exit(EXIT.sigterm)), SIGNAL_GRACE_MS).unref();
+  };
   process.once("SIGTERM", onTerm);
   try {
     return await run.execute(executable);
@@ -113,7 +122,7 @@ interface Slot {
 }
 
 /** What a page that runs tests sends about them (the controller's own, or a worker page's). */
-const TEST_MESSAGES = new Set(["start", "report", "finish", "warning", "exit", "collecterror", "collecting", "collected", "ran"]);
+const TEST_MESSAGES = new Set(["start", "report", "finish", "warning", "exit", "interrupt", "collecterror", "collecting", "collected", "ran"]);
 
 /** Everything one `wsbridge test` run holds. */
 class Run {
@@ -130,6 +139,7 @@ class Run {
   private queue: Job[] = [];
   private stopping = false;
   private interrupted = false;
+  private interruptCode: number = EXIT.sigint;
   private toController: Promise<void> = Promise.resolve();
   private planned?: (jobs: Job[]) => void;
   /** What the controller's pytest made of the arguments (its "options" message), for the workers. */
@@ -227,7 +237,7 @@ class Run {
       loadTimeoutMs: this.options.loadTimeout * 1000,
     });
     this.setups = { controller: setupFor("project-controller.bin"), worker: setupFor("project-worker.bin") };
-    const workers = this.options.workers ?? Math.max(1, availableParallelism());
+    const workers = this.pageCount();
     this.slots = Array.from({ length: workers }, (_, index) => ({ index, console: [], line: "" }));
     const plan = new Promise<Job[]>((ok) => { this.planned = ok; });
     await this.startController([]);
@@ -259,7 +269,17 @@ class Run {
     }
     await Promise.race([this.end, new Promise((ok) => setTimeout(ok, END_WAIT_MS).unref())]);
     this.writeBack(outcome.files);
-    return this.interrupted ? EXIT.sigint : outcome.exit;
+    return this.interrupted ? this.interruptCode : outcome.exit;
+  }
+
+  /** Pages that run tests: --workers (default: the cores), at most MAX_PAGES_PER_CORE a core, said in one line. */
+  private pageCount(): number {
+    const cores = Math.max(1, availableParallelism());
+    const asked = this.options.workers ?? cores;
+    const most = cores * MAX_PAGES_PER_CORE;
+    if (asked <= most) return asked;
+    this.io.err(`wsbridge: --workers ${asked} is more than ${MAX_PAGES_PER_CORE} pages a core (${cores} cores here): ${most} pages run the tests\n`);
+    return most;
   }
 
   /** The cached snapshot, made (or made again, when it fails its check) if need be; undefined when it cannot be made. */
@@ -547,6 +567,11 @@ class Run {
           this.stopping = true;
           flush();
           this.sendToController({ t: "exit", msg: data.msg, returncode: data.returncode });
+        } else if (kind === "interrupt" && !own) {
+          // KeyboardInterrupt raised in a worker page's test: the controller's session is interrupted (exit 2).
+          this.stopping = true;
+          flush();
+          this.sendToController({ t: "interrupt" });
         } else if (kind === "collecterror") {
           collectErrors += `${String(data.text)}\n`;
         } else if (kind === "collecting" || kind === "collected") {
@@ -609,8 +634,9 @@ class Run {
     ] });
   }
 
-  /** Ctrl-C: no more files; the controller stops and pytest prints the partial summary and writes its files. */
-  async interrupt(): Promise<void> {
+  /** Ctrl-C (exit 130) or SIGTERM (143): no more files; the controller stops, pytest prints the partial summary and writes its files. */
+  async interrupt(code: number = EXIT.sigint): Promise<void> {
+    this.interruptCode = code;
     this.interrupted = this.stopping = true;
     this.queue = [];
     this.planned?.([]);

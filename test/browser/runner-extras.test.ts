@@ -35,21 +35,24 @@ function cli(args: string[], cwd: string, onOut?: (out: string, kill: (signal: N
 }
 
 describe("wsbridge test: the run around pytest", () => {
-  it("Ctrl-C: pytest's partial summary, the JUnit file written, exit 130", async () => {
-    const dir = project({
-      "test_slow.py": `import asyncio\ndef test_first():\n    pass\nasync def test_waits():\n    await asyncio.sleep(60)\ndef test_never():\n    pass\n`,
-    });
-    let sent = false;
-    const r = await cli(["--workers", "1", "-v", "-p", "no:cacheprovider", "--junitxml=report.xml"], dir, (out, kill) => {
-      if (!sent && /test_first PASSED/.test(out)) { sent = true; setTimeout(() => kill("SIGINT"), 1_000); }
-    });
-    expect(sent, r.out + r.err).toBe(true);
-    expect(r.code, r.out + r.err).toBe(130);
-    expect(r.out).toMatch(/KeyboardInterrupt/);
-    expect(r.out).toMatch(/1 passed.* in [\d.]+s/);
-    const xml = readFileSync(join(dir, "report.xml"), "utf8");
-    expect(xml).toMatch(/<testcase [^>]*name="test_first"/);
-  }, 120_000);
+  for (const [signal, code] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
+    it(`${signal === "SIGINT" ? "Ctrl-C" : "SIGTERM"}: pytest's partial summary, the JUnit file written, exit ${code}`, async () => {
+      const dir = project({
+        "test_slow.py": `import asyncio\ndef test_first():\n    pass\nasync def test_waits():\n    await asyncio.sleep(60)\ndef test_never():\n    pass\n`,
+      });
+      let sent = false;
+      const r = await cli(["--workers", "1", "-v", "-p", "no:cacheprovider", "--junitxml=report.xml"], dir, (out, kill) => {
+        if (!sent && /test_first PASSED/.test(out)) { sent = true; setTimeout(() => kill(signal), 1_000); }
+      });
+      expect(sent, r.out + r.err).toBe(true);
+      expect(r.code, r.out + r.err).toBe(code);
+      expect(r.out).toMatch(/KeyboardInterrupt/);
+      expect(r.out).toMatch(/1 passed.* in [\d.]+s/);
+      expect(r.err).not.toMatch(/internal error/);
+      const xml = readFileSync(join(dir, "report.xml"), "utf8");
+      expect(xml).toMatch(/<testcase [^>]*name="test_first"/);
+    }, 120_000);
+  }
 
   it("the examples (pyproject.toml [tool.wsbridge] requirements: a real Starlette app) pass with --workers 2", async () => {
     const r = await cli(["examples", "--workers", "2", "-p", "no:cacheprovider"], resolve("."));

@@ -160,6 +160,38 @@ describe("pytest.exit() in a worker page", () => {
   }, 150_000);
 });
 
+describe("pages", () => {
+  it("--workers 999 with one file: one page (never more pages than files), and the bound said in one line", async () => {
+    const dir = project("many-workers", { "test_one.py": "def test_one():\n    pass\n" });
+    const r = await wsbridge(["test", "--workers", "999", "-q", "-p", "no:cacheprovider"], dir, { WSBRIDGE_TIMINGS: "1" });
+    expect(r.code, shown(r)).toBe(0);
+    expect(r.err.match(/page(?: \d+)? ready in/g)).toHaveLength(1);
+    expect(r.err).toMatch(/^wsbridge: --workers 999 is more than 2 pages a core \(\d+ cores here\): \d+ pages run the tests$/m);
+  }, 150_000);
+});
+
+describe("KeyboardInterrupt raised by a test, and pytest.exit() in a worker page", () => {
+  // Two files, two pages: the controller runs a/, the worker page b/.
+  const files = (body: string) => ({ "a/test_a.py": "def test_a():\n    pass\n", "b/test_b.py": `import pytest\n\ndef test_b():\n    ${body}\n` });
+
+  for (const workers of ["1", "2"]) {
+    it(`KeyboardInterrupt in a test (--workers ${workers}): pytest's interrupted summary, exit 2 (no "not run" failures)`, async () => {
+      const dir = project(`kbd-${workers}`, files("raise KeyboardInterrupt"));
+      const r = await wsbridge(["test", "--workers", workers, "-p", "no:cacheprovider"], dir);
+      expect(r.code, shown(r)).toBe(2);
+      expect(r.out).toMatch(/!+ KeyboardInterrupt !+/);
+      expect(r.out).not.toMatch(/not run/);
+    }, 150_000);
+  }
+
+  it("pytest.exit() in the worker page's test: its message and return code end the session", async () => {
+    const dir = project("exit-worker", files("pytest.exit('bye', returncode=3)"));
+    const r = await wsbridge(["test", "--workers", "2", "-p", "no:cacheprovider"], dir);
+    expect(r.code, shown(r)).toBe(3);
+    expect(r.out).toMatch(/!+ _pytest\.outcomes\.Exit: bye !+/);
+  }, 150_000);
+});
+
 describe("the page's packages: --requirements, --wheels, --pyodide-index", () => {
   // A fresh cache (holding only the locked pytest wheels and the compiled stdlib), so pip really resolves the
   // requirements here.
