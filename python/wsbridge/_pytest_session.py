@@ -28,8 +28,9 @@ import pytest
 from pyodide.ffi import create_proxy, run_sync  # type: ignore[import-not-found]
 
 from . import pytest_plugin
+from ._runner_protocol import ControllerStart, PageKind, PlannedFile, ResumeEntry, WorkerStart
 
-def _emit(kind: str, data: Any) -> None:
+def _emit(kind: PageKind, data: Any) -> None:
     """Sends one message to the runner in Node (in order with every other message and stdout)."""
     js.__wsbridgeEmit(kind, json.dumps(data))
 
@@ -94,12 +95,20 @@ def _worker_options(args: list[str], positional: list[str]) -> list[str]:
 class Controller:
     """pytest plugin of the controller page: collects, runs the jobs Node gives it, replays other workers' reports."""
 
-    def __init__(self, shard: tuple[int, int] | None, started: float | None, resume: list[dict[str, Any]]) -> None:
+    def __init__(self, shard: tuple[int, int] | None, started: float | None, resume: list[ResumeEntry]) -> None:
         self.shard = shard
         self.started = started
         self.resume = resume
         self.config: pytest.Config | None = None
+        self.session: pytest.Session | None = None
         self.deselected_files: set[str] = set()
+        self.by_id: dict[str, pytest.Item] = {}
+        self.stopped = False
+        self.finished = False
+
+    def _hook(self) -> Any:
+        assert self.session is not None, "replays happen inside the session"
+        return self.session.config.hook
 
     def pytest_configure(self, config: pytest.Config) -> None:
         """Keeps the session's config (after the run, the files it wrote go back to the host) and tells the runner the
@@ -149,54 +158,28 @@ class Controller:
             raise session.Interrupted(f"{session.testsfailed} error{'s' if session.testsfailed != 1 else ''} during collection")
         if session.config.option.collectonly:
             return True
-        by_id: dict[str, pytest.Item] = {}
+        self.session = session
         plan: dict[str, list[str]] = {}
         for item in session.items:
             run_id = _run_id(item)
-            by_id[run_id] = item
+            self.by_id[run_id] = item
             plan.setdefault(_file_of(item), []).append(run_id)
         named = {arg.split("::")[0] for arg in session.config.args if "::" in arg}
         _flush()
-        _emit("plan", [{"file": file, "ids": ids, "whole": file not in self.deselected_files and not _named_in(file, named)}
-                       for file, ids in plan.items()])
+        planned: list[PlannedFile] = [
+            {"file": file, "ids": ids, "whole": file not in self.deselected_files and not _named_in(file, named)}
+            for file, ids in plan.items()
+        ]
+        _emit("plan", planned)
         if self.resume:
-            # The page started muted; each entry's first `shown` events are on the terminal already.
-            muted = True
-            for entry in self.resume:
-                for index, event in enumerate(entry["events"]):
-                    if (index < entry["shown"]) != muted:
-                        muted = not muted
-                        _mute(muted)
-                    self._replay(session, event)
-            _mute(False)
+            self._resume(self.resume)
         _on_interrupt(pytest_plugin.interrupt)
-        stopped = session.shouldfail or session.shouldstop
-        while True:
+        self.stopped = bool(session.shouldfail or session.shouldstop)
+        while not self.finished:
             message = _next_message()
-            kind = message["t"]
-            if kind == "done":
-                break
-            if kind == "interrupt":
-                raise KeyboardInterrupt
-            if kind == "exit":
-                # A worker's test called pytest.exit(): the whole session ends, as it would on the host.
-                pytest.exit(message["msg"], message["returncode"])
-            if kind == "run" and not stopped:
-                items = [by_id[run_id] for run_id in message["ids"] if run_id in by_id]
-                for index, item in enumerate(items):
-                    nextitem = items[index + 1] if index + 1 < len(items) else None
-                    item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
-                    if pytest_plugin.interrupted():
-                        raise KeyboardInterrupt
-                    if session.shouldfail or session.shouldstop:
-                        break
-                _flush()
-                _emit("ran", None)
-            elif kind == "test" and not stopped:
-                for event in message["events"]:
-                    self._replay(session, event)
-            if not stopped and (session.shouldfail or session.shouldstop):
-                stopped = True
+            getattr(self, f"on_{message['t']}")(message)
+            if not self.stopped and (session.shouldfail or session.shouldstop):
+                self.stopped = True
                 _flush()
                 _emit("stop", None)
         if session.shouldfail:
@@ -205,43 +188,97 @@ class Controller:
             raise session.Interrupted(session.shouldstop)
         return True
 
-    def _replay(self, session: pytest.Session, event: dict[str, Any]) -> None:
-        """Feeds one worker event (or one the runner made up for a killed page) to this session's hooks."""
-        hook = session.config.hook
-        kind = event["t"]
-        if kind == "start":
-            hook.pytest_runtest_logstart(nodeid=event["nodeid"], location=tuple(event["location"]))
-        elif kind == "finish":
-            hook.pytest_runtest_logfinish(nodeid=event["nodeid"], location=tuple(event["location"]))
-        elif kind == "report":
-            data = event["data"]
-            # JSON turned the report's tuples into lists; pytest needs a skip's longrepr (path, line, reason) and the
-            # location as tuples (the -rs/-rA summary asserts it), as they arrive through pytest-xdist's execnet.
-            for key in ("longrepr", "location"):
-                if isinstance(data.get(key), list):
-                    data[key] = tuple(data[key])
-            report = hook.pytest_report_from_serializable(config=session.config, data=data)
-            hook.pytest_runtest_logreport(report=report)
-        elif kind == "lost":
-            # The page died (blocked or crashed) during this test: one failed call report says so.
-            report = pytest.TestReport(
-                nodeid=event["nodeid"],
-                location=tuple(event["location"]),
-                keywords={},
-                outcome="failed",
-                longrepr=event["message"],
-                when="call",
-                duration=float(event.get("duration", 0.0)),
-                sections=[("Captured page output", event["output"])] if event.get("output") else [],
-            )
-            hook.pytest_runtest_logreport(report=report)
-        elif kind == "warning":
-            # A warning a worker's test raised: recorded here too, so the summary lists and counts it.
-            category = _warning_category(event["category"])
-            message = warnings.WarningMessage(category(event["message"]), category, event["filename"], event["lineno"])
-            hook.pytest_warning_recorded.call_historic(
-                kwargs={"warning_message": message, "when": "runtest", "nodeid": event["nodeid"], "location": None}
-            )
+    # One method per message from Node (_runner_protocol.CONTROLLER_MESSAGES).
+
+    def on_run(self, message: dict[str, Any]) -> None:
+        """Runs these tests in this session (their events go to Node as a worker page's do), then says "ran"."""
+        if not self.stopped:
+            session = self.session
+            assert session is not None
+            items = [self.by_id[run_id] for run_id in message["ids"] if run_id in self.by_id]
+            for index, item in enumerate(items):
+                nextitem = items[index + 1] if index + 1 < len(items) else None
+                item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+                if pytest_plugin.interrupted():
+                    raise KeyboardInterrupt
+                if session.shouldfail or session.shouldstop:
+                    break
+        _flush()
+        _emit("ran", None)
+
+    def on_test(self, message: dict[str, Any]) -> None:
+        """Replays a test a worker page ran (or one the runner reports for a killed page)."""
+        if not self.stopped:
+            for event in message["events"]:
+                self._replay(event)
+
+    def on_done(self, message: dict[str, Any]) -> None:
+        self.finished = True
+
+    def on_interrupt(self, message: dict[str, Any]) -> None:
+        raise KeyboardInterrupt
+
+    def on_exit(self, message: dict[str, Any]) -> None:
+        """A worker page's test called pytest.exit(): the whole session ends, as it would on the host."""
+        pytest.exit(message["msg"], message["returncode"])
+
+    def _resume(self, entries: list[ResumeEntry]) -> None:
+        """Replays a killed controller's tests; the page started muted, and each entry's first `shown` events are on
+        the terminal already."""
+        muted = True
+        for entry in entries:
+            for index, event in enumerate(entry["events"]):
+                if (index < entry["shown"]) != muted:
+                    muted = not muted
+                    _mute(muted)
+                self._replay(event)
+        _mute(False)
+
+    def _replay(self, event: dict[str, Any]) -> None:
+        """Feeds one test event (a worker page's, or one the runner made for a killed page) to this session's hooks."""
+        getattr(self, f"replay_{event['t']}")(event)
+
+    # One method per test event (src/cli/protocol.ts TestEvent).
+
+    def replay_start(self, event: dict[str, Any]) -> None:
+        self._hook().pytest_runtest_logstart(nodeid=event["nodeid"], location=tuple(event["location"]))
+
+    def replay_finish(self, event: dict[str, Any]) -> None:
+        self._hook().pytest_runtest_logfinish(nodeid=event["nodeid"], location=tuple(event["location"]))
+
+    def replay_report(self, event: dict[str, Any]) -> None:
+        hook, session = self._hook(), self.session
+        assert session is not None
+        data = event["data"]
+        # JSON turned the report's tuples into lists; pytest needs a skip's longrepr (path, line, reason) and the
+        # location as tuples (the -rs/-rA summary asserts it), as they arrive through pytest-xdist's execnet.
+        for key in ("longrepr", "location"):
+            if isinstance(data.get(key), list):
+                data[key] = tuple(data[key])
+        report = hook.pytest_report_from_serializable(config=session.config, data=data)
+        hook.pytest_runtest_logreport(report=report)
+
+    def replay_lost(self, event: dict[str, Any]) -> None:
+        # The page died (blocked or crashed) during this test: one failed call report says so.
+        report = pytest.TestReport(
+            nodeid=event["nodeid"],
+            location=tuple(event["location"]),
+            keywords={},
+            outcome="failed",
+            longrepr=event["message"],
+            when="call",
+            duration=float(event.get("duration", 0.0)),
+            sections=[("Captured page output", event["output"])] if event.get("output") else [],
+        )
+        self._hook().pytest_runtest_logreport(report=report)
+
+    def replay_warning(self, event: dict[str, Any]) -> None:
+        # A warning a worker's test raised: recorded here too, so the summary lists and counts it.
+        category = _warning_category(event["category"])
+        message = warnings.WarningMessage(category(event["message"]), category, event["filename"], event["lineno"])
+        self._hook().pytest_warning_recorded.call_historic(
+            kwargs={"warning_message": message, "when": "runtest", "nodeid": event["nodeid"], "location": None}
+        )
 
 
 def _named_in(file: str, named: set[str]) -> bool:
@@ -294,9 +331,9 @@ def _pytest_main(args: list[str], plugins: list[Any]) -> int:
 
 def run_controller(payload: str) -> dict[str, Any]:
     """Runs the user's pytest session as the controller; returns {"exit", "files"} (files to write on the host)."""
-    data = json.loads(payload)
-    shard = tuple(data["shard"]) if data.get("shard") else None
-    controller = Controller(shard, data.get("started"), list(data.get("resume") or []))
+    data: ControllerStart = json.loads(payload)
+    shard = (data["shard"][0], data["shard"][1]) if data["shard"] else None
+    controller = Controller(shard, data["started"], list(data["resume"]))
     _flush()
     code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, controller, Worker(terminal=True)])
     _flush()
@@ -428,7 +465,7 @@ def _forget_modules(roots: list[str], keep: set[str]) -> None:
 
 def run_worker(payload: str) -> int:
     """Runs pytest on the given test ids (one file) in this worker page; the reports go to the runner."""
-    data = json.loads(payload)
+    data: WorkerStart = json.loads(payload)
     before = set(sys.modules)
     try:
         _flush()

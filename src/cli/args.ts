@@ -25,6 +25,8 @@ export interface TestOptions {
   /** Seconds to wait for Pyodide and the packages to load in a page (default 120). */
   loadTimeout: number;
   help: boolean;
+  /** `--watch`: rerun on every save (src/cli/watch.ts). */
+  watch: boolean;
 }
 
 export const DEFAULT_TIMEOUT_S = 30;
@@ -79,7 +81,7 @@ export function parseShard(value: string): [number, number] {
 
 /** Parses the arguments after `test`: wsbridge's options (`--opt value` or `--opt=value`) anywhere; the rest is pytest's. */
 export function parseTestArgs(argv: readonly string[]): TestOptions {
-  const options: TestOptions = { pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false };
+  const options: TestOptions = { pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
@@ -89,6 +91,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
       break;
     }
     if (arg === "-h" || arg === "--help") { options.help = true; continue; }
+    if (arg === "--watch") { options.watch = true; continue; }
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const key = OWN_OPTIONS[name];

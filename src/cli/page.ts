@@ -37,52 +37,80 @@ export interface PageEvents {
 
 /** A page ready to run pytest. */
 export class TestPage {
-  /** Milliseconds each start-up step took (Pyodide or its snapshot + wsbridge, packages and project files), for WSBRIDGE_TIMINGS. */
+  /** Milliseconds each start-up step took (Pyodide or its snapshot + wsbridge, packages, project files), for WSBRIDGE_TIMINGS. */
   readonly steps: Record<string, number> = {};
 
-  private constructor(readonly context: BrowserContext, readonly page: Page, readonly py: PythonHandle) {}
+  private constructor(readonly context: BrowserContext, readonly page: Page, readonly py: PythonHandle, private events: PageEvents) {}
 
   /** Opens a context and page, loads Pyodide, wsbridge and the packages, and writes the project's files. */
   static async open(browser: Browser, setup: PageSetup, events: PageEvents): Promise<TestPage> {
+    const opened = await TestPage.load(browser, setup, events);
+    try {
+      await opened.loadProject(setup);
+      return opened;
+    } catch (error) {
+      await opened.close();
+      throw error;
+    }
+  }
+
+  /**
+   * Opens a context and page and loads Pyodide, wsbridge and the packages, but not the project: `wsbridge test --watch`
+   * keeps such a page warm and hands it the project's files as they are when a rerun starts.
+   */
+  static async load(browser: Browser, setup: PageSetup, events: PageEvents): Promise<TestPage> {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
-      page.on("console", (m) => events.console(`[console.${m.type()}] ${m.text()}`));
-      page.on("pageerror", (e) => events.console(`[pageerror] ${e.message}`));
+      let opened: TestPage | undefined;
+      const listeners = () => opened?.events ?? events;
+      page.on("console", (m) => listeners().console(`[console.${m.type()}] ${m.text()}`));
+      page.on("pageerror", (e) => listeners().console(`[pageerror] ${e.message}`));
       await page.exposeBinding("__wsbridgeEmit", (_source, kind: string, json: string) => {
-        if (kind === "out" || kind === "err") events.output(kind, json);
-        else events.message(kind, json);
+        if (kind === "out" || kind === "err") listeners().output(kind, json);
+        else listeners().message(kind, json);
       });
       const started = Date.now();
-      const steps: Record<string, number> = {};
-      let mark = started;
-      const step = (name: string) => { const now = Date.now(); steps[name] = now - mark; mark = now; };
       const snapshot = setup.snapshot;
       const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs, ...(snapshot ? { snapshot: { load: snapshot.memoryURL } } : {}) });
-      step(snapshot ? "restore+wsbridge" : "pyodide+wsbridge");
+      const loaded = Date.now();
       // The in-page side lives in src/pyodide/page.ts (the only code that talks to Pyodide).
       const left = Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started));
       await within(
-        page.evaluate(async ({ snapshot, wheelURLs, pyodidePackageURLs, projectURL }) => {
+        page.evaluate(async ({ snapshot, wheelURLs, pyodidePackageURLs }) => {
           const runner = (globalThis as unknown as RunnerGlobals).__wsbridgeRunner;
           runner.connect();
           if (snapshot) await runner.installBundle(snapshot.filesURL);
           await runner.installWheels({ wheelURLs: snapshot ? [] : wheelURLs, pyodidePackageURLs });
-          await runner.installBundle(projectURL);
-        }, { snapshot: snapshot ?? null, wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs, projectURL: setup.projectURL }),
+        }, { snapshot: snapshot ?? null, wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs }),
         left,
-        () => new Error(`installing the page's packages and the project's files did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
+        () => new Error(`installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
       );
-      step("packages+project");
-      await py.run(`from wsbridge import _pytest_session\n_pytest_session.prepare(${pyString(setup.prepare)})`);
-      step("prepare");
-      const opened = new TestPage(context, page, py);
-      Object.assign(opened.steps, steps);
+      opened = new TestPage(context, page, py, events);
+      opened.steps[snapshot ? "restore+wsbridge" : "pyodide+wsbridge"] = loaded - started;
+      opened.steps.packages = Date.now() - loaded;
       return opened;
     } catch (error) {
       await context.close().catch(() => undefined);
       throw error;
     }
+  }
+
+  /** Writes the project's files (one bundle) and sets the working folder and the environment. */
+  async loadProject(setup: PageSetup): Promise<void> {
+    const started = Date.now();
+    await within(
+      this.page.evaluate((url) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.installBundle(url), setup.projectURL),
+      setup.loadTimeoutMs,
+      () => new Error(`writing the project's files did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
+    );
+    await this.py.run(`from wsbridge import _pytest_session\n_pytest_session.prepare(${pyString(setup.prepare)})`);
+    this.steps.project = Date.now() - started;
+  }
+
+  /** Sends the page's messages, output and console lines to `events` from now on (a warm page joins a run). */
+  listen(events: PageEvents): void {
+    this.events = events;
   }
 
   /** Drops (true) or sends again the page's output: a resumed controller starts muted. */

@@ -11,10 +11,13 @@ import { findChromium, launchChromium, BrowserNotFoundError } from "../playwrigh
 import { startStaticServer, type StaticServer } from "../playwright/static-server.js";
 import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
-import { TestPage, pyString, type PageSetup } from "./page.js";
+import { TestPage, pyString, type PageEvents, type PageSetup } from "./page.js";
+import { watchTests } from "./watch.js";
 import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
 import { checkSnapshot, makeSnapshot, snapshotDir, snapshotKey, uploadToken, type Snapshot } from "./snapshot.js";
-import { encodeBundle } from "../pyodide/bundle.js";
+import { encodeBundle, type BundleEntry } from "../pyodide/bundle.js";
+import { BLOCKED_GRACE_S, PageRun, type PageRunHost } from "./page-run.js";
+import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type ControllerStart, type Location, type PageMessages, type TestEvent, type WorkerStart } from "./protocol.js";
 import { ensureCompiledStdlib } from "./stdlib.js";
 import { ensureLockedWheels, pyodideIndexPackages, readRequirements, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
 
@@ -24,8 +27,6 @@ export const EXIT = { ok: 0, failed: 1, interrupted: 2, internal: 3, usage: 4, n
 /** Milliseconds a signalled run gets to print its partial summary before Chromium is closed anyway. */
 const SIGNAL_GRACE_MS = 20_000;
 
-/** Seconds the runner waits past a test's own time limit before it declares the page blocked. */
-const BLOCKED_GRACE_S = 5;
 /** Pages a core at most, whatever --workers says (each page is a renderer process with its own Pyodide). */
 const MAX_PAGES_PER_CORE = 2;
 /** Milliseconds to wait for the controller's last output after pytest returned. */
@@ -90,7 +91,7 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
   };
   process.once("SIGTERM", onTerm);
   try {
-    return await run.execute(executable);
+    return await (options.watch ? watchTests(run, options, io, executable, process.stdin) : run.execute(executable));
   } catch (error) {
     io.err(`wsbridge test: ${error instanceof SetupError ? error.message : `internal error: ${error instanceof Error ? error.stack ?? error.message : String(error)}`}\n`);
     return error instanceof SetupError ? EXIT.usage : EXIT.internal;
@@ -102,30 +103,31 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
 }
 
 /** One file's tests as the controller planned them: run ids are `abs/path.py::rest`; `whole` when none was deselected. */
-interface Job {
-  file: string;
-  ids: string[];
-  whole?: boolean;
+type Job = PageMessages["plan"][number];
+
+/** What the sessions of a run share: Chromium, the servers, the pages' set-up and the project's files as served. */
+export interface Environment {
+  browser: Browser;
+  staticServer: StaticServer;
+  testServer: TestServer;
+  setups: { controller: PageSetup; worker: PageSetup };
+  /** The served bundles: `project-controller.bin` and `project-worker.bin` (replaced when the project changes). */
+  blobs: Map<string, Uint8Array>;
+  rootdir: string;
 }
 
-/** A worker event as the controller replays it. */
-type Event = Record<string, unknown> & { t: string };
-
-/** One page that runs tests (slot 0 is the controller's page): its page (reopened after a kill), its messages. */
+/** One page that runs tests (slot 0 is the controller's page): its page (reopened after a kill), its run. */
 interface Slot {
   index: number;
   page?: TestPage;
   opening?: Promise<TestPage>;
   console: string[];
   line: string;
-  onMessage?: (kind: string, data: Record<string, unknown>) => void;
+  run?: PageRun;
 }
 
-/** What a page that runs tests sends about them (the controller's own, or a worker page's). */
-const TEST_MESSAGES = new Set(["start", "report", "finish", "warning", "exit", "interrupt", "collecterror", "collecting", "collected", "ran"]);
-
 /** Everything one `wsbridge test` run holds. */
-class Run {
+export class Run {
   private staticServer?: StaticServer;
   private testServer?: TestServer;
   private browser?: Browser;
@@ -140,6 +142,8 @@ class Run {
   private stopping = false;
   private interrupted = false;
   private interruptCode: number = EXIT.sigint;
+  private signalInterrupt: () => void = () => undefined;
+  private readonly interruptedSignal = new Promise<void>((ok) => { this.signalInterrupt = ok; });
   private toController: Promise<void> = Promise.resolve();
   private planned?: (jobs: Job[]) => void;
   /** What the controller's pytest made of the arguments (its "options" message), for the workers. */
@@ -154,22 +158,34 @@ class Run {
    * Every test's events the controller's session has had, in order: a new controller replays them (a resume).
    * `printed`: on the terminal already (the controller's own tests, and what it replayed before its running job).
    */
-  private readonly log: Array<{ events: Event[]; printed: boolean }> = [];
+  private readonly log: Array<{ events: TestEvent[]; printed: boolean }> = [];
   /** The log's length when the controller was handed its running job: what it replays later is not printed yet. */
   private runSentAt = 0;
   /** Log entries below this were handed to the current controller in its resume payload, not to be delivered again. */
   private resumedUpTo = 0;
   /** The current controller's pytest session: `{exit, files}` when it ends. */
-  private session?: Promise<{ exit: number; files: Record<string, string> }>;
+  private pytestSession?: Promise<{ exit: number; files: Record<string, string> }>;
   /** Set while a new controller page replaces one that a blocked test killed. */
   private resuming?: Promise<void>;
   private slots: Slot[] = [];
+  /** True when setUp() made the environment here (stop() then closes it). */
+  private ownsEnvironment = false;
+  /** A warm page that becomes the next controller (`--watch`). */
+  private spare?: Promise<TestPage>;
   private setups?: { controller: PageSetup; worker: PageSetup };
   /** Files the controller has started importing: a worker page opens for each file after the first. */
   private collecting = 0;
   private planSeen = false;
 
   constructor(private options: TestOptions, private io: RunIO) {}
+
+  /** The project's files as pages get them (the controller's bundle holds `.pytest_cache` too). */
+  static projectBundles(entries: readonly BundleEntry[]): { controller: Uint8Array; worker: Uint8Array } {
+    return {
+      controller: encodeBundle(entries),
+      worker: encodeBundle(entries.filter((e) => !e.path.includes("/.pytest_cache/") && !e.path.endsWith("/.pytest_cache"))),
+    };
+  }
 
   /** Finds the project and resolves the page's packages before any browser starts (errors here are one line). */
   async prepare(): Promise<void> {
@@ -194,7 +210,13 @@ class Run {
     if (this.mirror.leftOut) this.io.err(`wsbridge: not copied into the page: ${this.mirror.leftOut}\n`);
   }
 
+  /** Starts Chromium, the servers and the snapshot, then runs the session. */
   async execute(executable: string): Promise<number> {
+    return this.session(await this.setUp(executable));
+  }
+
+  /** Chromium, the static and ws test servers, the compiled stdlib and the snapshot: what every session of a run uses. */
+  async setUp(executable: string): Promise<Environment> {
     const mounts: Record<string, string> = {};
     const dirs = [...new Set([...this.wheelFiles, ...this.pyodidePackages.filter((p) => !/^https?:/.test(p))].map((f) => dirname(f)))];
     dirs.forEach((dir, i) => { mounts[`wheels${i}`] = dir; });
@@ -208,9 +230,9 @@ class Run {
     const snapshotFolder = snapshotDir(snapshotKey({ wheelFiles: this.wheelFiles, ...(stdlib ? { stdlib } : {}) }), this.io.env);
     const uploads = { token: uploadToken(), dir: mkdtempSync(join(tmpdir(), "wsbridge-upload-")) };
     mounts.snapshot = snapshotFolder;
-    const entries = this.mirror?.entries ?? [];
-    this.blobs.set("project-controller.bin", encodeBundle(entries));
-    this.blobs.set("project-worker.bin", encodeBundle(entries.filter((e) => !e.path.includes("/.pytest_cache/") && !e.path.endsWith("/.pytest_cache"))));
+    const bundles = Run.projectBundles(this.mirror?.entries ?? []);
+    this.blobs.set("project-controller.bin", bundles.controller);
+    this.blobs.set("project-worker.bin", bundles.worker);
     [this.staticServer, this.testServer] = await Promise.all([
       startStaticServer({ mounts, snapshots: true, uploads, blobs: this.blobs, ...(stdlib ? { stdlib } : {}) }),
       startTestServer(),
@@ -237,6 +259,17 @@ class Run {
       loadTimeoutMs: this.options.loadTimeout * 1000,
     });
     this.setups = { controller: setupFor("project-controller.bin"), worker: setupFor("project-worker.bin") };
+    this.ownsEnvironment = true;
+    return { browser: this.browser, staticServer: this.staticServer, testServer: this.testServer, setups: this.setups, blobs: this.blobs, rootdir: this.rootdir };
+  }
+
+  /**
+   * Runs one pytest session in `env` (this run's own, or one `wsbridge test --watch` keeps): the controller page is
+   * `spare` when given (a warm page, loaded but without the project), else a new one.
+   */
+  async session(env: Environment, spare?: Promise<TestPage>): Promise<number> {
+    ({ browser: this.browser, staticServer: this.staticServer, testServer: this.testServer, setups: this.setups, rootdir: this.rootdir } = env);
+    this.spare = spare;
     const workers = this.pageCount();
     this.slots = Array.from({ length: workers }, (_, index) => ({ index, console: [], line: "" }));
     const plan = new Promise<Job[]>((ok) => { this.planned = ok; });
@@ -299,17 +332,27 @@ class Run {
   }
 
   /** Opens a controller page and starts the user's pytest session in it, replaying `resume` first (muted). */
-  private async startController(resume: Array<{ events: Event[]; shown: number }>): Promise<void> {
+  private async startController(resume: ControllerStart["resume"]): Promise<void> {
     const slot = this.slots[0]!;
     slot.console = [];
     const t0 = Date.now();
+    const events: PageEvents = {
+      message: (kind, json) => this.fromController(kind, json),
+      // pytest's stderr (its usage errors, warnings printed by plugins) stays stderr, as when pytest runs on the host.
+      output: (stream, text) => (stream === "err" ? this.io.err(text) : this.io.out(text)),
+      console: (line) => keep(slot.console, line),
+    };
+    const spare = this.spare;
+    this.spare = undefined;
     try {
-      this.controller = await TestPage.open(this.browser!, this.setups!.controller, {
-        message: (kind, json) => this.fromController(kind, json),
-        // pytest's stderr (its usage errors, warnings printed by plugins) stays stderr, as when pytest runs on the host.
-        output: (stream, text) => (stream === "err" ? this.io.err(text) : this.io.out(text)),
-        console: (line) => keep(slot.console, line),
-      });
+      if (spare) {
+        const page = await spare;
+        page.listen(events);
+        await page.loadProject(this.setups!.controller);
+        this.controller = page;
+      } else {
+        this.controller = await TestPage.open(this.browser!, this.setups!.controller, events);
+      }
     } catch (error) {
       throw new SetupError(`the controller page did not start: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
@@ -317,23 +360,23 @@ class Run {
     if (resume.length) await this.controller.mute(true);
     this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
     this.end = new Promise<void>((ok) => { this.ended = ok; });
-    const payload = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, started: this.started / 1000, resume };
-    this.session = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
+    const payload: ControllerStart = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, started: this.started / 1000, resume };
+    this.pytestSession = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify(payload))})`,
     );
-    this.session.catch(() => undefined);
+    this.pytestSession.catch(() => undefined);
   }
 
   /** The controller session's outcome; a controller killed for a blocked test is replaced and its successor awaited. */
   private async sessionOutcome(): Promise<{ exit: number; files: Record<string, string> }> {
     for (;;) {
-      const session = this.session!;
+      const session = this.pytestSession!;
       try {
         return await session;
       } catch (error) {
         if (!this.resuming) throw error;
         await this.resuming;
-        if (this.session === session) throw error;
+        if (this.pytestSession === session) throw error;
       }
     }
   }
@@ -369,31 +412,40 @@ class Run {
     return ["--capture=sys", ...(cache ? ["-o", "cache_dir=/tmp/wsbridge-worker-cache"] : []), ...options.map(sysCapture)];
   }
 
-  /** Messages from the controller: the plan, its own tests' events, "stop" (-x, --maxfail), "end". */
+  /** Messages from the controller: the plan, its own tests' events (to its PageRun), "stop" (-x, --maxfail), "end". */
   private fromController(kind: string, json: string): void {
-    if (TEST_MESSAGES.has(kind) && this.planSeen) {
-      this.slots[0]?.onMessage?.(kind, JSON.parse(json) as Record<string, unknown>);
+    if (!isPageMessage(kind)) return;
+    const data = JSON.parse(json) as PageMessages[typeof kind];
+    if (TEST_MESSAGE_KINDS.has(kind) && this.planSeen) {
+      this.slots[0]?.run?.receive(kind, data);
       return;
     }
-    if (kind === "collecting") {
-      this.armCollectionWatchdog(JSON.parse(json) as string);
+    (this.controllerSays[kind] as ((data: unknown) => void) | undefined)?.(data);
+  }
+
+  /** The controller's own messages, one handler each (its tests' messages go to its PageRun once it has planned). */
+  private readonly controllerSays: { [K in keyof PageMessages]?: (data: PageMessages[K]) => void } = {
+    collecting: (file) => {
+      this.armCollectionWatchdog(file);
       // A second file means work for a second page: it loads while the controller collects (never more than files).
       const slot = this.slots[++this.collecting - 1];
       if (slot && slot.index > 0 && !slot.page && !slot.opening) { slot.opening = this.openWorker(slot); slot.opening.catch(() => undefined); }
-    } else if (kind === "end") this.ended();
-    else if (kind === "options") this.workerOptions = JSON.parse(json) as { args: string[]; cache: boolean };
-    else if (kind === "plan") {
+    },
+    end: () => this.ended(),
+    options: (options) => { this.workerOptions = options; },
+    plan: (jobs) => {
       // A resumed controller plans again: the first plan stands.
-      if (!this.planSeen) { this.planSeen = true; this.planned?.(JSON.parse(json) as Job[]); }
-    } else if (kind === "stop") this.stopping = true;
-  }
+      if (!this.planSeen) { this.planSeen = true; this.planned?.(jobs); }
+    },
+    stop: () => { this.stopping = true; },
+  };
 
   /** Delivers to the controller in order; a test's events are kept for a resume, and not delivered twice. */
-  private sendToController(message: Event): void {
+  private sendToController(message: ControllerMessage): void {
     let seq: number | undefined;
     if (message.t === "test") {
       seq = this.log.length;
-      this.log.push({ events: message.events as Event[], printed: false });
+      this.log.push({ events: message.events, printed: false });
     }
     this.toController = this.toController
       .then(() => this.resuming)
@@ -414,7 +466,7 @@ class Run {
     slot.console = [];
     const t0 = Date.now();
     return TestPage.open(this.browser!, this.setups!.worker, {
-      message: (kind, json) => slot.onMessage?.(kind, JSON.parse(json) as Record<string, unknown>),
+      message: (kind, json) => { if (isPageMessage(kind)) slot.run?.receive(kind, JSON.parse(json) as PageMessages[typeof kind]); },
       output: (_stream, text) => this.workerOutput(slot, text),
       console: (line) => keep(slot.console, line),
     }).then((page) => { this.timing(`worker page ${slot.index + 1} ready in ${Date.now() - t0} ms ${JSON.stringify(page.steps)}`); return page; });
@@ -444,10 +496,11 @@ class Run {
   private async runJobs(slot: Slot, jobs: Job[]): Promise<void> {
     let remaining = jobs.flatMap((job) => job.ids);
     const whole = jobs.length === 1 && jobs[0]!.whole === true;
+    const own = slot.index === 0;
     while (remaining.length > 0 && !this.stopping) {
       let page: TestPage;
       try {
-        if (slot.index === 0) {
+        if (own) {
           await this.resuming;
           page = this.controller!;
         } else {
@@ -457,148 +510,41 @@ class Run {
         }
       } catch (error) {
         slot.opening = undefined;
-        for (const id of remaining) this.lost(id, `the worker page did not start: ${error instanceof Error ? error.message : String(error)}`, 0, "");
+        for (const id of remaining) this.lost(id, `the worker page did not start: ${error instanceof Error ? error.message : String(error)}`, "");
         return;
       }
       const before = remaining.length;
-      remaining = await this.runOnPage(slot, page, remaining, whole && remaining.length === before ? jobs[0]!.file : undefined);
+      const run = new PageRun(this.pageRunHost(), page, remaining, own, slot.console, whole && remaining.length === before ? jobs[0]!.file : undefined);
+      slot.run = run;
+      remaining = await run.done;
+      slot.run = undefined;
+      if (run.dropped && !own) slot.page = undefined;
       if (remaining.length === before) {
         // The page died before any test started (twice would be a loop): report the file's tests instead.
-        for (const id of remaining) this.lost(id, "not run: the page died before this file's first test started", 0, slot.console.join("\n"));
+        for (const id of remaining) this.lost(id, "not run: the page died before this file's first test started", slot.console.join("\n"));
         return;
       }
     }
   }
 
-  /**
-   * One pytest run over `ids` on a page (the controller's session, or a worker page's own pytest on `file` when the
-   * whole file runs); resolves to the ids still to run after a killed page.
-   */
-  private runOnPage(slot: Slot, page: TestPage, ids: string[], file?: string): Promise<string[]> {
-    const left = new Map(ids.map((id) => [restOfIn(id), id]));
-    const own = slot.index === 0; // the controller's own tests: its session has their reports already
-    let events: Event[] = [];
-    let pending: Event[][] = []; // a worker page's finished tests, replayed together when its file ends
-    let running: { nodeid: string; location: unknown; started: number; consoleFrom: number } | undefined;
-    let collecting = false;
-    let collectErrors = "";
-    let timer: NodeJS.Timeout | undefined;
-    const record = (group: Event[]) => {
-      if (own) this.log.push({ events: group, printed: true });
-      else pending.push(group);
+  /** What a PageRun needs of this run. */
+  private pageRunHost(): PageRunHost {
+    const run = this;
+    return {
+      timeoutS: this.options.timeout,
+      loadTimeoutS: this.options.loadTimeout,
+      keep: (events, printed) => { this.log.push({ events, printed }); },
+      send: (message) => this.sendToController(message),
+      lost: (id, message, output) => this.lost(id, message, output),
+      stop: () => { this.stopping = true; },
+      get stopping() { return run.stopping; },
+      replaceController: (lostLast) => this.replaceController(lostLast),
+      runInController: (ids) => { this.runSentAt = this.log.length; this.sendToController({ t: "run", ids }); },
+      runInWorker: (page, ids) => {
+        const start: WorkerStart = { args: this.workerArgs(), ids, roots: [this.rootdir] };
+        return page.py.runAsync<number>(`_pytest_session.run_worker(${pyString(JSON.stringify(start))})`);
+      },
     };
-    const flush = () => {
-      for (const group of pending) this.sendToController({ t: "test", events: group });
-      pending = [];
-    };
-    return new Promise<string[]>((done) => {
-      let finished = false;
-      // Set as soon as the watchdog kills the page: the page's pytest call then rejects (page closed), and that
-      // rejection must not report the same test a second time.
-      let killed = false;
-      const finish = (rest: string[]) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        slot.onMessage = undefined;
-        flush();
-        done(rest);
-      };
-      const dropPage = (lostLast = false) => {
-        slot.onMessage = undefined;
-        if (own) this.replaceController(lostLast);
-        else { slot.page = undefined; void page.close(); }
-      };
-      const kill = (why: string) => {
-        if (finished || killed || !running) return;
-        killed = true;
-        const test = running;
-        running = undefined;
-        const output = slot.console.slice(test.consoleFrom).join("\n");
-        events.push({ t: "lost", nodeid: test.nodeid, location: test.location, message: why, duration: (Date.now() - test.started) / 1000, output });
-        events.push({ t: "finish", nodeid: test.nodeid, location: test.location });
-        // The controller's own lost test is replayed by its successor; a worker's goes to the controller.
-        if (own) this.log.push({ events, printed: false });
-        else pending.push(events);
-        events = [];
-        left.delete(restOfIn(test.nodeid));
-        dropPage(true);
-        finish([...left.values()]);
-      };
-      // Outside a test (importing the file, between tests) the page may block too: the same limit applies, and
-      // while a worker page collects (a big parametrized file), --load-timeout.
-      const idle = () => {
-        clearTimeout(timer);
-        const limit = collecting ? Math.max(this.options.loadTimeout, this.options.timeout + BLOCKED_GRACE_S) : this.options.timeout + BLOCKED_GRACE_S;
-        timer = setTimeout(() => {
-          if (finished || killed || running) return;
-          killed = true;
-          dropPage();
-          const where = collecting ? "collecting the file" : "outside any test (importing the file or a conftest.py)";
-          for (const id of left.values()) this.lost(id, `not run: the page blocked for ${limit} s ${where}`, 0, slot.console.join("\n"));
-          finish([]);
-        }, limit * 1000);
-      };
-      let ran: () => void = () => undefined;
-      slot.onMessage = (kind, data) => {
-        if (kind === "start") {
-          const limit = Number(data.timeout) || this.options.timeout;
-          running = { nodeid: String(data.nodeid), location: data.location, started: Date.now(), consoleFrom: slot.console.length };
-          events = [{ t: "start", nodeid: data.nodeid, location: data.location }];
-          clearTimeout(timer);
-          timer = setTimeout(() => kill(
-            `Timeout: ${running?.nodeid} did not finish within ${limit} s and blocked the page (a synchronous loop or wait never ` +
-            `returned). The page was killed; a new page runs the rest of this file.`,
-          ), (limit + BLOCKED_GRACE_S) * 1000);
-        } else if (kind === "report") {
-          events.push({ t: "report", data: data.data });
-        } else if (kind === "finish") {
-          events.push({ t: "finish", nodeid: data.nodeid, location: data.location });
-          record(events);
-          events = [];
-          left.delete(restOfIn(String(data.nodeid)));
-          running = undefined;
-          idle();
-        } else if (kind === "warning") {
-          // Recorded after the test's finish (pytest's warnings plugin wraps the whole protocol): sent on its own.
-          record([{ t: "warning", ...data }]);
-        } else if (kind === "exit" && !own) {
-          // pytest.exit() in a worker page: no more files start, and the controller's session ends with its code.
-          this.stopping = true;
-          flush();
-          this.sendToController({ t: "exit", msg: data.msg, returncode: data.returncode });
-        } else if (kind === "interrupt" && !own) {
-          // KeyboardInterrupt raised in a worker page's test: the controller's session is interrupted (exit 2).
-          this.stopping = true;
-          flush();
-          this.sendToController({ t: "interrupt" });
-        } else if (kind === "collecterror") {
-          collectErrors += `${String(data.text)}\n`;
-        } else if (kind === "collecting" || kind === "collected") {
-          collecting = kind === "collecting";
-          idle();
-        } else if (kind === "ran") {
-          ran();
-        }
-      };
-      const call: Promise<unknown> = own
-        ? new Promise<void>((ok) => { ran = ok; this.runSentAt = this.log.length; this.sendToController({ t: "run", ids }); })
-        : page.py.runAsync<number>(
-          `_pytest_session.run_worker(${pyString(JSON.stringify({ args: this.workerArgs(), ids: file ? [file] : ids, roots: [this.rootdir] }))})`,
-        );
-      idle();
-      call.then((code) => {
-        if (finished || killed) return;
-        if (!own && left.size > 0 && !this.stopping && code !== 1) {
-          for (const id of left.values()) this.lost(id, `not run: pytest in the worker page exited with code ${String(code)}${collectErrors ? `:\n${collectErrors}` : ""}`, 0, "");
-        }
-        finish([]);
-      }, (error: unknown) => {
-        if (finished || killed) return;
-        if (running) kill(`the page died while this test ran: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
-        else { dropPage(); finish([...left.values()]); }
-      });
-    });
   }
 
   /**
@@ -624,19 +570,42 @@ class Run {
   }
 
   /** Reports a test that could not run (its page died before it started): one failed report to the controller. */
-  private lost(id: string, message: string, duration: number, output: string): void {
+  private lost(id: string, message: string, output: string): void {
     const nodeid = nodeIdOf(id, this.rootdir);
-    const location = [nodeid.split("::")[0], null, nodeid.split("::").slice(1).join("::")];
+    const location: Location = [nodeid.split("::")[0]!, null, nodeid.split("::").slice(1).join("::")];
     this.sendToController({ t: "test", events: [
       { t: "start", nodeid, location },
-      { t: "lost", nodeid, location, message, duration, output },
+      { t: "lost", nodeid, location, message, duration: 0, output },
       { t: "finish", nodeid, location },
     ] });
+  }
+
+  /** The absolute paths of the files with a failed test in this run (for `--watch`: failed files first, `f`). */
+  failedFiles(): string[] {
+    const files = new Set<string>();
+    for (const { events } of this.log) {
+      for (const event of events) {
+        const nodeid = event.t === "report" ? String(event.data.outcome === "failed" ? event.data.nodeid : "") : event.t === "lost" ? event.nodeid : "";
+        if (nodeid) files.add(resolve(this.rootdir, nodeid.split("::")[0]!));
+      }
+    }
+    return [...files];
+  }
+
+  /** The ini file pytest will read (found as pytest finds it), if any. */
+  get iniFile(): string | undefined {
+    return this.inifile;
+  }
+
+  /** Settles when the run is interrupted (Ctrl-C, SIGTERM). */
+  whenInterrupted(): Promise<void> {
+    return this.interruptedSignal;
   }
 
   /** Ctrl-C (exit 130) or SIGTERM (143): no more files; the controller stops, pytest prints the partial summary and writes its files. */
   async interrupt(code: number = EXIT.sigint): Promise<void> {
     this.interruptCode = code;
+    this.signalInterrupt();
     this.interrupted = this.stopping = true;
     this.queue = [];
     this.planned?.([]);
@@ -659,7 +628,13 @@ class Run {
     }
   }
 
+  /** Closes what this run started: its pages, and Chromium and the servers unless they are a shared environment's. */
   async stop(): Promise<void> {
+    if (!this.ownsEnvironment) {
+      await this.controller?.close();
+      await Promise.all(this.slots.map((slot) => this.closeSlot(slot)));
+      return;
+    }
     await this.browser?.close().catch(() => undefined);
     await this.testServer?.close().catch(() => undefined);
     await this.staticServer?.close().catch(() => undefined);
@@ -691,12 +666,6 @@ export function localIsoTime(date: Date): string {
 function keep(lines: string[], line: string): void {
   lines.push(line);
   if (lines.length > CONSOLE_KEEP * 2) lines.splice(0, lines.length - CONSOLE_KEEP);
-}
-
-/** The part of a test id after the file: `test_x[1]`, `TestA::test_b` (the key a run id and a node id share). */
-function restOfIn(id: string): string {
-  const at = id.indexOf("::");
-  return at < 0 ? id : id.slice(at + 2);
 }
 
 /** A run id (`/abs/file.py::rest`) as pytest's node id (relative to rootdir, `/` separators). */
@@ -748,6 +717,10 @@ wsbridge's options:
                        --requirements
   --load-timeout S     seconds for a page to load Pyodide and the packages
                        (default 120)
+  --watch              keep the pages warm and rerun on every save under the
+                       rootdir: the changed test files and those importing a
+                       changed module (else all), failed files first, each in
+                       a fresh interpreter; keys a (all), f (failed), q (quit)
   --browser-path P     the Chromium to use; otherwise $WSBRIDGE_CHROMIUM, then
                        /usr/bin/chromium, chromium, chromium-browser,
                        google-chrome on PATH

@@ -26,7 +26,7 @@ function tree(name: string, files: Record<string, string | Buffer>): string {
 
 describe("parseTestArgs", () => {
   it("defaults", () => {
-    expect(parseTestArgs([])).toEqual({ pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false });
+    expect(parseTestArgs([])).toEqual({ pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false });
     expect(DEFAULT_TIMEOUT_S).toBe(30);
   });
 
