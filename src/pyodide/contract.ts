@@ -7,7 +7,7 @@
 // Python callables listed below (PyProxies made with `create_proxy`, owned by JS once handed over), and four
 // engine objects Python only holds as handles (JsProxy), calls the members noted on each, and hands back.
 import type { BridgeSocket } from "../socket/bridge-socket.js";
-import type { WebSocketRoute, WebSocketRouteServer } from "../route/route.js";
+import type { WebSocketRoute, WebSocketRouteServer } from "../route/end/route.js";
 import type { Har } from "../route/har.js";
 import type { InspectedWebSocket } from "../inspect/websocket.js";
 import type { PyProxy } from "./types.js";

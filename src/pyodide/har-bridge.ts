@@ -4,7 +4,7 @@
 // is destroyed when its route leaves the table, is removed before its HAR loaded, or its recorder stops.
 import { addHarRoute, loadHar, type Har, type HarReplayOptions } from "../route/har.js";
 import type { RouteEntry } from "../route/registry.js";
-import type { RouteHandler } from "../route/host.js";
+import type { RouteHandler } from "../route/end/host.js";
 import { installRouting } from "../route/engine.js";
 import type { UrlMatch } from "../route/match.js";
 import { recordWebSocket } from "../inspect/recorder.js";

@@ -3,8 +3,8 @@
 // when the socket is released (or routing is reset).
 import { addRoute, resetRouting } from "../route/api.js";
 import type { RouteEntry } from "../route/registry.js";
-import type { RouteHandler } from "../route/host.js";
-import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "../route/route.js";
+import type { RouteHandler } from "../route/end/host.js";
+import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "../route/end/route.js";
 import { installRouting } from "../route/engine.js";
 import { handOver } from "../route/data.js";
 import type { PyProxy, PyodideLike } from "./types.js";

@@ -4,7 +4,7 @@ import { documentBase } from "./match.js";
 import { PageSocket, type PageEnd } from "./page-socket.js";
 import { directLink, newSocketId, type Link, type PageMessage, type Receiver, type RouteMessage } from "./protocol.js";
 import { RouteRegistry } from "./registry.js";
-import { RouteHost, type RouteHandler } from "./host.js";
+import { RouteHost, type RouteHandler } from "./end/host.js";
 import { createRoutedClass, patchPrototype } from "./routed-class.js";
 
 /** Everything routing keeps per global. */
