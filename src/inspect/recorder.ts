@@ -1,6 +1,6 @@
 // Recording: a HAR 1.2 document of the sockets the page opens (native, passed through and routed), built on
 // inspection, with Chrome's `_webSocketMessages` so `routeWebSocketFromHAR` can replay it.
-import { documentBase, urlMatches, checkUrlMatch, type UrlMatch } from "../route/match.js";
+import { documentBase, urlMatches, checkUrlMatch, type UrlMatch } from "../route/match/match.js";
 import type { Har, HarEntry, HarWebSocketMessage } from "../route/har.js";
 import { toBase64 } from "../route/har.js";
 import { pageInspection } from "./api.js";

@@ -1,6 +1,6 @@
 // The JS face of routing, with Playwright's names: routeWebSocket / unrouteWebSocket, page and context scopes.
-import { checkUrlMatch, documentBase, type UrlMatch } from "./match.js";
-import type { RouteEntry, Scope } from "./registry.js";
+import { checkUrlMatch, documentBase, type UrlMatch } from "./match/match.js";
+import type { RouteEntry, Scope } from "./match/registry.js";
 import type { RouteHandler } from "./end/host.js";
 import { installRouting } from "./engine.js";
 import { checkRouteHandler, checkTimes, enforce } from "./rules.js";

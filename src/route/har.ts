@@ -1,9 +1,9 @@
 // Replay: answers routed sockets from a HAR's WebSocket entries (Chrome's `_webSocketMessages`), in order.
 import { addRoute, type RouteHandle } from "./api.js";
-import type { RouteEntry } from "./registry.js";
+import type { RouteEntry } from "./match/registry.js";
 import type { RouteHandler } from "./end/host.js";
 import { installRouting } from "./engine.js";
-import type { UrlMatch } from "./match.js";
+import type { UrlMatch } from "./match/match.js";
 import type { WebSocketRoute } from "./end/route.js";
 import type { Message } from "./end/inbox.js";
 import { MAX_REASON_BYTES } from "../socket/constants.js";

@@ -1,8 +1,8 @@
 // The route end: takes protocol messages from page sockets, picks the route for each new socket, runs its
 // handler with a WebSocketRoute, and hands later messages to that socket's RouteController.
-import { documentBase } from "../match.js";
+import { documentBase } from "../match/match.js";
 import type { PageMessage, Receiver, RouteMessage } from "../protocol.js";
-import type { RouteRegistry } from "../registry.js";
+import type { RouteRegistry } from "../match/registry.js";
 import { RouteController } from "./controller.js";
 import { WebSocketRoute } from "./route.js";
 

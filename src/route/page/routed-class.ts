@@ -3,7 +3,7 @@
 // real EventTargets whose prototype is WebSocket.prototype, and the prototype's accessors serve them from
 // their PageSocket and `on*` handler slots while passing native instances straight to the browser's own accessors.
 import { checkProtocols, normalizeSocketUrl } from "../../socket/validation.js";
-import { documentBase } from "../match.js";
+import { documentBase } from "../match/match.js";
 import type { PageSocket } from "./page-socket.js";
 import { observer } from "./observe.js";
 
