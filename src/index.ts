@@ -15,5 +15,5 @@ export type { ReceiveOptions, JsonOptions, Message } from "./route/end/inbox.js"
 export type { FaultOptions, FaultDirection } from "./route/end/faults.js";
 export type { UrlMatch } from "./route/match/match.js";
 export type { PageMessage, RouteMessage, Wire } from "./route/protocol.js";
-export { routeWebSocketFromHAR, type Har, type HarEntry, type HarWebSocketMessage, type HarReplayOptions } from "./route/har.js";
+export { routeWebSocketFromHAR, type Har, type HarEntry, type HarWebSocketMessage, type HarReplayOptions } from "./har/har.js";
 export { recordWebSocket, type WebSocketRecorder } from "./inspect/recorder.js";

@@ -8,7 +8,7 @@
 // engine objects Python only holds as handles (JsProxy), calls the members noted on each, and hands back.
 import type { BridgeSocket } from "../socket/bridge-socket.js";
 import type { WebSocketRoute, WebSocketRouteServer } from "../route/end/route.js";
-import type { Har } from "../route/har.js";
+import type { Har } from "../har/har.js";
 import type { InspectedWebSocket } from "../inspect/websocket.js";
 import type { PyProxy } from "./types.js";
 import type { SlotSource } from "./frame-slot.js";

@@ -40,7 +40,7 @@ export function resetRouting(): void {
 }
 
 /** A handle for one registration. */
-function handleOf(entry: RouteEntry<RouteHandler>): RouteHandle {
+export function handleOf(entry: RouteEntry<RouteHandler>): RouteHandle {
   const unroute = () => installRouting().registry.delete(entry);
   return { unroute, [Symbol.dispose]: unroute };
 }

@@ -1,5 +1,6 @@
-// The shape of src/route: no import cycle among its files, engine methods off the public WebSocketRoute, and
-// default forwarding's only-ever-off rule (the controller's state, seen through the messages it posts).
+// The shape of src/route (and src/har, built on it): no import cycle among their files, engine methods off the
+// public WebSocketRoute, and default forwarding's only-ever-off rule (the controller's state, seen through the
+// messages it posts).
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -51,9 +52,9 @@ function cycles(graph: Map<string, string[]>): string[] {
   return found;
 }
 
-describe("src/route structure", () => {
+describe("src/route and src/har structure", () => {
   it("has no import cycle among its files", () => {
-    const graph = importGraph(["route"]);
+    const graph = importGraph(["route", "har"]);
     expect(graph.get("route/end/faults.ts")).toContain("route/end/errors.ts");
     expect(graph.get("route/end/host.ts")).toContain("route/protocol.ts");
     expect(cycles(graph)).toEqual([]);
