@@ -21,7 +21,7 @@ export type PyFunction<F> = F & PyProxy;
 /** A socket opened for Python. Python reads `socket` and `origin`, calls `sendFrame(data)` (returns the readyState it saw), and hands it to `closeSocket`, `sendBytes` and `abortSocket`. */
 export type SocketHandle = BridgeSocket;
 /** A routed socket's page side, given to the route handler. Python calls url(), protocols(), send(), connectToServer(), receive(options), accept/reject/terminate/faults and reads closeCode/closeReason. */
-export type RouteHandle = WebSocketRoute;
+export type RoutedSocketHandle = WebSocketRoute;
 /** A routed socket's server side (`connectToServer()`): the same face as the page side's, without the handshake and fault methods. */
 export type RouteServerHandle = WebSocketRouteServer;
 /** An inspected socket. Python calls url(), isRouted(), isClosed() and hands it to `inspectOn`/`inspectWait`/`inspectKey`. */
@@ -56,7 +56,7 @@ export interface SocketDispatch {
 /** A Python URL predicate (for a callable or re.Pattern `url`), called with the URL string; truthy matches. */
 export type UrlPredicate = (href: string) => unknown;
 /** A Python route's handler: runs it for `route` and calls `resolve()`, or `reject(traceback)` when it raised. */
-export type RouteCallback = (route: RouteHandle, resolve: (value: void) => void, reject: (traceback: string) => void) => unknown;
+export type RouteCallback = (route: RoutedSocketHandle, resolve: (value: void) => void, reject: (traceback: string) => void) => unknown;
 /** A routed socket's Python dispatch: `(side, "message", data)` or `(side, "close", code, reason)`. */
 export interface RouteDispatch {
   (side: string, kind: "message", message: string | Uint8Array): unknown;
@@ -85,10 +85,10 @@ export interface WsBridgeModule {
   routeRemove: (token: number) => void;
   routeUnroute: (scope: string, urlKey: string, handlerKey: string | undefined | null) => void;
   routeAlive: (token: number) => boolean;
-  routeBind: (route: RouteHandle, proxy: PyProxy) => void;
-  routeListen: (target: RouteHandle | RouteServerHandle, side: string, kind: string, dispatch: PyFunction<RouteDispatch>) => void;
-  routeSend: (target: RouteHandle | RouteServerHandle, message: string | Uint8Array) => void;
-  routeClose: (target: RouteHandle | RouteServerHandle, code: number | undefined | null, reason: string | undefined | null) => void;
+  routeBind: (route: RoutedSocketHandle, proxy: PyProxy) => void;
+  routeListen: (target: RoutedSocketHandle | RouteServerHandle, side: string, kind: string, dispatch: PyFunction<RouteDispatch>) => void;
+  routeSend: (target: RoutedSocketHandle | RouteServerHandle, message: string | Uint8Array) => void;
+  routeClose: (target: RoutedSocketHandle | RouteServerHandle, code: number | undefined | null, reason: string | undefined | null) => void;
   routeReset: () => void;
   routeStats: () => { proxies: number; routes: number; sockets: number };
   // inspection (python/wsbridge/inspect.py)
