@@ -26,7 +26,7 @@ from typing import Any as _Any
 #: at install) costs next to nothing and a page that never routes or records never compiles route.py, har.py...
 _LAZY = {name: module for module, names in {
     "websocket": "WebSocket WebSocketEvent", "client": "connect", "inspect": "InspectedWebSocket",
-    "errors": "ConnectionClosed FrameTypeError WebSocketClosed InspectionError",
+    "errors": "ConnectionClosed Error FrameTypeError InspectionError TimeoutError WebSocketClosed WebSocketDisconnect",
     "route": "RouteHandle WebSocketRoute context page route_web_socket unroute_web_socket",
     "har": "HarRouteHandle WebSocketRecorder record_web_socket route_web_socket_from_har",
 }.items() for name in names.split()}
@@ -55,7 +55,7 @@ def __dir__() -> list[str]:
 if _TYPE_CHECKING:  # what type checkers and IDEs see: the same names, eagerly
     from . import asgi
     from .client import connect
-    from .errors import ConnectionClosed, FrameTypeError, InspectionError, WebSocketClosed
+    from .errors import ConnectionClosed, Error, FrameTypeError, InspectionError, TimeoutError, WebSocketClosed, WebSocketDisconnect
     from .har import HarRouteHandle, WebSocketRecorder, record_web_socket, route_web_socket_from_har
     from .inspect import InspectedWebSocket
     from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket, unroute_web_socket
