@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Callable, Generator
 from typing import Any, Literal, Union
 
 from . import _lifecycle
-from ._js import call, check_type, create_proxy, engine, flat_bytes, handler_key, js, message, options, settle, to_js
+from ._js import JsProxy, call, check_type, create_proxy, engine, flat_bytes, handler_key, js, message, options, settle, to_js
 from ._runner import Flow
 from .errors import FrameTypeError, WebSocketClosed
 from .inspect import InspectionScope
@@ -59,7 +59,7 @@ class WebSocketRoute:
     # Starlette's sending methods are coroutines; these act at once and return `Done`, so both
     # `route.send_text(x)` and `await route.send_text(x)` work.
 
-    def __init__(self, js_route: engine.RouteHandle, *, page_side: WebSocketRoute | None = None) -> None:
+    def __init__(self, js_route: engine.RoutedSocketHandle, *, page_side: WebSocketRoute | None = None) -> None:
         self._js = js_route
         self._page_side = page_side  # None for the page side itself
         self._server: WebSocketRoute | None = None
@@ -124,23 +124,23 @@ class WebSocketRoute:
 
     # --- receiving (Starlette's names too) ---
 
-    async def _receive(self, method: str, timeout: float | None) -> Any:
+    async def _receive(self, receive: Callable[[JsProxy | None], Any], timeout: float | None) -> Any:
+        """A frame from one of the engine's receive methods (the str or Uint8Array it gives, as a Python message)."""
         controller = js.AbortController.new()
-        receive = getattr(self._js, method)
         return message(await settle(call(receive, options(timeout=timeout, cancel=controller.signal)), controller))
 
     async def receive(self, timeout: float | None = None) -> Message:
         """The next frame from the other side: `str` or `bytes`; `WebSocketClosed` once it closed, `TimeoutError` after `timeout` ms."""
         # On a mocked socket still connecting, the engine opens the page first: it cannot send before.
-        return await self._receive("receive", timeout)  # type: ignore[no-any-return]
+        return await self._receive(self._js.receive, timeout)  # type: ignore[no-any-return]
 
     async def receive_text(self, timeout: float | None = None) -> str:
         """The next frame, which must be text (`FrameTypeError` otherwise)."""
-        return await self._receive("receiveText", timeout)  # type: ignore[no-any-return]
+        return await self._receive(self._js.receiveText, timeout)  # type: ignore[no-any-return]
 
     async def receive_bytes(self, timeout: float | None = None) -> bytes:
         """The next frame, which must be binary (`FrameTypeError` otherwise)."""
-        return await self._receive("receiveBytes", timeout)  # type: ignore[no-any-return]
+        return await self._receive(self._js.receiveBytes, timeout)  # type: ignore[no-any-return]
 
     async def receive_json(self, mode: Literal["text", "binary"] = "text", timeout: float | None = None) -> Any:
         """The next frame parsed as JSON: a text frame, or UTF-8 bytes with `mode="binary"` (Starlette's rule)."""
@@ -245,7 +245,7 @@ class WebSocketRoute:
     def _side(self) -> str:
         return "page" if self._page_side is None else "server"
 
-    def _page_js(self, name: str) -> engine.RouteHandle:
+    def _page_js(self, name: str) -> engine.RoutedSocketHandle:
         if self._page_side is not None:
             raise RuntimeError(f"{name}() must be called on the page-side WebSocketRoute")
         return self._js
@@ -362,7 +362,7 @@ class _Scope(InspectionScope):
                 return reject(_failure(error))
             resolve()
 
-        def on_socket(js_route: engine.RouteHandle, resolve: _Settle, reject: _Settle) -> None:
+        def on_socket(js_route: engine.RoutedSocketHandle, resolve: _Settle, reject: _Settle) -> None:
             # A plain handler runs within the engine's call; an async one from the next loop turn (timing apps rely on).
             try:
                 result = handler(WebSocketRoute(js_route))
