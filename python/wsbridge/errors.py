@@ -10,7 +10,7 @@ from typing import Any, Final, Literal, cast
 
 __all__ = [
     "Error", "TimeoutError", "InspectionError", "InvalidStateError", "WebSocketClosed", "WebSocketDisconnect",
-    "FrameTypeError", "ConnectionClosed", "from_js",
+    "FrameTypeError", "ConnectionClosed", "Disconnected", "from_js",
 ]
 
 QUEUE_OVERFLOW: Final = 4009
@@ -99,6 +99,11 @@ class ConnectionClosed(Exception):
         name = _CODE_NAMES.get(code)
         text = f"connection closed with code {code}" + (f" ({name})" if name else "")
         super().__init__(text + (f": {reason}" if reason else ""))
+
+
+class Disconnected(OSError):
+    """An ASGI app's `websocket.send` after the page disconnected (ASGI asks servers for an OSError subclass here;
+    Starlette turns it into `WebSocketDisconnect(1006)`)."""
 
 
 #: The Python class for each engine error name: a value out of range or unparsable is Python's ValueError.

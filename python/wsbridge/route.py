@@ -27,7 +27,7 @@ from ._runner import Flow
 from .errors import FrameTypeError, WebSocketClosed
 from .inspect import InspectionScope
 
-__all__ = ["WebSocketRoute", "RouteHandle", "route_web_socket", "unroute_web_socket", "page", "context", "WebSocketClosed", "FrameTypeError", "Done"]
+__all__ = ["WebSocketRoute", "RouteHandle", "route_web_socket", "unroute_web_socket", "page", "context", "WebSocketClosed", "FrameTypeError", "Done", "Accepted"]
 
 UrlMatch = Union[str, "re.Pattern[str]", Callable[[str], bool]]
 RouteHandler = Callable[["WebSocketRoute"], Any]
@@ -46,6 +46,21 @@ class Done:
     def __await__(self) -> Generator[None, None, None]:
         return None
         yield  # pragma: no cover - makes this a generator
+
+
+class Accepted(Done):
+    """What `accept()` returns: `Done` that is true when the page opened, false when the handshake failed instead."""
+
+    __slots__ = ("opened",)
+
+    def __init__(self, opened: bool) -> None:
+        self.opened = opened
+
+    def __bool__(self) -> bool:
+        return self.opened
+
+    def __repr__(self) -> str:
+        return f"<Accepted {'opened' if self.opened else 'handshake failed'}>"
 
 
 def _check_mode(mode: str) -> None:
@@ -198,16 +213,12 @@ class WebSocketRoute:
 
     # --- handshake and faults (page side) ---
 
-    def accept(self, subprotocol: str | None = None) -> Done:
-        """Completes the handshake (Starlette's `accept`): the page opens with `subprotocol` as its protocol."""
-        # As in the browser, a subprotocol the page did not offer, or none when it offered some, fails the handshake.
-        self._accept(subprotocol)
-        return Done()
-
-    def _accept(self, subprotocol: str | None) -> bool:
-        """accept(); False when the browser's subprotocol rule failed the handshake instead."""
+    def accept(self, subprotocol: str | None = None) -> Accepted:
+        """Completes the handshake (Starlette's `accept`): the page opens with `subprotocol` as its protocol. As in the
+        browser, a subprotocol the page did not offer, or none when it offered some, fails the handshake instead: the
+        result is then false (true otherwise, as the JS face's boolean), and usable plain or awaited either way."""
         check_type(subprotocol, str, "subprotocol", "a str or None")
-        return bool(self._page_js("accept").accept(options(protocol=subprotocol)))
+        return Accepted(bool(self._page_js("accept").accept(options(protocol=subprotocol))))
 
     def reject(self) -> None:
         """Fails the handshake: the page sees `error`, then `close` 1006 (not clean), never `open`."""

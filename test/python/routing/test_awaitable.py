@@ -122,6 +122,21 @@ async def test_a_page_close_without_a_code_raises_websocket_closed_1005_with_an_
     assert (closed.value.code, closed.value.reason) == (1005, "")
 
 
+async def test_accept_is_true_when_the_page_opened_and_false_when_the_subprotocol_failed_the_handshake(probe: Probe):
+    results: list[object] = []
+
+    async def handler(route: WebSocketRoute):
+        accepted = route.accept(route.protocols[0] if route.url.endswith("/good") else "nope")
+        results.append(bool(accepted))
+        assert await accepted is None  # Starlette's `await websocket.accept()`
+
+    route_web_socket("**/good", handler)
+    route_web_socket("**/bad", handler)
+    assert await probe("/good", [], 0, (1000, ""), ["v1"]) == [["open", "v1"], ["close", 1000, "", True]]
+    assert await probe("/bad", [], 0, None, ["v1"]) == [["error"], ["close", 1006, "", False]]
+    assert results == [True, False]
+
+
 async def test_reject_fails_the_handshake_never_opening_the_page_socket(probe: Probe):
     route_web_socket("**/no", lambda route: route.reject())
     assert await probe("/no") == [["error"], ["close", 1006, "", False]]
