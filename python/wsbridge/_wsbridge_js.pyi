@@ -152,3 +152,10 @@ def harReady(token: int, /) -> JsPromise[None]: ...  # settles once a URL's HAR 
 def harRecord(url: str | PyProxy | None, path: str | None, /) -> RecorderHandle: ...  # stop() writes the HAR to `path`
 def harReset() -> None: ...
 
+
+# --- page.evaluate (route.py, _evaluate.py) ---
+
+
+# arg: Playwright's serialized value as JSON; gives {"value": serialized} or {"error": text} as JSON, at once or, for a
+# thenable result, once it settles. Never raises for what the expression threw.
+def pageEvaluate(expression: str, arg: str, /) -> str | JsPromise[str]: ...

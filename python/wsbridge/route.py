@@ -17,12 +17,14 @@ import asyncio
 import inspect
 import json
 import re
+import sys
 import traceback
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
+from types import FrameType
 from typing import Any, Literal, Union
 
-from . import _lifecycle
-from ._js import JsProxy, call, check_type, create_proxy, engine, flat_bytes, handler_key, js, message, options, settle, to_js
+from . import _evaluate, _lifecycle
+from ._js import JsProxy, block_on, call, can_run_sync, check_type, create_proxy, engine, flat_bytes, handler_key, js, message, options, settle, to_js
 from ._runner import Flow
 from .errors import FrameTypeError, WebSocketClosed
 from .inspect import InspectionScope
@@ -400,7 +402,58 @@ class _Scope(InspectionScope):
         return f"<wsbridge {self._scope}>"
 
 
-page = _Scope("page")  # Playwright's `page` routing and inspection methods
+def _awaited(caller: FrameType | None) -> bool:
+    """True when the calling code is an `async def` (Playwright's async API: the call is awaited there), False in a
+    plain function (its sync API: the call gives the result)."""
+    return caller is not None and bool(caller.f_code.co_flags & (inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR))
+
+
+def _block(what: str, awaitable: Coroutine[Any, Any, Any]) -> Any:
+    """Waits for `awaitable` in plain code, the page's loop running meanwhile (Pyodide's run_sync)."""
+    if not can_run_sync():
+        awaitable.close()
+        raise RuntimeError(
+            f"{what} cannot wait in this plain function: Pyodide can suspend only code entered through "
+            "runPythonAsync, a task or a test (JSPI); call it from an async def and await it"
+        )
+    return block_on(awaitable)
+
+
+async def _settled(outcome: Any) -> Any:
+    """The value of `pageEvaluate`'s outcome, awaiting it when it is a Promise."""
+    return _evaluate.outcome(outcome if isinstance(outcome, str) else await settle(outcome))
+
+
+class _Page(_Scope):
+    """`page`: the scope's routing and inspection, and Playwright's `evaluate` and `wait_for_timeout`.
+
+    Either is written as in Playwright's async API (`await page.evaluate(...)` in an `async def`, which gets an
+    awaitable) or its sync API (`page.evaluate(...)` in a plain function, which gets the result: it waits with the
+    page's loop running, as `page.wait_for_timeout` must let the page run)."""
+
+    def evaluate(self, expression: str, arg: Any = None) -> Any:
+        """Runs `expression` in the page's global scope: a function expression is called with `arg`, anything else
+        is evaluated; the result (a Promise's, once it settles) comes back as Playwright converts it (see
+        `_evaluate`). What it throws is raised as `wsbridge.Error`. It runs at the call, awaited or not."""
+        if not isinstance(expression, str):
+            raise TypeError(f"expression must be a str, not {type(expression).__name__}")
+        outcome = call(engine.pageEvaluate, expression, _evaluate.argument(arg))  # JSON, or a Promise of it
+        if _awaited(sys._getframe(1)):
+            return _settled(outcome)
+        return _evaluate.outcome(outcome if isinstance(outcome, str) else _block("page.evaluate()", settle(outcome)))
+
+    def wait_for_timeout(self, timeout: float) -> Awaitable[None] | None:
+        """Waits `timeout` milliseconds while the page runs (its sockets, routes and timers)."""
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number of milliseconds, not {type(timeout).__name__}")
+        pause = asyncio.sleep(timeout / 1000)
+        if _awaited(sys._getframe(1)):
+            return pause
+        _block("page.wait_for_timeout()", pause)
+        return None
+
+
+page = _Page("page")  # Playwright's `page` routing and inspection methods, evaluate and wait_for_timeout
 context = _Scope("context")  # the same for `context`, consulted (and told) after the page
 route_web_socket = page.route_web_socket
 unroute_web_socket = page.unroute_web_socket

@@ -153,7 +153,9 @@ export interface WsBridgeModule {
   harReady: (token: number) => Promise<void>;
   harRecord: (url: string | PyFunction<UrlPredicate> | undefined | null, path: string | undefined | null) => RecorderHandle;
   harReset: () => void;
+  // page.evaluate (python/wsbridge/route.py, _evaluate.py): the argument and the outcome as JSON text
+  pageEvaluate: (expression: string, arg: string) => string | Promise<string>;
 }
 
-/** The functions of one bridge part (socket, route, inspect, har); object literals of this type reject extra keys. */
+/** The functions of one bridge part (socket, route, inspect, har, evaluate); object literals of this type reject extra keys. */
 export type BridgePart<K extends keyof WsBridgeModule> = Pick<WsBridgeModule, K>;
