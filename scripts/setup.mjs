@@ -1,8 +1,10 @@
-// One-step set-up for a fresh clone: npm packages, then Chromium (Debian's, via apt) when none is found.
+// One-step set-up for a fresh clone: npm packages, then Chromium (Debian's, via apt) when none is found, then the
+// pinned mypy of python/requirements-typecheck.txt in a venv in the cache folder (for the contract test).
 // Uses only Node built-ins, so it runs before `npm ci`.
-import { execSync } from "node:child_process";
-import { existsSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { execFileSync, execSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
 
 /** True when a Chromium that wsbridge would use is present. */
 function haveChromium() {
@@ -25,3 +27,35 @@ if (!haveChromium()) {
     process.exit(2);
   }
 }
+
+/** The cache folder, as src/playwright/cache.ts finds it: $WSBRIDGE_CACHE, else $XDG_CACHE_HOME/wsbridge, else ~/.cache/wsbridge. */
+function cacheDir() {
+  if (process.env.WSBRIDGE_CACHE) return resolve(process.env.WSBRIDGE_CACHE);
+  return join(process.env.XDG_CACHE_HOME ? resolve(process.env.XDG_CACHE_HOME) : join(homedir(), ".cache"), "wsbridge");
+}
+
+/**
+ * Makes CACHE/mypy, a venv holding exactly the packages of python/requirements-typecheck.txt, unless it was made
+ * from the same file already. A failure is one warning: the contract test then fails under CI and skips elsewhere.
+ */
+function ensureMypy() {
+  const requirements = resolve("python/requirements-typecheck.txt");
+  const wanted = readFileSync(requirements, "utf8");
+  const venv = join(cacheDir(), "mypy");
+  const stamp = join(venv, "made-from.txt"); // written last: a half-made venv has none and is made again
+  if (existsSync(stamp) && readFileSync(stamp, "utf8") === wanted) return;
+  console.log(`setup: installing the pinned mypy (python/requirements-typecheck.txt) into ${venv}`);
+  try {
+    rmSync(venv, { recursive: true, force: true });
+    mkdirSync(cacheDir(), { recursive: true });
+    execFileSync(process.env.WSBRIDGE_PYTHON ?? "python3", ["-m", "venv", venv], { stdio: "inherit" });
+    execFileSync(join(venv, "bin", "python"), [
+      "-m", "pip", "install", "--disable-pip-version-check", "-qq", "--retries", "1", "--timeout", "30", "-r", requirements,
+    ], { stdio: "inherit" });
+    writeFileSync(stamp, wanted);
+  } catch (error) {
+    console.warn(`setup: the pinned mypy could not be installed (${error.message.split("\n")[0]}); test/unit/contract.test.ts fails its mypy checks under CI and skips them elsewhere`);
+  }
+}
+
+ensureMypy();

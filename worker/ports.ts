@@ -1,11 +1,11 @@
 // Named MessagePort services inside the worker: the extension point for channels to the main thread.
 //
 // The main thread calls `attachPort(kind, port)` on the worker (through Comlink, the port transferred);
-// the worker hands the port to the service registered under `kind`. The routing engine (issue 4,
-// "routes across threads") plugs in here: its service installs a routed `WebSocket` class as the worker's
-// `globalThis.WebSocket` that speaks the route engine's plain message protocol over the port, so sockets
-// that worker Python opens (wsbridge's BridgeSocket looks `globalThis.WebSocket` up at construction) are
-// routed by handlers running on the main thread.
+// the worker hands the port to the service registered under `kind`. Routing across threads is one ("routes",
+// registered in worker/runtime.ts): the worker's `globalThis.WebSocket` is already the routed class (installWsBridge
+// installs it), and the service hands the port to `routeThroughPort` (src/route/port-link.ts), so a socket worker
+// code opens that no worker route takes is routed over the port by the main thread's routes (the client's
+// `linkRoutesPort`), or behaves as a native socket when none matches.
 import type { PythonRuntime } from "../src/pyodide/runtime.js";
 
 /** What a service gets besides its port. */

@@ -26,14 +26,14 @@ from typing import Any as _Any
 #: at install) costs next to nothing and a page that never routes or records never compiles route.py, har.py...
 _LAZY = {name: module for module, names in {
     "websocket": "WebSocket WebSocketEvent", "client": "connect", "inspect": "InspectedWebSocket",
-    "errors": "ConnectionClosed FrameTypeError WebSocketClosed InspectionError",
+    "errors": "ConnectionClosed Error FrameTypeError InspectionError TimeoutError WebSocketClosed WebSocketDisconnect",
     "route": "RouteHandle WebSocketRoute context page route_web_socket unroute_web_socket",
     "har": "HarRouteHandle WebSocketRecorder record_web_socket route_web_socket_from_har",
+    "_asgi": "asgi ASGIHandler",  # `wsbridge.asgi` is the function (its module is private: no name clash)
 }.items() for name in names.split()}
-# The module itself, which is callable: `asgi(app)` works and so does `wsbridge.asgi.WebSocketDisconnect`.
-_SUBMODULES = {"asgi", "testing", "pytest_plugin"}
+_SUBMODULES = {"testing", "pytest_plugin"}
 
-__all__ = list(_LAZY) + ["asgi"]  # no `*` unpacking: MicroPython must still parse this file
+__all__ = list(_LAZY)
 
 
 def __getattr__(name: str) -> _Any:
@@ -53,9 +53,9 @@ def __dir__() -> list[str]:
 
 
 if _TYPE_CHECKING:  # what type checkers and IDEs see: the same names, eagerly
-    from . import asgi
+    from ._asgi import ASGIHandler, asgi
     from .client import connect
-    from .errors import ConnectionClosed, FrameTypeError, InspectionError, WebSocketClosed
+    from .errors import ConnectionClosed, Error, FrameTypeError, InspectionError, TimeoutError, WebSocketClosed, WebSocketDisconnect
     from .har import HarRouteHandle, WebSocketRecorder, record_web_socket, route_web_socket_from_har
     from .inspect import InspectedWebSocket
     from .route import RouteHandle, WebSocketRoute, context, page, route_web_socket, unroute_web_socket

@@ -1,11 +1,16 @@
-"""The one module that imports the browser (`js`), Pyodide's FFI and the engine (`_wsbridge_js`); others import from here."""
+"""The one module that imports the browser (`js`), Pyodide's FFI and the engine (`_wsbridge_js`); others import from here.
+
+`run_sync` blocks on an awaitable while the page's loop keeps running (JSPI stack switching); it works where
+`can_run_sync()` is true: code entered through `runPythonAsync`, an asyncio task, or a test `wsbridge test` runs.
+"""
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import JsBuffer, JsException, JsProxy, create_proxy, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsBuffer, JsException, JsProxy, can_run_sync, create_proxy, run_sync, to_js  # type: ignore[import-not-found]
 
 if TYPE_CHECKING:
     from . import _wsbridge_js as engine  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
@@ -14,7 +19,9 @@ else:
 
 from .errors import from_js
 
-__all__ = ["js", "engine", "create_proxy", "to_js", "JsBuffer", "JsException", "JsProxy", "options", "message", "flat_bytes", "check_type", "handler_key", "call", "settle"]
+__all__ = ["js", "engine", "create_proxy", "to_js", "run_sync", "can_run_sync", "JsBuffer", "JsException", "JsProxy", "options", "message", "flat_bytes", "check_type", "handler_key", "call", "settle", "block_on"]
+
+T = TypeVar("T")
 
 
 def options(**values: Any) -> Any:
@@ -75,3 +82,20 @@ async def settle(promise: Any, cancel: Any = None) -> Any:
         if cancel is not None:  # the engine's wait ends too: nothing stays subscribed, a frame it took goes back
             cancel.abort()
         raise
+
+
+def block_on(awaitable: Awaitable[T]) -> T:
+    """Waits for `awaitable` right here, synchronously, while the page's loop runs everything else (`run_sync`).
+
+    The outcome crosses JS in a box: a result that is itself awaitable would be taken for a thenable that never
+    settles, and an exception would also be printed to the page's stderr on its way through the Promise."""
+    async def boxed() -> tuple[bool, Any]:
+        try:
+            return True, await awaitable
+        except BaseException as error:  # noqa: BLE001 - raised below, in the waiting caller
+            return False, error
+
+    ok, value = run_sync(boxed())
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value

@@ -1,7 +1,9 @@
 """Types of `_wsbridge_js`, the JS module the TypeScript engine registers for this package (src/pyodide/install.ts).
 
-The same list as `WsBridgeModule` in src/pyodide/contract.ts: test/unit/contract.test.ts fails when a function is on
-one side only or takes a different number of parameters. JS functions take positional arguments only (hence `/`).
+The same list as `WsBridgeModule` in src/pyodide/contract.ts, and each handle's Protocol lists the members its
+`HandleMembers` entry there lists: test/unit/contract.test.ts fails when a function or member is on one side only,
+or when its parameters differ in number, names or types (str, int/float, bool, None, or any JS object). JS
+functions take positional arguments only (hence `/`). Python calls what is declared here by name, nothing else.
 Callables handed to JS are `create_proxy` proxies: JS owns them from then on and destroys them.
 
 In Pyodide the JS types come from `pyodide.ffi`; on a host without Pyodide, small Protocols stand in for them.
@@ -46,19 +48,22 @@ class SocketHandle(Protocol):
     def sendFrame(self, data: str | JsProxy, /) -> int: ...  # the readyState it saw; 0 (CONNECTING): nothing sent
 
 
-class RouteHandle(Protocol):
-    """A routed socket's page side (WebSocketRoute), or its server side (WebSocketRouteServer) for the first six."""
+class RoutedSocketHandle(Protocol):
+    """A routed socket's page side (WebSocketRoute), or its server side (WebSocketRouteServer): the server side has
+    all but accept, reject, terminate and faults."""
 
     def url(self) -> str: ...
     def protocols(self) -> JsProxy: ...  # a JS array of str
-    def send(self, message: str | JsProxy, /) -> None: ...
-    def connectToServer(self) -> "RouteHandle": ...
+    def connectToServer(self) -> "RoutedSocketHandle": ...
+    # options: {timeout (ms), cancel (an AbortSignal)}; binary frames come as a Uint8Array
     def receive(self, options: JsProxy | None = ..., /) -> JsPromise[str | JsBuffer]: ...
+    def receiveText(self, options: JsProxy | None = ..., /) -> JsPromise[str]: ...
+    def receiveBytes(self, options: JsProxy | None = ..., /) -> JsPromise[JsBuffer]: ...
     @property
     def closeCode(self) -> int | None: ...
     @property
     def closeReason(self) -> str | None: ...
-    def accept(self, options: JsProxy | None = ..., /) -> bool: ...
+    def accept(self, options: JsProxy | None = ..., /) -> bool: ...  # {protocol}; False: the subprotocol rule failed it
     def reject(self) -> None: ...
     def terminate(self) -> None: ...
     def faults(self, options: JsProxy | None = ..., /) -> None: ...
@@ -85,12 +90,13 @@ SocketDispatch: TypeAlias = Callable[..., object]
 """dispatch(): messages in the frame slot; dispatch(data): one message (str or ArrayBuffer); dispatch(kind, event): 0 open, 2 error, 3 close."""
 UrlPredicate: TypeAlias = Callable[[str], object]
 """Called with the URL string; truthy matches."""
-RouteCallback: TypeAlias = Callable[[RouteHandle, JsProxy, JsProxy], object]
+RouteCallback: TypeAlias = Callable[[RoutedSocketHandle, JsProxy, JsProxy], object]
 """on_socket(route, resolve, reject): runs the handler, then calls resolve(), or reject(traceback) when it raised."""
 RouteDispatch: TypeAlias = Callable[..., object]
 """(side, "message", data) or (side, "close", code, reason); side is "page" or "server"."""
-InspectDispatch: TypeAlias = Callable[..., object]
-"""("websocket", scope, key, ws), (framesent | framereceived, key, payload), ("socketerror", key, message), ("close", key, None)."""
+InspectListener: TypeAlias = Callable[[str | JsBuffer | InspectHandle], object]
+"""An inspection listener or wait predicate: gets a frame's payload (str or Uint8Array), a socket error's text, or a
+socket (InspectHandle); a predicate may return an awaitable."""
 
 # A proxy made with pyodide.ffi.create_proxy; JS calls it as the callback type named in each signature.
 PyProxy: TypeAlias = JsProxy
@@ -117,10 +123,10 @@ def routeAdd(scope: str, url: str | PyProxy, times: int | None, onSocket: PyProx
 def routeRemove(token: int, /) -> None: ...  # calls the route's onUnroute first
 def routeUnroute(scope: str, urlKey: str, handlerKey: str | None, /) -> None: ...  # every route registered with these keys
 def routeAlive(token: int, /) -> bool: ...
-def routeBind(route: RouteHandle, proxy: PyProxy, /) -> None: ...  # destroys `proxy` when the socket is released
-def routeListen(target: RouteHandle, side: str, kind: str, dispatch: PyProxy, /) -> None: ...  # dispatch: RouteDispatch
-def routeSend(target: RouteHandle, message: str | JsProxy, /) -> None: ...  # a fresh Uint8Array: put on the wire without a copy
-def routeClose(target: RouteHandle, code: int | None, reason: str | None, /) -> None: ...
+def routeBind(route: RoutedSocketHandle, proxy: PyProxy, /) -> None: ...  # destroys `proxy` when the socket is released
+def routeListen(target: RoutedSocketHandle, side: str, kind: str, dispatch: PyProxy, /) -> None: ...  # dispatch: RouteDispatch
+def routeSend(target: RoutedSocketHandle, message: str | JsProxy, /) -> None: ...  # a fresh Uint8Array: put on the wire without a copy
+def routeClose(target: RoutedSocketHandle, code: int | None, reason: str | None, /) -> None: ...
 def routeReset() -> None: ...
 def routeStats() -> JsProxy: ...  # {proxies, routes, sockets}
 
@@ -128,8 +134,7 @@ def routeStats() -> JsProxy: ...  # {proxies, routes, sockets}
 # --- inspection (inspect.py) ---
 
 
-# target: an InspectHandle, or a scope name ("page", "context"); listener/predicate: called with a frame's payload
-# (str or Uint8Array), a socket error's text, or an InspectHandle; a predicate may return an awaitable.
+# target: an InspectHandle, or a scope name ("page", "context"); listener and predicate: InspectListener.
 def inspectOn(target: InspectHandle | str, event: str, listener: PyProxy, once: bool, key: str, /) -> None: ...  # key: _js.handler_key(handler)
 def inspectOff(target: InspectHandle | str, event: str, key: str, /) -> None: ...  # the oldest such listener
 def inspectWait(target: InspectHandle | str, event: str, predicate: PyProxy | None, timeout: float | None, signal: JsProxy, /) -> JsProxy: ...  # a Promise
@@ -146,3 +151,11 @@ def harAlive(token: int, /) -> bool: ...
 def harReady(token: int, /) -> JsPromise[None]: ...  # settles once a URL's HAR loaded and registered
 def harRecord(url: str | PyProxy | None, path: str | None, /) -> RecorderHandle: ...  # stop() writes the HAR to `path`
 def harReset() -> None: ...
+
+
+# --- page.evaluate (route.py, _evaluate.py) ---
+
+
+# arg: Playwright's serialized value as JSON; gives {"value": serialized} or {"error": text} as JSON, at once or, for a
+# thenable result, once it settles. Never raises for what the expression threw.
+def pageEvaluate(expression: str, arg: str, /) -> str | JsPromise[str]: ...

@@ -162,7 +162,7 @@ class InspectedWebSocket(_Target):
         return self._js.isRouted()
 
     def __repr__(self) -> str:
-        return f"<InspectedWebSocket {self._url}{' routed' if self.is_routed else ''}{' closed' if self.is_closed() else ''}>"
+        return f"<WebSocket url={self._url!r}>"  # Playwright's, so that ported tests and their output read the same
 
 
 # One Python object per inspected socket, while anything (user code, a listener JS holds) keeps it.

@@ -4,8 +4,9 @@
   (`pyodide.ffi.run_sync`): pytest-asyncio's own runner cannot start a loop inside the page's running one.
 - A per-test timeout (`--timeout SECONDS` on the command line, `@pytest.mark.timeout(S)` per test) cancels a hung
   await; a test that blocks the page outright is caught by the runner in Node.
-- Isolation: after every test wsbridge is reset (routes removed, sockets closed, listeners dropped) and the tasks
-  the test left running are cancelled.
+- Isolation: after every test wsbridge is reset (routes removed, sockets closed, listeners dropped), and the tasks
+  the test left running and the callbacks it left scheduled (`loop.call_soon`, `call_later`, `call_at`) are
+  cancelled, so a timer set in one test never fires in the next.
 - Errors that would otherwise hide fail the test: an exception raised in a socket or route handler, or by a task the
   test left behind, is reported at that test (opt out with `@pytest.mark.allow_handler_errors`).
 - Fixtures: `ws_server` (the runner's real `ws` server), `page` and `context` (wsbridge's routing and inspection faces).
@@ -207,7 +208,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 @pytest.fixture(autouse=True)
 def _wsbridge_isolation(request: pytest.FixtureRequest) -> Generator[None, None, None]:
-    """Per test: records hidden errors, then resets wsbridge and cancels the tasks the test left running."""
+    """Per test: records hidden errors, then resets wsbridge and cancels the tasks and timers the test left."""
     loop = asyncio.get_event_loop()
     previous_handler = loop.get_exception_handler()
     try:
@@ -216,17 +217,24 @@ def _wsbridge_isolation(request: pytest.FixtureRequest) -> Generator[None, None,
         before = set()
     _errors.clear()
     loop.set_exception_handler(_loop_exception)
+    timers = _lifecycle.TimerRecord(loop, before)
     yield
     try:
-        _lifecycle.reset()
+        # The test's own timers go first: one due during the settling below would fire after the reset (a reconnect).
+        timers.cancel_pending()
+        with timers.paused():  # what the reset schedules (closing handshakes, a lifespan's shutdown) must run
+            _lifecycle.reset()
         # What reset started (an ASGI app's lifespan shutdown, closing handshakes) finishes on the loop; tasks the
         # test left behind get a moment to end by themselves, then are cancelled.
         leftovers = _leftover_tasks(before)
         if leftovers:
             _run(asyncio.wait(leftovers, timeout=SETTLE_SECONDS), None, "settling")
+        timers.stop()
         for task in _leftover_tasks(before):
             task.cancel()
+        timers.cancel_pending()  # those the leftover tasks set while settling
     finally:
+        timers.stop()
         loop.set_exception_handler(previous_handler)
     text = _hidden_errors(request.node)
     if text is not None:

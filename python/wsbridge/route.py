@@ -17,17 +17,19 @@ import asyncio
 import inspect
 import json
 import re
+import sys
 import traceback
-from collections.abc import AsyncIterator, Callable, Generator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Generator
+from types import FrameType
 from typing import Any, Literal, Union
 
-from . import _lifecycle
-from ._js import call, check_type, create_proxy, engine, flat_bytes, handler_key, js, message, options, settle, to_js
+from . import _evaluate, _lifecycle
+from ._js import JsProxy, block_on, call, can_run_sync, check_type, create_proxy, engine, flat_bytes, handler_key, js, message, options, settle, to_js
 from ._runner import Flow
 from .errors import FrameTypeError, WebSocketClosed
 from .inspect import InspectionScope
 
-__all__ = ["WebSocketRoute", "RouteHandle", "route_web_socket", "unroute_web_socket", "page", "context", "WebSocketClosed", "FrameTypeError", "Done"]
+__all__ = ["WebSocketRoute", "RouteHandle", "route_web_socket", "unroute_web_socket", "page", "context", "WebSocketClosed", "FrameTypeError", "Done", "Accepted"]
 
 UrlMatch = Union[str, "re.Pattern[str]", Callable[[str], bool]]
 RouteHandler = Callable[["WebSocketRoute"], Any]
@@ -48,6 +50,21 @@ class Done:
         yield  # pragma: no cover - makes this a generator
 
 
+class Accepted(Done):
+    """What `accept()` returns: `Done` that is true when the page opened, false when the handshake failed instead."""
+
+    __slots__ = ("opened",)
+
+    def __init__(self, opened: bool) -> None:
+        self.opened = opened
+
+    def __bool__(self) -> bool:
+        return self.opened
+
+    def __repr__(self) -> str:
+        return f"<Accepted {'opened' if self.opened else 'handshake failed'}>"
+
+
 def _check_mode(mode: str) -> None:
     if mode not in ("text", "binary"):
         raise ValueError(f'mode must be "text" or "binary", got {mode!r}')
@@ -59,7 +76,7 @@ class WebSocketRoute:
     # Starlette's sending methods are coroutines; these act at once and return `Done`, so both
     # `route.send_text(x)` and `await route.send_text(x)` work.
 
-    def __init__(self, js_route: engine.RouteHandle, *, page_side: WebSocketRoute | None = None) -> None:
+    def __init__(self, js_route: engine.RoutedSocketHandle, *, page_side: WebSocketRoute | None = None) -> None:
         self._js = js_route
         self._page_side = page_side  # None for the page side itself
         self._server: WebSocketRoute | None = None
@@ -124,23 +141,23 @@ class WebSocketRoute:
 
     # --- receiving (Starlette's names too) ---
 
-    async def _receive(self, method: str, timeout: float | None) -> Any:
+    async def _receive(self, receive: Callable[[JsProxy | None], Any], timeout: float | None) -> Any:
+        """A frame from one of the engine's receive methods (the str or Uint8Array it gives, as a Python message)."""
         controller = js.AbortController.new()
-        receive = getattr(self._js, method)
         return message(await settle(call(receive, options(timeout=timeout, cancel=controller.signal)), controller))
 
     async def receive(self, timeout: float | None = None) -> Message:
         """The next frame from the other side: `str` or `bytes`; `WebSocketClosed` once it closed, `TimeoutError` after `timeout` ms."""
         # On a mocked socket still connecting, the engine opens the page first: it cannot send before.
-        return await self._receive("receive", timeout)  # type: ignore[no-any-return]
+        return await self._receive(self._js.receive, timeout)  # type: ignore[no-any-return]
 
     async def receive_text(self, timeout: float | None = None) -> str:
         """The next frame, which must be text (`FrameTypeError` otherwise)."""
-        return await self._receive("receiveText", timeout)  # type: ignore[no-any-return]
+        return await self._receive(self._js.receiveText, timeout)  # type: ignore[no-any-return]
 
     async def receive_bytes(self, timeout: float | None = None) -> bytes:
         """The next frame, which must be binary (`FrameTypeError` otherwise)."""
-        return await self._receive("receiveBytes", timeout)  # type: ignore[no-any-return]
+        return await self._receive(self._js.receiveBytes, timeout)  # type: ignore[no-any-return]
 
     async def receive_json(self, mode: Literal["text", "binary"] = "text", timeout: float | None = None) -> Any:
         """The next frame parsed as JSON: a text frame, or UTF-8 bytes with `mode="binary"` (Starlette's rule)."""
@@ -198,16 +215,12 @@ class WebSocketRoute:
 
     # --- handshake and faults (page side) ---
 
-    def accept(self, subprotocol: str | None = None) -> Done:
-        """Completes the handshake (Starlette's `accept`): the page opens with `subprotocol` as its protocol."""
-        # As in the browser, a subprotocol the page did not offer, or none when it offered some, fails the handshake.
-        self._accept(subprotocol)
-        return Done()
-
-    def _accept(self, subprotocol: str | None) -> bool:
-        """accept(); False when the browser's subprotocol rule failed the handshake instead."""
+    def accept(self, subprotocol: str | None = None) -> Accepted:
+        """Completes the handshake (Starlette's `accept`): the page opens with `subprotocol` as its protocol. As in the
+        browser, a subprotocol the page did not offer, or none when it offered some, fails the handshake instead: the
+        result is then false (true otherwise, as the JS face's boolean), and usable plain or awaited either way."""
         check_type(subprotocol, str, "subprotocol", "a str or None")
-        return bool(self._page_js("accept").accept(options(protocol=subprotocol)))
+        return Accepted(bool(self._page_js("accept").accept(options(protocol=subprotocol))))
 
     def reject(self) -> None:
         """Fails the handshake: the page sees `error`, then `close` 1006 (not clean), never `open`."""
@@ -245,7 +258,7 @@ class WebSocketRoute:
     def _side(self) -> str:
         return "page" if self._page_side is None else "server"
 
-    def _page_js(self, name: str) -> engine.RouteHandle:
+    def _page_js(self, name: str) -> engine.RoutedSocketHandle:
         if self._page_side is not None:
             raise RuntimeError(f"{name}() must be called on the page-side WebSocketRoute")
         return self._js
@@ -362,7 +375,7 @@ class _Scope(InspectionScope):
                 return reject(_failure(error))
             resolve()
 
-        def on_socket(js_route: engine.RouteHandle, resolve: _Settle, reject: _Settle) -> None:
+        def on_socket(js_route: engine.RoutedSocketHandle, resolve: _Settle, reject: _Settle) -> None:
             # A plain handler runs within the engine's call; an async one from the next loop turn (timing apps rely on).
             try:
                 result = handler(WebSocketRoute(js_route))
@@ -389,7 +402,58 @@ class _Scope(InspectionScope):
         return f"<wsbridge {self._scope}>"
 
 
-page = _Scope("page")  # Playwright's `page` routing and inspection methods
+def _awaited(caller: FrameType | None) -> bool:
+    """True when the calling code is an `async def` (Playwright's async API: the call is awaited there), False in a
+    plain function (its sync API: the call gives the result)."""
+    return caller is not None and bool(caller.f_code.co_flags & (inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR))
+
+
+def _block(what: str, awaitable: Coroutine[Any, Any, Any]) -> Any:
+    """Waits for `awaitable` in plain code, the page's loop running meanwhile (Pyodide's run_sync)."""
+    if not can_run_sync():
+        awaitable.close()
+        raise RuntimeError(
+            f"{what} cannot wait in this plain function: Pyodide can suspend only code entered through "
+            "runPythonAsync, a task or a test (JSPI); call it from an async def and await it"
+        )
+    return block_on(awaitable)
+
+
+async def _settled(outcome: Any) -> Any:
+    """The value of `pageEvaluate`'s outcome, awaiting it when it is a Promise."""
+    return _evaluate.outcome(outcome if isinstance(outcome, str) else await settle(outcome))
+
+
+class _Page(_Scope):
+    """`page`: the scope's routing and inspection, and Playwright's `evaluate` and `wait_for_timeout`.
+
+    Either is written as in Playwright's async API (`await page.evaluate(...)` in an `async def`, which gets an
+    awaitable) or its sync API (`page.evaluate(...)` in a plain function, which gets the result: it waits with the
+    page's loop running, as `page.wait_for_timeout` must let the page run)."""
+
+    def evaluate(self, expression: str, arg: Any = None) -> Any:
+        """Runs `expression` in the page's global scope: a function expression is called with `arg`, anything else
+        is evaluated; the result (a Promise's, once it settles) comes back as Playwright converts it (see
+        `_evaluate`). What it throws is raised as `wsbridge.Error`. It runs at the call, awaited or not."""
+        if not isinstance(expression, str):
+            raise TypeError(f"expression must be a str, not {type(expression).__name__}")
+        outcome = call(engine.pageEvaluate, expression, _evaluate.argument(arg))  # JSON, or a Promise of it
+        if _awaited(sys._getframe(1)):
+            return _settled(outcome)
+        return _evaluate.outcome(outcome if isinstance(outcome, str) else _block("page.evaluate()", settle(outcome)))
+
+    def wait_for_timeout(self, timeout: float) -> Awaitable[None] | None:
+        """Waits `timeout` milliseconds while the page runs (its sockets, routes and timers)."""
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+            raise TypeError(f"timeout must be a number of milliseconds, not {type(timeout).__name__}")
+        pause = asyncio.sleep(timeout / 1000)
+        if _awaited(sys._getframe(1)):
+            return pause
+        _block("page.wait_for_timeout()", pause)
+        return None
+
+
+page = _Page("page")  # Playwright's `page` routing and inspection methods, evaluate and wait_for_timeout
 context = _Scope("context")  # the same for `context`, consulted (and told) after the page
 route_web_socket = page.route_web_socket
 unroute_web_socket = page.unroute_web_socket

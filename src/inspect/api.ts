@@ -3,7 +3,7 @@
 // inspecting no socket is watched and no frame costs anything.
 import { OPEN } from "../socket/constants.js";
 import { CONNECTION_FAILED, HANDSHAKE_FAILED } from "../route/protocol.js";
-import { observer, type ObservedRouted, type SocketTap } from "../route/observe.js";
+import { observer, type ObservedRouted, type SocketTap } from "../route/page/observe.js";
 import { installRouting } from "../route/engine.js";
 import { Emitter, waitFor, type WaitOptions } from "./emitter.js";
 import { InspectedWebSocket, type RawPayload } from "./websocket.js";

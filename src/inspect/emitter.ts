@@ -1,6 +1,6 @@
 // A small typed event emitter with Playwright's method names (on, once, off/removeListener, listenerCount) and
 // waitForEvent with Playwright's errors. Listener exceptions are reported as uncaught and never stop delivery.
-import { report } from "../route/report.js";
+import { report } from "../route/end/errors.js";
 
 /** Options of `waitForEvent`: a predicate (may return a promise or thenable), a timeout in ms (0: none), and a
  * `signal` whose abort ends the wait (an AbortError) and drops its listeners. */
@@ -13,7 +13,7 @@ export interface WaitOptions<T> {
 /** Playwright's default timeout for waiting on events, in ms. */
 export const DEFAULT_TIMEOUT = 30_000;
 
-import { TimeoutError } from "../route/errors.js";
+import { TimeoutError } from "../route/end/errors.js";
 
 export { TimeoutError };
 

@@ -1,8 +1,8 @@
 // Recording: a HAR 1.2 document of the sockets the page opens (native, passed through and routed), built on
 // inspection, with Chrome's `_webSocketMessages` so `routeWebSocketFromHAR` can replay it.
-import { documentBase, urlMatches, checkUrlMatch, type UrlMatch } from "../route/match.js";
-import type { Har, HarEntry, HarWebSocketMessage } from "../route/har.js";
-import { toBase64 } from "../route/har.js";
+import { documentBase, urlMatches, checkUrlMatch, type UrlMatch } from "../route/match/match.js";
+import type { Har, HarEntry, HarWebSocketMessage } from "../har/har.js";
+import { toBase64 } from "../har/har.js";
 import { pageInspection } from "./api.js";
 import type { Frame, InspectedWebSocket } from "./websocket.js";
 

@@ -3,7 +3,6 @@ import { createServer, STATUS_CODES, type IncomingMessage, type Server } from "n
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket, type RawData } from "ws";
-import { isValidCloseCode as isPageCloseCode } from "../socket/validation.js";
 import { MAX_REASON_BYTES } from "../socket/constants.js";
 import { utf8Length } from "../socket/validation.js";
 
@@ -17,8 +16,10 @@ export const BURST_HIGH_WATER = 1 << 20;
 export const BURST_SLICE = 1_000;
 /** `/die` waits this long after its last frame was written before it drops the connection. */
 const DIE_GRACE_MS = 50;
-/** Close code for a request the server cannot honour (a bad `n`): 1008, policy violation. */
+/** Close code for a request the server cannot honour (a bad `n`, close code or reason): 1008, policy violation. */
 export const BAD_REQUEST_CODE = 1008;
+/** Close code when a behaviour fails on the server's side (a bug, not bad input): 1011, internal error. */
+export const SERVER_ERROR_CODE = 1011;
 /** Most `?log=KEY` keys the server keeps; past it the oldest key's log is dropped. */
 export const MAX_LOGS = 1_000;
 
@@ -53,6 +54,7 @@ export interface FrameSink {
  * Paths:
  * - `/echo`: echoes each frame with its type.
  * - `/close?code=N&reason=R`: closes with that code and reason after the first message (or at once with `now=1`).
+ *   N is a code a server may send (1000-1003, 1007-1014, 3000-4999; 1000 when absent), R at most 123 UTF-8 bytes.
  * - `/burst?n=N&binary=1`: sends N numbered frames (`"0".."N-1"`, or 4-byte big-endian ints), then echoes
  *   (frames received meanwhile are echoed after the burst). N ≤ `MAX_BURST`. With `close=C[&reason=R]` (C 1000
  *   or 3000..4999) it closes with C and R right behind the last frame instead of echoing.
@@ -69,7 +71,10 @@ export interface FrameSink {
  * `log=KEY` in any other path's query keeps that connection's frames and close under KEY, for `/received` (always,
  * whatever `record` says; only the last `MAX_LOGS` keys are kept, and every frame of a logged connection is).
  *
- * An N that is not a whole number in range closes the connection at once with 1008 and a reason naming the limit.
+ * An N that is not a whole number in range, a close code or reason that may not be sent, closes the connection at
+ * once with 1008 and a reason naming the rule. Bad input never ends the process: an invalid frame from a client
+ * closes that connection (`ws` sends 1002, 1007 or 1009), a request target that is not a URL is refused with
+ * HTTP 400, and a behaviour that throws closes its connection with 1011 and the error's message.
  * Bursts respect backpressure and yield to the event loop, so a slow client never makes the server buffer
  * everything nor stalls the other connections.
  */
@@ -83,19 +88,31 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const logs: Logs = new Map();
   const hanging = new Set<Duplex>();
   http.on("upgrade", (req: IncomingMessage, socket, head) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    if (path === "/hang") {
+    // Node drops its own error listener from an upgraded socket: a client that resets it would end the process.
+    socket.on("error", () => {});
+    const url = requestURL(req.url);
+    if (url === undefined) {
+      socket.end(httpRefusal(400, "the request target is not a valid URL path"));
+      return;
+    }
+    if (url.pathname === "/hang") {
       hanging.add(socket);
-      socket.on("error", () => {}); // the client giving up resets the connection: nothing to report
       socket.on("close", () => hanging.delete(socket));
       return;
     }
-    if (path === "/reject") {
-      const status = rejectStatus(new URL(req.url ?? "/", "http://x").searchParams.get("status"));
-      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+    if (url.pathname === "/reject") {
+      socket.end(httpRefusal(rejectStatus(url.searchParams.get("status"))));
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => behave(ws, req, options.record ? received : undefined, logs));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // `ws` closes with 1002/1007/1009 on an invalid frame and reports it here; unheard, it would end the process.
+      ws.on("error", () => {});
+      try {
+        behave(ws, url, options.record ? received : undefined, logs);
+      } catch (error) {
+        ws.close(SERVER_ERROR_CODE, closeReason(`test server: ${(error as Error).message}`));
+      }
+    });
   });
   await new Promise<void>((ok) => http.listen(0, "127.0.0.1", ok));
   const { port } = http.address() as AddressInfo;
@@ -126,16 +143,54 @@ export function countParam(value: string | null, fallback: number, max: number):
   return value.trim() !== "" && Number.isInteger(n) && n >= 0 && n <= max ? n : undefined;
 }
 
+/** The path and query of an upgrade request's target, or undefined when it is not a URL (`GET http://[ HTTP/1.1`). */
+export function requestURL(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? "/", "http://x");
+  } catch {
+    return undefined;
+  }
+}
+
+/** A raw HTTP response refusing a handshake with `status`, and `text` as its body when given. */
+export function httpRefusal(status: number, text = ""): string {
+  const body = Buffer.from(text);
+  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? "Refused"}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${text}`;
+}
+
 /** The HTTP status `/reject` answers with: `value` when it is a whole number 400..599, else 400. */
 export function rejectStatus(value: string | null): number {
   const status = countParam(value, 400, 599);
   return status === undefined || status < 400 ? 400 : status;
 }
 
-/** A close code a server may send (1000, or an application code 3000..4999), or undefined. */
+/** A `/burst?close=` code (1000, or an application code 3000..4999), or undefined. */
 export function closeCodeParam(value: string): number | undefined {
   const code = countParam(value, 1000, 4999);
-  return code !== undefined && isPageCloseCode(code) ? code : undefined;
+  return code !== undefined && (code === 1000 || code >= 3000) ? code : undefined;
+}
+
+/** The rule `/close?code=` follows, as its refusal names it. */
+export const WIRE_CODE_RULE = "code must be 1000-1003, 1007-1014 or 3000-4999 (a code a server may send)";
+
+/** A `/close?code=` code: any a server may put in a close frame (RFC 6455 7.4; `ws` throws on others), 1000 when absent. */
+export function wireCloseCodeParam(value: string | null): number | undefined {
+  const code = countParam(value, 1000, 4999);
+  if (code === undefined) return undefined;
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || code >= 3000 ? code : undefined;
+}
+
+/** The rule a close reason follows, as a refusal names it. */
+export const REASON_RULE = `reason must be at most ${MAX_REASON_BYTES} bytes`;
+
+/** `text` cut to at most `MAX_REASON_BYTES` UTF-8 bytes on a character boundary, so `ws.close` takes it as a reason. */
+export function closeReason(text: string): string {
+  let out = "";
+  for (const char of text) {
+    if (utf8Length(out + char) > MAX_REASON_BYTES) break;
+    out += char;
+  }
+  return out;
 }
 
 /** Numbered frame `i` of a burst: its decimal text, or 4 big-endian bytes. */
@@ -183,8 +238,7 @@ type Logs = Map<string, LoggedConnection[]>;
  * Runs the behaviour named by the request path on one connection; `received` is the log when recording, `logs`
  * the server's `?log=KEY` logs.
  */
-function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["received"] | undefined, logs: Logs): void {
-  const url = new URL(req.url ?? "/", "http://x");
+function behave(ws: WebSocket, url: URL, received: TestServer["received"] | undefined, logs: Logs): void {
   const q = url.searchParams;
   const echo = (data: RawData, isBinary: boolean) => ws.send(data, { binary: isBinary });
   if (received) record(ws, url, received);
@@ -196,8 +250,11 @@ function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["recei
   if (key !== null) logUnder(ws, url, key, logs);
   switch (url.pathname) {
     case "/close": {
-      const code = Number(q.get("code") ?? 1000);
+      const code = wireCloseCodeParam(q.get("code"));
       const reason = q.get("reason") ?? "";
+      // Checked now: `ws.close` would throw later, inside the message listener, where nothing catches it.
+      if (code === undefined) return ws.close(BAD_REQUEST_CODE, WIRE_CODE_RULE);
+      if (utf8Length(reason) > MAX_REASON_BYTES) return ws.close(BAD_REQUEST_CODE, REASON_RULE);
       if (q.get("now")) ws.close(code, reason);
       else ws.once("message", () => ws.close(code, reason));
       return;
@@ -211,7 +268,7 @@ function behave(ws: WebSocket, req: IncomingMessage, received: TestServer["recei
       const reason = q.get("reason") ?? "";
       if (closeWith !== null && code === undefined) return ws.close(BAD_REQUEST_CODE, "close must be 1000 or 3000..4999");
       // A close reason is at most 123 bytes: `ws` would throw later, inside the burst's promise.
-      if (utf8Length(reason) > MAX_REASON_BYTES) return ws.close(BAD_REQUEST_CODE, `reason must be at most ${MAX_REASON_BYTES} bytes`);
+      if (utf8Length(reason) > MAX_REASON_BYTES) return ws.close(BAD_REQUEST_CODE, REASON_RULE);
       const done = sendFrames(ws, n, (i) => numbered(i, binary));
       if (code !== undefined) {
         // The close goes out right behind the last frame: a client must deliver every frame before it.

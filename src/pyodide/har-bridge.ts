@@ -2,11 +2,11 @@
 // Pyodide's file system or fetches it, registers the replay route (once loaded), writes a recording's file and
 // drops it all on reset; Python keeps names and types. A Python predicate (for an re.Pattern or a callable `url`)
 // is destroyed when its route leaves the table, is removed before its HAR loaded, or its recorder stops.
-import { addHarRoute, loadHar, type Har, type HarReplayOptions } from "../route/har.js";
-import type { RouteEntry } from "../route/registry.js";
-import type { RouteHandler } from "../route/host.js";
+import { addHarRoute, loadHar, type Har, type HarReplayOptions } from "../har/har.js";
+import type { RouteEntry } from "../route/match/registry.js";
+import type { RouteHandler } from "../route/end/host.js";
 import { installRouting } from "../route/engine.js";
-import type { UrlMatch } from "../route/match.js";
+import type { UrlMatch } from "../route/match/match.js";
 import { recordWebSocket } from "../inspect/recorder.js";
 import type { PyodideLike, PyProxy } from "./types.js";
 import { destroyProxy, releaseProxy, urlMatcherOf } from "./proxies.js";

@@ -2,9 +2,9 @@
 // destroyed here: a route's handler and predicate when the route leaves the table, a socket's dispatch proxy
 // when the socket is released (or routing is reset).
 import { addRoute, resetRouting } from "../route/api.js";
-import type { RouteEntry } from "../route/registry.js";
-import type { RouteHandler } from "../route/host.js";
-import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "../route/route.js";
+import type { RouteEntry } from "../route/match/registry.js";
+import type { RouteHandler } from "../route/end/host.js";
+import { controllerOf, type WebSocketRoute, type WebSocketRouteServer } from "../route/end/route.js";
 import { installRouting } from "../route/engine.js";
 import { handOver } from "../route/data.js";
 import type { PyProxy, PyodideLike } from "./types.js";

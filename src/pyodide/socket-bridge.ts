@@ -3,7 +3,7 @@ import { BridgeSocket, socketCounters, type FrameSink, type SocketSink } from ".
 import { checkSocketUrl } from "../socket/validation.js";
 import { checkSocketClose, enforce } from "../route/rules.js";
 import { CONNECTING } from "../socket/constants.js";
-import { documentBase } from "../route/match.js";
+import { documentBase } from "../route/match/match.js";
 import type { PyodideLike } from "./types.js";
 import { destroyProxy, holdProxy, proxyStats } from "./proxies.js";
 import { FrameSlot, type SlotSource } from "./frame-slot.js";

@@ -1,7 +1,7 @@
 // The JS face of routing, with Playwright's names: routeWebSocket / unrouteWebSocket, page and context scopes.
-import { checkUrlMatch, documentBase, type UrlMatch } from "./match.js";
-import type { RouteEntry, Scope } from "./registry.js";
-import type { RouteHandler } from "./host.js";
+import { checkUrlMatch, documentBase, type UrlMatch } from "./match/match.js";
+import type { RouteEntry, Scope } from "./match/registry.js";
+import type { RouteHandler } from "./end/host.js";
 import { installRouting } from "./engine.js";
 import { checkRouteHandler, checkTimes, enforce } from "./rules.js";
 
@@ -40,7 +40,7 @@ export function resetRouting(): void {
 }
 
 /** A handle for one registration. */
-function handleOf(entry: RouteEntry<RouteHandler>): RouteHandle {
+export function handleOf(entry: RouteEntry<RouteHandler>): RouteHandle {
   const unroute = () => installRouting().registry.delete(entry);
   return { unroute, [Symbol.dispose]: unroute };
 }

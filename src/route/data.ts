@@ -28,7 +28,10 @@ export function byteSize(data: unknown): number {
   return new TextEncoder().encode(String(data)).byteLength;
 }
 
-/** Wire buffers already handed to a page as they are: a second delivery of one (a duplicating fault) gets a copy. */
+/**
+ * Wire buffers already handed to a page as they are. A safeguard: each wire buffer is made for one delivery (see
+ * below), but should one reach a page again, that delivery gets a copy, so no two MessageEvents share a buffer.
+ */
 const delivered = new WeakSet<ArrayBuffer>();
 
 /**

@@ -1,11 +1,11 @@
 // The routing engine of one global: native class, route table, page end and route end joined by a direct
 // link, and the routed WebSocket class installed on globalThis. One engine per global, shared by all copies.
-import { documentBase } from "./match.js";
-import { PageSocket, type PageEnd } from "./page-socket.js";
+import { documentBase } from "./match/match.js";
+import { PageSocket, type PageEnd } from "./page/page-socket.js";
 import { directLink, newSocketId, type Link, type PageMessage, type Receiver, type RouteMessage } from "./protocol.js";
-import { RouteRegistry } from "./registry.js";
-import { RouteHost, type RouteHandler } from "./host.js";
-import { createRoutedClass, patchPrototype } from "./routed-class.js";
+import { RouteRegistry } from "./match/registry.js";
+import { RouteHost, type RouteHandler } from "./end/host.js";
+import { createRoutedClass, patchPrototype } from "./page/routed-class.js";
 
 /** Everything routing keeps per global. */
 export interface RoutingEngine {

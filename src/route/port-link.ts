@@ -3,7 +3,7 @@
 // worker-local route takes to the main thread (`routeThroughPort`, `routeFromMainThread`). Messages are batched
 // per microtask, in order, and their ArrayBuffers are transferred, never copied.
 import { installRouting, type RoutingEngine } from "./engine.js";
-import { documentBase, urlMatches, type UrlMatch } from "./match.js";
+import { documentBase, urlMatches, type UrlMatch } from "./match/match.js";
 import type { PageMessage, Receiver, RouteMessage } from "./protocol.js";
 
 /** Marks the message that carries the routes port to a worker set up by the page. */

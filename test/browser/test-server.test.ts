@@ -1,10 +1,17 @@
 // The runner's ws test server in Node: it keeps no frames unless asked, caps burst sizes with a clear close
-// reason, and sends bursts in order without buffering them all or blocking its event loop.
+// reason, sends bursts in order without buffering them all or blocking its event loop, and outlives any bad input.
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { connect, type Socket } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { build } from "esbuild";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import {
-  BAD_REQUEST_CODE, BURST_HIGH_WATER, BURST_SLICE, MAX_BURST, MAX_MIXED,
-  closeCodeParam, countParam, rejectStatus, sendFrames, startTestServer, type FrameSink, type TestServer,
+  BAD_REQUEST_CODE, BURST_HIGH_WATER, BURST_SLICE, MAX_BURST, MAX_MIXED, REASON_RULE, WIRE_CODE_RULE,
+  closeCodeParam, closeReason, countParam, rejectStatus, requestURL, sendFrames, startTestServer, wireCloseCodeParam,
+  type FrameSink, type TestServer,
 } from "../../src/playwright/test-server.js";
 
 let plain: TestServer;
@@ -195,5 +202,109 @@ describe("test server: /hang", () => {
     await echoed(server.url, ["after"]);
     await server.close();
     expect(await ended).toBe("error: socket hang up");
+  });
+});
+
+
+/**
+ * Starts the test server in a Node process of its own (the source bundled with esbuild, `ws` included), as the
+ * runner does: an exception nobody catches would end that process, which vitest's own handlers would hide here.
+ */
+async function serverProcess(): Promise<{ url: string; child: ChildProcess; stop: () => void }> {
+  const dir = mkdtempSync(join(tmpdir(), "wsb-test-server-"));
+  const bundle = join(dir, "test-server.cjs");
+  await build({
+    entryPoints: ["src/playwright/test-server.ts"], bundle: true, platform: "node", format: "cjs", outfile: bundle,
+    external: ["bufferutil", "utf-8-validate"], logLevel: "silent",
+  });
+  const script = `require(${JSON.stringify(bundle)}).startTestServer().then((s) => console.log(s.url));`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stderr!.on("data", (d: Buffer) => { output += d.toString(); });
+  const url = await new Promise<string>((ok, fail) => {
+    child.stdout!.on("data", (d: Buffer) => { output += d.toString(); const m = /ws:\/\/\S+/.exec(output); if (m) ok(m[0]); });
+    child.once("exit", (code) => fail(new Error(`the test server process ended (${code}) before listening: ${output}`)));
+  });
+  child.once("exit", (code) => { output += `\n[exited with ${code}]`; });
+  return { url, child, stop: () => { child.kill(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+/** Sends `request` on a raw TCP connection to `url`'s port; resolves with everything the server wrote before closing. */
+function rawExchange(url: string, request: string): Promise<string> {
+  return new Promise((ok, fail) => {
+    const socket = connect(Number(new URL(url).port), "127.0.0.1", () => socket.write(request));
+    let answer = "";
+    socket.on("data", (d) => { answer += d.toString("latin1"); });
+    socket.on("close", () => ok(answer));
+    socket.on("error", fail);
+  });
+}
+
+describe("test server: bad input closes that connection, never the process", () => {
+  let outside: Awaited<ReturnType<typeof serverProcess>>;
+  beforeAll(async () => { outside = await serverProcess(); });
+  afterAll(() => outside?.stop());
+
+  /** The server process still runs and still echoes. */
+  async function stillServing(): Promise<void> {
+    expect(await echoed(outside.url, ["still here"])).toEqual(["still here"]);
+    expect(outside.child.exitCode).toBeNull();
+  }
+
+  it("wireCloseCodeParam takes the codes a server may send; closeReason cuts to 123 bytes on a character boundary", () => {
+    expect([null, "1000", "1003", "1007", "1014", "3000", "4999"].map(wireCloseCodeParam)).toEqual([1000, 1000, 1003, 1007, 1014, 3000, 4999]);
+    for (const bad of ["999", "1004", "1005", "1006", "1015", "2999", "5000", "abc", ""]) expect(wireCloseCodeParam(bad)).toBeUndefined();
+    expect(closeReason("é".repeat(100))).toBe("é".repeat(61)); // 2 bytes each: 122 bytes, the 62nd would be 124
+    expect(closeReason("ok")).toBe("ok");
+    expect(requestURL("http://[")).toBeUndefined();
+    expect(requestURL("/echo?x=1")?.pathname).toBe("/echo");
+  });
+
+  it.each([
+    ["/close?code=999&now=1", WIRE_CODE_RULE],
+    ["/close?code=999", WIRE_CODE_RULE],
+    ["/close?code=1006&reason=x", WIRE_CODE_RULE],
+    ["/close?code=abc", WIRE_CODE_RULE],
+    [`/close?code=4000&reason=${"r".repeat(124)}`, REASON_RULE],
+    [`/close?code=4000&now=1&reason=${"é".repeat(62)}`, REASON_RULE],
+  ])("%s closes that connection at once with 1008 naming the rule", async (path, reason) => {
+    // Without `now`, the close used to come in the first message's listener: the client sends one to reach it.
+    expect(await session(outside.url + path, (ws) => ws.send("hi"))).toEqual({ frames: [], code: BAD_REQUEST_CODE, reason });
+    await stillServing();
+  });
+
+  it("a code a server may send, such as 1011, still closes after the first message", async () => {
+    expect(await session(`${outside.url}/close?code=1011&reason=crash`, (ws) => ws.send("hi"))).toEqual({ frames: [], code: 1011, reason: "crash" });
+    await stillServing();
+  });
+
+  it("an invalid frame from a client (unmasked) closes that connection with 1002", async () => {
+    const r = await session(`${outside.url}/echo`, (ws) => {
+      // A client must mask its frames: this text frame "hi" is not, which the server's `ws` reports as an error.
+      (ws as unknown as { _socket: Socket })._socket.write(Buffer.from([0x81, 0x02, 0x68, 0x69]));
+    });
+    expect(r.code).toBe(1002);
+    await stillServing();
+  });
+
+  it("a request target that is not a URL is refused with HTTP 400 naming the rule", async () => {
+    const answer = await rawExchange(outside.url, "GET http://[ HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+    expect(answer).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer).toMatch(/\r\n\r\nthe request target is not a valid URL path$/);
+    await stillServing();
+  });
+
+  it("a client that resets its connection during the handshake of /reject or /hang", async () => {
+    for (const path of ["/reject?status=503", "/hang"]) {
+      await new Promise<void>((ok) => {
+        const socket = connect(Number(new URL(outside.url).port), "127.0.0.1", () => {
+          socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`, () => socket.resetAndDestroy());
+        });
+        socket.on("close", () => ok());
+        socket.on("error", () => {});
+      });
+    }
+    await stillServing();
   });
 });

@@ -1,7 +1,7 @@
 // Glob and URL matching for WebSocket routes (Playwright's rules).
 import { describe, expect, it } from "vitest";
-import { globToRegexSource, resolveGlob, toWebSocketBase, webSocketGlobToRegex } from "../../src/route/glob.js";
-import { checkUrlMatch, sameUrlMatch, urlMatches } from "../../src/route/match.js";
+import { globToRegexSource, resolveGlob, toWebSocketBase, webSocketGlobToRegex } from "../../src/route/match/glob.js";
+import { checkUrlMatch, sameUrlMatch, urlMatches } from "../../src/route/match/match.js";
 
 const BASE = "http://127.0.0.1:8000/app/index.html";
 const m = (glob: string, url: string, base: string | undefined = BASE) => urlMatches(glob, url, base);

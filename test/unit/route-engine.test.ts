@@ -1,9 +1,9 @@
 // The route end's state machine, driven through the message protocol alone (no browser needed).
 import { describe, expect, it } from "vitest";
-import { RouteHost, type RouteHandler } from "../../src/route/host.js";
+import { RouteHost, type RouteHandler } from "../../src/route/end/host.js";
 import type { PageMessage, RouteMessage } from "../../src/route/protocol.js";
-import { RouteRegistry } from "../../src/route/registry.js";
-import { controllerOf, type WebSocketRoute } from "../../src/route/route.js";
+import { RouteRegistry } from "../../src/route/match/registry.js";
+import { controllerOf, type WebSocketRoute } from "../../src/route/end/route.js";
 
 /** A host with a registry and the messages it sent to the page end. */
 function setup() {

@@ -1,22 +1,34 @@
-// The shape of src/route after the route.ts split: no import cycle among its files, engine methods off the
-// public WebSocketRoute, and the forwarding state's only-ever-off rule.
-import { readFileSync, readdirSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+// The shape of src/route (and src/har, built on it): no import cycle among their files, engine methods off the
+// public WebSocketRoute, and default forwarding's only-ever-off rule (the controller's state, seen through the
+// messages it posts).
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { Forwarding } from "../../src/route/forwarding.js";
-import { WebSocketRoute } from "../../src/route/route.js";
+import { RouteController, narrowForwarding } from "../../src/route/end/controller.js";
+import { WebSocketRoute } from "../../src/route/end/route.js";
+import type { RouteMessage } from "../../src/route/protocol.js";
 
-const ROUTE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), "../../src/route");
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), "../../src");
 
-/** Relative imports (value and type) of each .ts file in `dir`, as file names in `dir`. */
-function importGraph(dir: string): Map<string, string[]> {
-  const files = readdirSync(dir).filter((f) => f.endsWith(".ts"));
+/** Every .ts file under `dir`, as a path relative to src/. */
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return tsFiles(path);
+    return name.endsWith(".ts") ? [relative(SRC, path)] : [];
+  });
+}
+
+/** Relative imports (value and type) of each file under src/`dirs`, as paths relative to src/, kept within `dirs`. */
+function importGraph(dirs: string[]): Map<string, string[]> {
+  const files = dirs.flatMap((dir) => tsFiles(join(SRC, dir)));
   const graph = new Map<string, string[]>();
   for (const file of files) {
-    const text = readFileSync(join(dir, file), "utf8");
-    const deps = [...text.matchAll(/(?:import|export)\s[^;]*?from\s+"\.\/([^"/]+)\.js"/g)].map((m) => `${m[1]}.ts`);
-    graph.set(file, deps.filter((d) => files.includes(d)));
+    const text = readFileSync(join(SRC, file), "utf8");
+    const specifiers = [...text.matchAll(/(?:import|export)\s[^;]*?from\s+"(\.{1,2}\/[^"]+)\.js"/g)].map((m) => m[1]!);
+    const deps = specifiers.map((spec) => relative(SRC, resolve(SRC, dirname(file), `${spec}.ts`)));
+    graph.set(file, deps.filter((dep) => files.includes(dep)));
   }
   return graph;
 }
@@ -40,10 +52,11 @@ function cycles(graph: Map<string, string[]>): string[] {
   return found;
 }
 
-describe("src/route structure", () => {
+describe("src/route and src/har structure", () => {
   it("has no import cycle among its files", () => {
-    const graph = importGraph(ROUTE_DIR);
-    expect(graph.get("faults.ts")).toContain("report.ts");
+    const graph = importGraph(["route", "har"]);
+    expect(graph.get("route/end/faults.ts")).toContain("route/end/errors.ts");
+    expect(graph.get("route/end/host.ts")).toContain("route/protocol.ts");
     expect(cycles(graph)).toEqual([]);
   });
   it("finds a cycle when there is one", () => {
@@ -58,19 +71,41 @@ describe("src/route structure", () => {
   });
 });
 
-describe("Forwarding", () => {
-  it("starts with the directions the route does not need, and only ever turns them off", () => {
-    const f = new Forwarding("1");
-    expect(f.update({ page: false, server: false })).toBeUndefined();
-    expect(f.start(true, { page: false, server: false })).toEqual({ type: "forward", id: "1", toPage: true, toServer: true });
-    expect(f.update({ page: false, server: false })).toBeUndefined();
-    expect(f.update({ page: true, server: false })).toEqual({ type: "forward", id: "1", toPage: true, toServer: false });
-    expect(f.update({ page: false, server: true })).toEqual({ type: "forward", id: "1", toPage: false, toServer: false });
-    expect(f.update({ page: false, server: false })).toBeUndefined();
+describe("default forwarding", () => {
+  it("a direction only ever turns off", () => {
+    const both = { toPage: true, toServer: true };
+    expect(narrowForwarding(both, { page: false, server: false })).toEqual(both);
+    expect(narrowForwarding(both, { page: true, server: false })).toEqual({ toPage: true, toServer: false });
+    expect(narrowForwarding({ toPage: true, toServer: false }, { page: false, server: true })).toEqual({ toPage: false, toServer: false });
+    expect(narrowForwarding({ toPage: false, toServer: false }, { page: false, server: false })).toEqual({ toPage: false, toServer: false });
   });
-  it("sends nothing at start when the route already needs both directions", () => {
-    expect(new Forwarding("2").start(true, { page: true, server: true })).toBeUndefined();
-    expect(new Forwarding("3").start(false, { page: false, server: true })).toBeUndefined();
-    expect(new Forwarding("4").start(false, { page: false, server: false })).toEqual({ type: "forward", id: "4", toPage: true, toServer: false });
+
+  /** A controller and the forward messages it posted. */
+  function controller() {
+    const sent: RouteMessage[] = [];
+    const route = new RouteController("1", "ws://h/x", [], (m) => sent.push(m));
+    return { route, forwards: () => sent.filter((m) => m.type === "forward") };
+  }
+
+  it("starts at connect with the directions the route does not take, then tells each turn-off once", () => {
+    const { route, forwards } = controller();
+    route.onMessage("server", () => {});
+    expect(forwards()).toEqual([]);
+    route.connect();
+    expect(forwards()).toEqual([{ type: "forward", id: "1", toPage: false, toServer: true }]);
+    route.inbox("page");
+    route.inbox("page");
+    expect(forwards().slice(1)).toEqual([{ type: "forward", id: "1", toPage: false, toServer: false }]);
+  });
+
+  it("page → server is not forwarded by the page end once the page opened; nothing is sent when no direction is left", () => {
+    const opened = controller();
+    opened.route.afterHandle();
+    opened.route.connect();
+    expect(opened.forwards()).toEqual([{ type: "forward", id: "1", toPage: true, toServer: false }]);
+    const faulty = controller();
+    faulty.route.setFaults({});
+    faulty.route.connect();
+    expect(faulty.forwards()).toEqual([]);
   });
 });

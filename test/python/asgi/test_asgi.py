@@ -6,8 +6,7 @@ from urllib.parse import urlsplit
 import js
 import pytest
 
-from wsbridge import asgi, route_web_socket
-from wsbridge.asgi import WebSocketDisconnect
+from wsbridge import WebSocketDisconnect, asgi, route_web_socket
 
 from support import wait_for
 

@@ -3,10 +3,13 @@ and the app see must match a browser talking to the same app under uvicorn (issu
 import asyncio
 import base64
 import contextlib
-import importlib
+import inspect
 import json
+import sys
+import types
 from collections.abc import Iterator
 
+import anyio.from_thread
 import anyio.to_thread
 import js
 import pytest
@@ -18,6 +21,7 @@ from starlette.websockets import WebSocketDisconnect
 
 import wsbridge
 from wsbridge import _lifecycle, asgi, route_web_socket
+from wsbridge.errors import Disconnected, WebSocketClosed
 
 from support import wait_for
 
@@ -197,14 +201,66 @@ async def test_run_in_threadpool_and_anyio_to_thread_run_inline(probe):
     assert await probe("/compute", [], 1) == [["open", ""], "42 51"]
 
 
-def test_wsbridge_asgi_is_the_module_and_callable():
-    """asgi(app), wsbridge.asgi.WebSocketDisconnect and .Disconnected."""
-    from wsbridge.errors import WebSocketClosed
+async def test_a_sync_exception_handler_closes_through_anyio_from_thread_with_its_code(probe):
+    """Starlette runs a sync exception handler in its threadpool (inline here): its `anyio.from_thread.run(
+    websocket.close, 1013)` closes the socket with 1013, as under TestClient and uvicorn (it was 1011: the call failed)."""
 
-    module = importlib.import_module("wsbridge.asgi")
-    assert wsbridge.asgi is module
-    assert asgi is module
-    assert callable(wsbridge.asgi)
-    assert wsbridge.asgi.WebSocketDisconnect is WebSocketClosed
-    assert issubclass(wsbridge.asgi.Disconnected, OSError)
-    assert type(wsbridge.asgi(lambda s, r, x: None)).__name__ == "ASGIHandler"
+    class Overloaded(Exception):
+        pass
+
+    def overloaded(websocket, exc):
+        anyio.from_thread.run(websocket.close, 1013, "try again later")
+
+    async def busy(websocket):
+        await websocket.accept()
+        await websocket.receive_text()
+        raise Overloaded("no capacity")
+
+    app = Starlette(routes=[WebSocketRoute("/busy", busy)], exception_handlers={Overloaded: overloaded})
+    route_web_socket("**/busy", asgi(app))
+    assert await probe("/busy", ["work"], 5) == [["open", ""], ["close", 1013, "try again later", True]]
+
+
+async def test_from_thread_run_and_run_sync_work_inside_an_inline_to_thread_call_and_only_there(probe):
+    """`from_thread.run` waits for its coroutine while the page's loop runs (here: a timer); outside a to_thread
+    call, anyio's own rule stands."""
+
+    async def double_later(x):
+        await asyncio.sleep(0.02)
+        return x * 2
+
+    def in_thread(x):
+        return anyio.from_thread.run(double_later, x) + anyio.from_thread.run_sync(lambda: 1)
+
+    async def compute(websocket):
+        await websocket.accept()
+        await websocket.send_text(str(await run_in_threadpool(in_thread, 20)))
+        await websocket.close()
+
+    route_web_socket("**/twice", asgi(Starlette(routes=[WebSocketRoute("/twice", compute)])))
+    assert await probe("/twice", [], 1) == [["open", ""], "41"]
+    with pytest.raises(anyio.NoEventLoopError):
+        anyio.from_thread.run(double_later, 1)
+    with pytest.raises(anyio.NoEventLoopError):
+        anyio.from_thread.run_sync(lambda: 1)
+
+
+def test_websocket_disconnect_has_starlettes_defaults_code_1000_and_an_empty_reason():
+    from starlette.websockets import WebSocketDisconnect as StarlettesDisconnect
+
+    ours, theirs = wsbridge.WebSocketDisconnect(), StarlettesDisconnect()
+    assert (ours.code, ours.reason) == (theirs.code, theirs.reason) == (1000, "")
+    assert wsbridge.WebSocketDisconnect(4001, None).reason == StarlettesDisconnect(4001, None).reason == ""
+    assert wsbridge.WebSocketDisconnect is WebSocketClosed
+
+
+def test_wsbridge_asgi_is_the_function_whatever_imports_its_module():
+    """One public shape: `from wsbridge import asgi` is the function `asgi(app)`, no module made callable; importing
+    the module that defines it changes nothing. Its errors live in wsbridge.errors."""
+    import wsbridge._asgi as module
+
+    assert inspect.isfunction(asgi)
+    assert wsbridge.asgi is asgi is module.asgi
+    assert type(sys.modules["wsbridge._asgi"]) is types.ModuleType
+    assert isinstance(asgi(lambda s, r, x: None), wsbridge.ASGIHandler)
+    assert issubclass(Disconnected, OSError)

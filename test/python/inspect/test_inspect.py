@@ -12,6 +12,7 @@ import js  # type: ignore[import-not-found]
 import pytest
 from pyodide.code import run_js  # type: ignore[import-not-found]
 
+import wsbridge
 from wsbridge import InspectionError, WebSocket, _lifecycle, connect, route_web_socket
 from wsbridge.inspect import InspectedWebSocket
 
@@ -155,6 +156,28 @@ async def test_a_refused_handshake_reports_socketerror_and_fails_pending_waits_w
     assert await rejected.wait_for_event("socketerror", timeout=5000) == "Error during WebSocket handshake"
     with pytest.raises(InspectionError, match="^Socket error$"):
         await pending
+
+
+async def test_waits_raise_playwrights_error_and_timeout_error_with_its_message(page, ws_server):
+    """wsbridge.Error (with `.message`) and wsbridge.TimeoutError as Playwright's; a wait on a closed socket says
+    "Socket closed". wsbridge's own kinds derive from Error, and the timeout is the built-in TimeoutError too."""
+    ws, inspected = await open_inspected(page, ws_server.url("/echo"))
+    with pytest.raises(wsbridge.TimeoutError) as timed_out:
+        await inspected.wait_for_event("framesent", timeout=50)
+    assert timed_out.value.message == 'Timeout 50ms exceeded while waiting for event "framesent"'
+    assert isinstance(timed_out.value, wsbridge.Error) and isinstance(timed_out.value, TimeoutError)
+    ws.close()
+    with pytest.raises(wsbridge.Error) as closed:
+        await inspected.wait_for_event("framereceived")
+    assert (type(closed.value), closed.value.message, str(closed.value)) == (InspectionError, "Socket closed", "Socket closed")
+    for kind in (wsbridge.InspectionError, wsbridge.WebSocketClosed, wsbridge.FrameTypeError, wsbridge.TimeoutError):
+        assert issubclass(kind, wsbridge.Error), kind
+
+
+async def test_an_inspected_socket_reads_as_playwrights_websocket(page, ws_server):
+    ws, inspected = await open_inspected(page, ws_server.url("/echo"))
+    assert repr(inspected) == "<WebSocket url=" + repr(ws_server.url("/echo")) + ">"
+    ws.close()
 
 
 async def test_page_wait_for_event_times_out_with_playwrights_text(page):

@@ -9,6 +9,7 @@ import json
 import re
 
 import pytest
+from pyodide.code import run_js  # type: ignore[import-not-found]
 
 from wsbridge import FrameTypeError, WebSocketClosed, WebSocketRoute, connect, route_web_socket
 
@@ -108,6 +109,32 @@ async def test_receive_after_the_page_closed_raises_websocket_closed_with_its_co
     with pytest.raises(WebSocketClosed, match="^WebSocket closed with code 4005: done$") as closed:
         await route.receive(timeout=3000)
     assert (closed.value.code, closed.value.reason) == (4005, "done")
+
+
+async def test_a_page_close_without_a_code_raises_websocket_closed_1005_with_an_empty_reason(ws_server):
+    """What the page's own close event and a server report for a close without a status code (not None)."""
+    routes = hand_over("**/nocode")
+    run_js("(url) => { const ws = new WebSocket(url); ws.onmessage = () => ws.close(); }")(ws_server.url("/nocode"))
+    route = await next_route(routes)
+    route.send("bye")
+    with pytest.raises(WebSocketClosed, match="^WebSocket closed with code 1005$") as closed:
+        await route.receive(timeout=3000)
+    assert (closed.value.code, closed.value.reason) == (1005, "")
+
+
+async def test_accept_is_true_when_the_page_opened_and_false_when_the_subprotocol_failed_the_handshake(probe: Probe):
+    results: list[object] = []
+
+    async def handler(route: WebSocketRoute):
+        accepted = route.accept(route.protocols[0] if route.url.endswith("/good") else "nope")
+        results.append(bool(accepted))
+        assert await accepted is None  # Starlette's `await websocket.accept()`
+
+    route_web_socket("**/good", handler)
+    route_web_socket("**/bad", handler)
+    assert await probe("/good", [], 0, (1000, ""), ["v1"]) == [["open", "v1"], ["close", 1000, "", True]]
+    assert await probe("/bad", [], 0, None, ["v1"]) == [["error"], ["close", 1006, "", False]]
+    assert results == [True, False]
 
 
 async def test_reject_fails_the_handshake_never_opening_the_page_socket(probe: Probe):

@@ -1,9 +1,9 @@
 // Replaces globalThis.WebSocket with a routed class the page cannot tell from the native one. The class is a
 // Proxy of the native constructor (same prototype, name, length, constants, toString); routed instances are
 // real EventTargets whose prototype is WebSocket.prototype, and the prototype's accessors serve them from
-// their PageSocket while passing native instances straight to the browser's own accessors.
-import { checkProtocols, normalizeSocketUrl } from "../socket/validation.js";
-import { documentBase } from "./match.js";
+// their PageSocket and `on*` handler slots while passing native instances straight to the browser's own accessors.
+import { checkProtocols, normalizeSocketUrl } from "../../socket/validation.js";
+import { documentBase } from "../match/match.js";
 import type { PageSocket } from "./page-socket.js";
 import { observer } from "./observe.js";
 
@@ -20,11 +20,57 @@ export interface RoutedClassOptions {
   create(target: EventTarget, url: string, protocols: string[]): PageSocket;
 }
 
-/** Page socket state of each routed instance. */
-const states = new WeakMap<object, PageSocket>();
+/** An `on*` handler as the page sets it. */
+type Handler = ((this: EventTarget, event: Event) => unknown) | null;
 
-/** The PageSocket behind a routed instance, if it is one. */
-export function pageSocketOf(value: unknown): PageSocket | undefined {
+/**
+ * The `onopen`/`onmessage`/`onerror`/`onclose` slots of one EventTarget, with the browser's rules: one listener
+ * per type, registered when first set, keeping its place among listeners when replaced, removed when set to null;
+ * non-functions count as null.
+ */
+class EventHandlerSlots {
+  private readonly values = new Map<string, Handler>();
+  private readonly listeners = new Map<string, (event: Event) => void>();
+
+  constructor(private readonly target: EventTarget) {}
+
+  /** The handler set for `type`, or null. */
+  get(type: string): Handler {
+    return this.values.get(type) ?? null;
+  }
+
+  /** Sets the handler for `type` as the browser does. */
+  set(type: string, value: unknown): void {
+    const handler = typeof value === "function" || (typeof value === "object" && value !== null) ? (value as Handler) : null;
+    if (handler === null) {
+      const listener = this.listeners.get(type);
+      if (listener) this.target.removeEventListener(type, listener);
+      this.listeners.delete(type);
+      this.values.delete(type);
+      return;
+    }
+    this.values.set(type, handler);
+    if (this.listeners.has(type)) return;
+    const listener = (event: Event): void => {
+      const current = this.values.get(type);
+      if (typeof current === "function") current.call(this.target, event);
+    };
+    this.listeners.set(type, listener);
+    this.target.addEventListener(type, listener);
+  }
+}
+
+/** What serves one routed instance: its page socket and its `on*` slots. */
+interface RoutedState {
+  socket: PageSocket;
+  handlers: EventHandlerSlots;
+}
+
+/** The state of each routed instance. */
+const states = new WeakMap<object, RoutedState>();
+
+/** The state behind a routed instance, if it is one. */
+function stateOf(value: unknown): RoutedState | undefined {
   return typeof value === "object" && value !== null ? states.get(value) : undefined;
 }
 
@@ -52,7 +98,7 @@ export function createRoutedClass(options: RoutedClassOptions): typeof WebSocket
         return socket;
       }
       const instance = Reflect.construct(EventTarget, [], newTarget) as EventTarget;
-      states.set(instance, options.create(instance, normalized.url, protocols));
+      states.set(instance, { socket: options.create(instance, normalized.url, protocols), handlers: new EventHandlerSlots(instance) });
       return instance;
     },
   });
@@ -62,19 +108,19 @@ export function createRoutedClass(options: RoutedClassOptions): typeof WebSocket
 /** Names of the prototype accessors and methods the routed instances serve themselves. */
 const ACCESSORS = ["url", "readyState", "bufferedAmount", "extensions", "protocol", "binaryType", "onopen", "onerror", "onclose", "onmessage"] as const;
 
-/** Reads a property of a routed instance from its PageSocket. */
-function read(state: PageSocket, name: (typeof ACCESSORS)[number]): unknown {
+/** Reads a property of a routed instance from its state. */
+function read(state: RoutedState, name: (typeof ACCESSORS)[number]): unknown {
   switch (name) {
     case "onopen": case "onerror": case "onclose": case "onmessage":
       return state.handlers.get(name.slice(2));
     default:
-      return state[name];
+      return state.socket[name];
   }
 }
 
 /** Writes a property of a routed instance (only binaryType and the on* handlers are writable). */
-function write(state: PageSocket, name: (typeof ACCESSORS)[number], value: unknown): void {
-  if (name === "binaryType") state.setBinaryType(value);
+function write(state: RoutedState, name: (typeof ACCESSORS)[number], value: unknown): void {
+  if (name === "binaryType") state.socket.setBinaryType(value);
   else if (name.startsWith("on")) state.handlers.set(name.slice(2), value);
 }
 
@@ -93,8 +139,8 @@ function setOwn(target: object, name: PropertyKey, value: unknown): void {
 }
 
 /**
- * Patches `proto` (the current WebSocket class's prototype) so routed instances are served from their
- * PageSocket; returns an undo. The class need not be the browser's: a replacement such as Playwright's mock
+ * Patches `proto` (the current WebSocket class's prototype) so routed instances are served from their state;
+ * returns an undo. The class need not be the browser's: a replacement such as Playwright's mock
  * inherits its methods and keeps `url`, `readyState`... as fields of each instance, so members are looked up
  * along the prototype chain and the patches are own properties of `proto`.
  */
@@ -112,12 +158,12 @@ export function patchPrototype(proto: WebSocket, routed: typeof WebSocket): () =
       configurable: true,
       enumerable: original?.enumerable ?? true,
       get: named(`get ${name}`, function (this: unknown) {
-        const state = pageSocketOf(this);
+        const state = stateOf(this);
         return state ? read(state, name) : nativeGet?.call(this);
       }),
       // A class without this accessor keeps the value on each instance: assignments there stay own fields.
       set: nativeSet || !nativeGet ? named(`set ${name}`, function (this: unknown, value: unknown) {
-        const state = pageSocketOf(this);
+        const state = stateOf(this);
         if (state) write(state, name, value);
         else if (nativeSet) nativeSet.call(this, value);
         else if (typeof this === "object" && this !== null) setOwn(this, name, value);
@@ -129,19 +175,19 @@ export function patchPrototype(proto: WebSocket, routed: typeof WebSocket): () =
     const nativeMethod = (original.value ?? function missing() { throw new TypeError(`WebSocket.prototype.${name} is not a function`); }) as (...args: unknown[]) => unknown;
     const method = {
       send(this: unknown, ...args: unknown[]) {
-        const state = pageSocketOf(this);
+        const state = stateOf(this);
         if (!state) {
           const result = nativeMethod.apply(this, args);
           observe.nativeSent?.(this as WebSocket, args[0]);
           return result;
         }
         if (args.length === 0) throw new TypeError("Failed to execute 'send' on 'WebSocket': 1 argument required, but only 0 present.");
-        state.send(args[0]);
+        state.socket.send(args[0]);
       },
       close(this: unknown, ...args: unknown[]) {
-        const state = pageSocketOf(this);
+        const state = stateOf(this);
         if (!state) return nativeMethod.apply(this, args);
-        state.close(args[0], args[1]);
+        state.socket.close(args[0], args[1]);
       },
     }[name];
     Object.defineProperty(method, "length", { value: nativeMethod.length });

@@ -1,10 +1,9 @@
 // The route end: takes protocol messages from page sockets, picks the route for each new socket, runs its
-// handler with a WebSocketRoute, and feeds later messages to that socket's engine (its RouteController).
-import { documentBase } from "./match.js";
-import type { PageMessage, Receiver, RouteMessage } from "./protocol.js";
-import type { RouteRegistry } from "./registry.js";
+// handler with a WebSocketRoute, and hands later messages to that socket's RouteController.
+import { documentBase } from "../match/match.js";
+import type { PageMessage, Receiver, RouteMessage } from "../protocol.js";
+import type { RouteRegistry } from "../match/registry.js";
 import { RouteController } from "./controller.js";
-import { deliver } from "./inbound.js";
 import { WebSocketRoute } from "./route.js";
 
 /** A route handler, as given to `routeWebSocket`. */
@@ -28,7 +27,7 @@ export class RouteHost {
     const route = this.routes.get(message.id);
     if (!route) return;
     if (message.type === "released") this.routes.delete(message.id);
-    deliver(route, message);
+    route.receive(message);
   }
 
   /** Live routed sockets (not yet released). */

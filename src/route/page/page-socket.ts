@@ -1,11 +1,10 @@
 // The page-facing side of a routed socket: the state behind a routed WebSocket object. It talks to the route
-// end only through protocol messages, and owns the real server connection in server mode.
-import { CLOSED, CLOSING, CONNECTING, OPEN } from "../socket/constants.js";
-import { checkClose, toDOMException } from "../socket/validation.js";
-import { byteSize, pageDataToWire, wireToPageData } from "./data.js";
-import { EventHandlerSlots } from "./event-handlers.js";
-import { Outbox } from "./outbox.js";
-import { ABORTED, CLOSED_BEFORE_OPEN, CONNECTION_FAILED, HANDSHAKE_FAILED, closeInfo, type CloseInfo, type PageMessage, type Receiver, type RouteMessage, type Wire } from "./protocol.js";
+// end only through protocol messages, posted in order (an outbox), and owns the real server connection in
+// server mode.
+import { CLOSED, CLOSING, CONNECTING, OPEN } from "../../socket/constants.js";
+import { checkClose, toDOMException } from "../../socket/validation.js";
+import { byteSize, pageDataToWire, wireToPageData } from "../data.js";
+import { ABORTED, CLOSED_BEFORE_OPEN, CONNECTION_FAILED, HANDSHAKE_FAILED, closeInfo, type CloseInfo, type PageMessage, type Receiver, type RouteMessage, type Wire } from "../protocol.js";
 import { observer, type SocketTap } from "./observe.js";
 
 /** Inspection hooks (unset while nobody inspects). */
@@ -38,7 +37,6 @@ export class PageSocket {
   protocol = "";
   extensions = "";
   binaryType: BinaryType = "blob";
-  readonly handlers: EventHandlerSlots;
   readonly origin: string;
   private server: WebSocket | undefined;
   private serverQueue: Wire[] = [];
@@ -63,7 +61,6 @@ export class PageSocket {
     readonly protocols: string[],
     private readonly end: PageEnd,
   ) {
-    this.handlers = new EventHandlerSlots(target);
     this.origin = URL.parse?.(url)?.origin ?? new URL(url).origin;
     this.outbox = new Outbox((message) => this.post(message));
     this.tap = observe.routed?.(this);
@@ -331,4 +328,44 @@ function nextTask(fn: () => void): void {
     fn();
   };
   channel.port2.postMessage(null);
+}
+
+/** A message, or a promise of one (a page-sent Blob still being read). */
+type Pending = PageMessage | Promise<PageMessage | undefined>;
+
+/**
+ * Ordered posting of one socket's messages to the route end: a message whose data is still being read holds back
+ * every later message of that socket, so nothing is reordered.
+ */
+class Outbox {
+  private readonly queue: Pending[] = [];
+  private draining = false;
+
+  constructor(private readonly post: Receiver<PageMessage>) {}
+
+  /** Queues `message`; ready messages go out at once when nothing is waiting before them. */
+  push(message: Pending): void {
+    if (!this.draining && !(message instanceof Promise)) {
+      this.post(message);
+      return;
+    }
+    this.queue.push(message);
+    if (!this.draining) void this.drain();
+  }
+
+  /** Posts queued messages in order; a failed read drops only that message. */
+  private async drain(): Promise<void> {
+    this.draining = true;
+    while (this.queue.length > 0) {
+      const next = this.queue.shift()!;
+      let message: PageMessage | undefined;
+      try {
+        message = await next;
+      } catch {
+        message = undefined;
+      }
+      if (message) this.post(message);
+    }
+    this.draining = false;
+  }
 }

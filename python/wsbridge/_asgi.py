@@ -1,71 +1,38 @@
 """Serve routed sockets with an ASGI WebSocket application: `route_web_socket(url, asgi(app))`.
 
-`app` is any `async def app(scope, receive, send)` that speaks the ASGI WebSocket protocol (Starlette's and
-FastAPI's applications are ones; wsbridge does not depend on them). Each matching socket the page opens runs
-the app once, inside the page:
+`asgi` is this module's public function; the package exports it as `wsbridge.asgi` (docs/asgi.md says what the
+app sees). The errors an app meets, `WebSocketDisconnect` and `Disconnected`, live in `wsbridge.errors`.
 
-- `receive()` gives `websocket.connect` first, then `websocket.receive` (`text` or `bytes`) for every frame the
-  page sends, and `websocket.disconnect` (with the page's `code` and `reason`) once it closes.
-- `websocket.accept` opens the page socket; its `subprotocol` becomes the page's `protocol`. As in the browser,
-  a subprotocol the page did not offer (or none when it offered some) fails the handshake.
-- `websocket.send` (`text` or `bytes`) delivers a message to the page.
-- `websocket.close` before accept, or a denial response (`websocket.http.response.start` / `.body`, the
-  extension announced in the scope), fails the handshake: the page sees `error`, then `close` 1006.
-- `websocket.close` after accept closes the page socket with its `code` (default 1000) and `reason`.
-- Returning without accepting fails the handshake; returning after accept closes with 1000; an exception
-  closes with 1011 (or fails the handshake before accept) and is reported to the console.
-- After the app closed or denied the handshake, `receive()` gives `websocket.disconnect` with code 1006.
-- Sending after the page closed (whether or not the app has read the close yet) raises `Disconnected` (an
-  `OSError`, as ASGI 2.4 asks; Starlette turns it into `WebSocketDisconnect(1006)`), so a push-only endpoint ends.
-- The scope's headers are what the browser would send: host, upgrade, `sec-websocket-key` (random, per socket),
-  `sec-websocket-version: 13`, `origin`, `user-agent`, `sec-websocket-protocol` when the page offered some, and
-  `cookie` with the page's cookies when the socket goes to the page's own host name. Only cookies that
-  `document.cookie` can read are there: HttpOnly cookies are invisible to the page, so they never reach the app.
-- Lifespan: before the first connection, the app gets a `lifespan` scope and `lifespan.startup`; connections wait
-  for it and get a copy of the lifespan `state` (so Starlette's `websocket.state` sees what the lifespan stored).
-  Unrouting the route (`handle.unroute()`, or leaving its `with` block), `wsbridge._lifecycle.reset()` (done
-  after every test by `wsbridge test`) and `await handler.shutdown()` (where `handler = asgi(app)`; it also
-  waits for the app) send `lifespan.shutdown`. An app that does not support lifespan (raises on the lifespan scope or
-  answers it with a non-lifespan message, as uvicorn's "auto" mode judges) is served without it; a failed
-  startup (`lifespan.startup.failed`) fails every handshake, since uvicorn would not be serving at all.
-- Pyodide has no threads: while an app runs, `anyio.to_thread.run_sync` (behind Starlette's `run_in_threadpool`
-  and FastAPI's sync dependencies) calls the function inline in the page, blocking the page while it runs.
-
-`wsbridge.asgi` is this module and is also callable: `from wsbridge import asgi` then `asgi(app)`, and
-`wsbridge.asgi.WebSocketDisconnect` / `wsbridge.asgi.Disconnected` both work.
+Each matching socket the page opens runs the app once, inside the page, as a server would: `_Connection` keeps
+the client's (the page's) and the application's states with Starlette's `WebSocketState` names and turns the app's
+messages into the route's accept, send, close and reject; `_Lifespan` runs the app's lifespan around its
+connections; anyio's worker threads run inline (`_threads`).
 """
 from __future__ import annotations
 
 import asyncio
 import base64
+import enum
 import os
-import sys
 import traceback
-import types
 from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
-import js  # type: ignore[import-not-found]
+from . import _lifecycle, _threads
+from ._js import js
+from .errors import Disconnected, WebSocketClosed
 
-from . import _lifecycle
-from .errors import WebSocketClosed
+if TYPE_CHECKING:
+    from .route import WebSocketRoute
 
-__all__ = ["asgi", "ASGIApp", "ASGIHandler", "Disconnected", "WebSocketDisconnect"]
+__all__ = ["asgi", "ASGIApp", "ASGIHandler", "WebSocketState"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-WebSocketDisconnect = WebSocketClosed
-"""Starlette's name: the error a route's `receive_*` raises when the page closed; it carries `code` and `reason`."""
-
-
-class Disconnected(OSError):
-    """`send` after the page disconnected (ASGI asks servers for an OSError subclass here)."""
-
 
 _ASGI_VERSION = {"version": "3.0", "spec_version": "2.4"}
 
@@ -81,7 +48,7 @@ def _page_cookies(socket_host: str) -> str:
 
 
 def _scope(
-    route: Any, client: tuple[str, int], root_path: str, extra_headers: list[tuple[bytes, bytes]], state: dict[str, Any]
+    route: WebSocketRoute, client: tuple[str, int], root_path: str, extra_headers: list[tuple[bytes, bytes]], state: dict[str, Any]
 ) -> Scope:
     url = urlsplit(route.url)
     secure = url.scheme == "wss"
@@ -131,64 +98,79 @@ def _scope(
     }
 
 
-class _Connection:
-    """One page socket served by one run of the app."""
+class WebSocketState(enum.Enum):
+    """Where one side of a served connection is, with Starlette's names (`starlette.websockets.WebSocketState`)."""
 
-    def __init__(self, app: ASGIApp, route: Any, scope: Scope) -> None:
+    CONNECTING = 0
+    CONNECTED = 1
+    DISCONNECTED = 2
+    RESPONSE = 3
+
+
+class _Connection:
+    """One page socket served by one run of the app, kept as a server keeps it: the client's state (the page, as the
+    app has been told of it) and the application's state (as its messages set it)."""
+
+    def __init__(self, app: ASGIApp, route: WebSocketRoute, scope: Scope) -> None:
         self.app = app
         self.route = route
         self.scope = scope
-        self.connect_sent = False
-        self.accepted = False
-        self.closed = False  # the app closed (or the handshake failed)
-        self.disconnected: dict[str, Any] | None = None  # the page closed
-        self.denial_started = False
-        self.failed = False  # the handshake failed after accept (subprotocol rule)
+        # CONNECTING until the app got websocket.connect; DISCONNECTED once the page is gone (it closed, or the
+        # handshake failed), from when on every receive() gives `disconnect`.
+        self.client_state = WebSocketState.CONNECTING
+        # CONNECTED after websocket.accept, RESPONSE during a denial response; DISCONNECTED once the app closed, its
+        # denial ended or it returned.
+        self.application_state = WebSocketState.CONNECTING
+        self.disconnect: Message = {}
+
+    def _client_gone(self, code: int, reason: str = "") -> None:
+        """The page is gone: from now on receive() gives websocket.disconnect with this code and reason."""
+        if self.client_state is not WebSocketState.DISCONNECTED:
+            self.client_state = WebSocketState.DISCONNECTED
+            self.disconnect = {"type": "websocket.disconnect", "code": code, "reason": reason}
+
+    def _fail_handshake(self) -> None:
+        """The app closed, denied or ended before accepting: the page sees error, then close 1006; a server then
+        reports the lost connection to the app (1006)."""
+        self.application_state = WebSocketState.DISCONNECTED
+        self.route.reject()
+        self._client_gone(1006)
 
     async def receive(self) -> Message:
-        if not self.connect_sent:
-            self.connect_sent = True
+        if self.client_state is WebSocketState.CONNECTING:
+            self.client_state = WebSocketState.CONNECTED
             return {"type": "websocket.connect"}
-        if self.disconnected is not None:
-            return dict(self.disconnected)
-        if self.closed and (not self.accepted or self.failed):
-            # The app closed or denied the handshake (or it failed): a server then reports the lost connection.
-            self.disconnected = {"type": "websocket.disconnect", "code": 1006, "reason": ""}
-            return dict(self.disconnected)
-        if not self.accepted:
+        if self.client_state is WebSocketState.DISCONNECTED:
+            return dict(self.disconnect)
+        if self.application_state in (WebSocketState.CONNECTING, WebSocketState.RESPONSE):
             raise RuntimeError("receive() before websocket.accept: the page cannot send before the handshake completes")
+        # CONNECTED, or DISCONNECTED by the app's own close: a server reads on until the page's close comes.
         try:
             message = await self.route.receive()
         except WebSocketClosed as closed:
-            self.disconnected = {
-                "type": "websocket.disconnect",
-                "code": 1005 if closed.code is None else closed.code,
-                "reason": closed.reason or "",
-            }
-            return dict(self.disconnected)
+            self._client_gone(closed.code, closed.reason)
+            return dict(self.disconnect)
         if isinstance(message, str):
             return {"type": "websocket.receive", "text": message}
         return {"type": "websocket.receive", "bytes": message}
 
     async def send(self, message: Message) -> None:
         kind = message.get("type")
-        if self.closed:
-            if kind == "websocket.send" and self.failed:
-                raise Disconnected("the handshake failed: the page socket is closed")
+        if self.application_state is WebSocketState.DISCONNECTED:
             raise RuntimeError(f"cannot send {kind!r} after the connection was closed")
         if kind == "websocket.accept":
-            if self.accepted:
+            if self.application_state is WebSocketState.CONNECTED:
                 raise RuntimeError("websocket.accept sent twice")
-            if self.denial_started:
+            if self.application_state is WebSocketState.RESPONSE:
                 raise RuntimeError("websocket.accept after a denial response started")
-            self.accepted = True
-            if not self.route._accept(message.get("subprotocol")):  # the browser's subprotocol rule failed it
-                self.closed = self.failed = True
-            return
-        if kind == "websocket.send":
-            if not self.accepted:
+            self.application_state = WebSocketState.CONNECTED
+            if not self.route.accept(message.get("subprotocol")):
+                # The browser's subprotocol rule failed the handshake: for the app, the client is gone.
+                self._client_gone(1006)
+        elif kind == "websocket.send":
+            if self.application_state is not WebSocketState.CONNECTED:
                 raise RuntimeError("websocket.send before websocket.accept")
-            if self.disconnected is not None or self.route.close_code is not None:
+            if self.client_state is WebSocketState.DISCONNECTED or self.route.close_code is not None:
                 # The page closed, even if the app has not received the close yet: a push-only app must stop.
                 raise Disconnected("the page socket is closed")
             text, data = message.get("text"), message.get("bytes")
@@ -198,61 +180,42 @@ class _Connection:
                 self.route.send(bytes(data))
             else:
                 raise ValueError("websocket.send needs 'text' or 'bytes'")
-            return
-        if kind == "websocket.close":
-            self.closed = True
-            if not self.accepted:
-                self.route.reject()
-            elif self.disconnected is None:
+        elif kind == "websocket.close":
+            if self.application_state is not WebSocketState.CONNECTED:
+                self._fail_handshake()
+                return
+            self.application_state = WebSocketState.DISCONNECTED
+            if self.client_state is not WebSocketState.DISCONNECTED:
                 self.route.close(int(message.get("code") or 1000), str(message.get("reason") or ""))
-            return
-        if kind == "websocket.http.response.start":
-            if self.accepted:
-                raise RuntimeError("a denial response must come before websocket.accept")
-            self.denial_started = True
-            return
-        if kind == "websocket.http.response.body":
-            if not self.denial_started:
+        elif kind == "websocket.http.response.start":
+            if self.application_state is not WebSocketState.CONNECTING:
+                raise RuntimeError("a denial response must start before websocket.accept, and once")
+            self.application_state = WebSocketState.RESPONSE
+        elif kind == "websocket.http.response.body":
+            if self.application_state is not WebSocketState.RESPONSE:
                 raise RuntimeError("websocket.http.response.body before websocket.http.response.start")
             if not message.get("more_body", False):
-                self.closed = True
-                self.route.reject()
-            return
-        raise ValueError(f"unexpected ASGI message type {kind!r} for a WebSocket connection")
+                self._fail_handshake()
+        else:
+            raise ValueError(f"unexpected ASGI message type {kind!r} for a WebSocket connection")
 
     async def run(self) -> None:
         try:
             await self.app(self.scope, self.receive, self.send)
         except Exception as error:  # noqa: BLE001 - as a server: report, then close (1011) or fail the handshake
             _lifecycle.report_error(f"wsbridge.asgi: exception in ASGI app for {self.route.url}:\n" + "".join(traceback.format_exception(error)))
-            if not self.closed:
-                self.closed = True
-                if self.accepted and self.disconnected is None:
-                    self.route.close(1011, "")
-                elif not self.accepted:
-                    self.route.reject()
+            self._end(1011)
             return
-        if self.closed:
-            return
-        self.closed = True
-        if not self.accepted:
-            self.route.reject()
-        elif self.disconnected is None:
-            self.route.close(1000, "")
+        self._end(1000)
 
-
-def _inline_threads() -> None:
-    """Makes anyio's worker-thread call run the function inline: Pyodide cannot start threads."""
-    to_thread = sys.modules.get("anyio.to_thread")
-    if to_thread is None or getattr(to_thread.run_sync, "_wsbridge_inline", False):
-        return
-
-    async def run_sync(func: Callable[..., Any], *args: Any, **_options: Any) -> Any:
-        # Same signature as anyio's (abandon_on_cancel, cancellable, limiter are meaningless without threads).
-        return func(*args)
-
-    run_sync._wsbridge_inline = True  # type: ignore[attr-defined]
-    setattr(to_thread, "run_sync", run_sync)  # noqa: B010 - replaces a module function mypy knows
+    def _end(self, code: int) -> None:
+        """The app returned (1000) or raised (1011): fail a handshake it left open, or close the socket it accepted."""
+        if self.application_state in (WebSocketState.CONNECTING, WebSocketState.RESPONSE):
+            self._fail_handshake()
+        elif self.application_state is WebSocketState.CONNECTED:
+            self.application_state = WebSocketState.DISCONNECTED
+            if self.client_state is not WebSocketState.DISCONNECTED:
+                self.route.close(code, "")
 
 
 class _Lifespan:
@@ -352,13 +315,13 @@ class ASGIHandler:
         self._lifespan = _Lifespan(app)
         self.__name__ = f"asgi({getattr(app, '__name__', type(app).__name__)})"
 
-    async def __call__(self, route: Any) -> None:
-        _inline_threads()
+    async def __call__(self, route: WebSocketRoute) -> None:
+        _threads.install()
         lifespan = self._lifespan
         if lifespan.started is None and lifespan not in _lifespans:
             _lifespans.append(lifespan)
         await lifespan.startup()
-        _inline_threads()  # the lifespan may have imported anyio
+        _threads.install()  # the lifespan may have imported anyio
         if lifespan.failure is not None:
             route.reject()  # uvicorn would not be serving at all: the page's handshake fails
             return
@@ -404,20 +367,3 @@ def asgi(
         raise TypeError(f"app must be an ASGI application (async callable), not {type(app).__name__}")
     extra = [(bytes(k).lower(), bytes(v)) for k, v in (headers or [])]
     return ASGIHandler(app, client, root_path, extra)
-
-
-class _CallableModule(types.ModuleType):
-    """`wsbridge.asgi` is both this module (its names reachable as attributes) and the `asgi()` function."""
-
-    def __call__(
-        self,
-        app: ASGIApp,
-        *,
-        client: tuple[str, int] = ("127.0.0.1", 0),
-        root_path: str = "",
-        headers: list[tuple[bytes, bytes]] | None = None,
-    ) -> ASGIHandler:
-        return asgi(app, client=client, root_path=root_path, headers=headers)
-
-
-sys.modules[__name__].__class__ = _CallableModule

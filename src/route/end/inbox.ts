@@ -1,7 +1,7 @@
 // Awaitable receiving on one side of a route: frames queue here until `receive()` takes them; a close ends the
 // queue (after its frames) with WebSocketClosed; every wait may have a timeout, so nothing hangs silently.
 import { FrameTypeError, TimeoutError, WebSocketClosed } from "./errors.js";
-import { checkTimeout, errorOf } from "./rules.js";
+import { checkTimeout, errorOf } from "../rules.js";
 
 /** A frame as route code sees it. */
 export type Message = string | Uint8Array;

@@ -3,7 +3,7 @@
 // delivered no earlier than its arrival plus its delay, and never before the frame ahead of it. A close waits
 // behind the frames ahead of it (it is never dropped or reordered).
 import type { Message } from "./inbox.js";
-import { report } from "./report.js";
+import { report } from "./errors.js";
 
 /** Which frames a fault applies to, seen from the page. */
 export type FaultDirection = "toPage" | "fromPage" | "both";

@@ -1,13 +1,13 @@
-// Replay: answers routed sockets from a HAR's WebSocket entries (Chrome's `_webSocketMessages`), in order.
-import { addRoute, type RouteHandle } from "./api.js";
-import type { RouteEntry } from "./registry.js";
-import type { RouteHandler } from "./host.js";
-import { installRouting } from "./engine.js";
-import type { UrlMatch } from "./match.js";
-import type { WebSocketRoute } from "./route.js";
-import type { Message } from "./inbox.js";
+// HAR files' WebSocket parts (Chrome's `_webSocketMessages`), and replay: answers routed sockets from a HAR's
+// entries, in order. Recording is built on inspection (src/inspect/recorder.ts).
 import { MAX_REASON_BYTES } from "../socket/constants.js";
 import { utf8Length } from "../socket/validation.js";
+import { addRoute, handleOf, type RouteHandle } from "../route/api.js";
+import type { RouteHandler } from "../route/end/host.js";
+import type { Message } from "../route/end/inbox.js";
+import type { WebSocketRoute } from "../route/end/route.js";
+import type { UrlMatch } from "../route/match/match.js";
+import type { RouteEntry } from "../route/match/registry.js";
 
 /** One frame as Chrome's HAR records it: `time` in seconds (epoch), `data` base64 for opcode 2. */
 export interface HarWebSocketMessage {
@@ -194,7 +194,5 @@ export function addHarRoute(har: Har, options: HarReplayOptions = {}, onRemove?:
 
 /** Answers matching sockets from `har` (an object, or a URL to fetch one); resolves to a handle with `unroute()`. */
 export async function routeWebSocketFromHAR(har: Har | string, options: HarReplayOptions = {}): Promise<RouteHandle> {
-  const entry = addHarRoute(await loadHar(har), options);
-  const unroute = () => installRouting().registry.delete(entry);
-  return { unroute, [Symbol.dispose]: unroute };
+  return handleOf(addHarRoute(await loadHar(har), options));
 }

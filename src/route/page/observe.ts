@@ -1,7 +1,7 @@
 // Hooks through which inspection (src/inspect) watches sockets. Routing calls them only while they are set, so
 // with nobody inspecting, the cost is one property read per socket construction and per native `send`.
 // Kept on globalThis (like the engine) so a second copy of the bundle sees the same observer.
-import type { Wire } from "./protocol.js";
+import type { Wire } from "../protocol.js";
 
 /** What a routed page socket reports about itself, as the page sees it. */
 export type TapEvent =
