@@ -40,7 +40,7 @@ def on_error(fn: Callable[[str], None]) -> Callable[[str], None]:
 
 def report_error(text: str) -> None:
     """Reports an exception raised outside the caller's code (a handler, a task) to the console and the listeners."""
-    import js  # type: ignore[import-not-found]
+    from ._js import js  # at the call: _js imports errors, which must not wait for this module
 
     js.console.error(text)
     for listener in list(_error_listeners):

@@ -23,11 +23,10 @@ import warnings
 from collections.abc import Generator
 from typing import Any
 
-import js  # type: ignore[import-not-found]
 import pytest
-from pyodide.ffi import create_proxy, run_sync  # type: ignore[import-not-found]
 
 from . import pytest_plugin
+from ._js import create_proxy, js, run_sync
 from ._runner_protocol import ControllerStart, PageKind, PlannedFile, ResumeEntry, WorkerStart
 
 def _emit(kind: PageKind, data: Any) -> None:

@@ -81,7 +81,7 @@ def interrupted() -> bool:
 
 def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) -> T:
     """Runs `awaitable` to completion on the page's loop from synchronous pytest code (JSPI stack switching)."""
-    from pyodide.ffi import run_sync
+    from ._js import run_sync
 
     async def limited() -> tuple[bool, Any]:
         # The outcome comes back as a value: an exception raised through run_sync is also printed to the page's

@@ -315,9 +315,7 @@ describe("the _wsbridge_js contract", () => {
   });
 
   it("has _js.py as the one importer of js, pyodide and _wsbridge_js in the package", () => {
-    // Other modules take them from _js (one place that knows Pyodide). These three still import them themselves
-    // (issue 20: their owners move them); this list only shrinks.
-    const pending = new Set(["_lifecycle.py", "_pytest_session.py", "pytest_plugin.py"]);
+    // Other modules take them from _js (one place that knows Pyodide).
     const pkg = dirname(STUB);
     const script = [
       "import ast, json, sys",
@@ -328,7 +326,7 @@ describe("the _wsbridge_js contract", () => {
       "        if any(n.split('.')[0] in ('js', 'pyodide', 'pyodide_js', '_wsbridge_js') for n in names): found.setdefault(path.rsplit('/', 1)[-1], []).extend(names)",
       "print(json.dumps(found))",
     ].join("\n");
-    const files = readdirSync(pkg).filter((f) => f.endsWith(".py") && f !== "_js.py" && !pending.has(f));
+    const files = readdirSync(pkg).filter((f) => f.endsWith(".py") && f !== "_js.py");
     const r = spawnSync("python3", ["-c", script, ...files.map((f) => join(pkg, f))], { encoding: "utf8" });
     expect(r.stderr).toBe("");
     expect(JSON.parse(r.stdout)).toEqual({});
