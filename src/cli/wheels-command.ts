@@ -4,12 +4,14 @@ import { findChromium } from "../playwright/browser.js";
 import type { RunIO } from "./runner.js";
 import { ensureCompiledStdlibAlone } from "./stdlib.js";
 import { cacheDir, ensureLockedWheels, resolveRequirements, SetupError } from "./wheels.js";
+import { findRootdir, wsbridgeSettings } from "./project.js";
 
 export const WHEELS_HELP = `Usage: wsbridge wheels [--requirements FILE]
 
 Fetches the wheels pytest needs in the page (python/page-wheels.lock.json: exact
 versions, sha256 checked) with the host's pip into $WSBRIDGE_CACHE (default
-~/.cache/wsbridge), and the pure-Python wheels of FILE when given, so later
+~/.cache/wsbridge), and the pure-Python wheels of FILE (default: the project's
+pyproject.toml [tool.wsbridge] requirements, as wsbridge test reads), so later
 \`wsbridge test\` runs need no package index. With a Chromium at hand it also
 compiles Pyodide's standard library to bytecode there (pages start faster).
 Exit 0, or 4 with one line saying which wheel is missing.
@@ -27,7 +29,9 @@ export async function runWheelsCommand(argv: readonly string[], io: RunIO): Prom
   }
   try {
     const files = ensureLockedWheels(io.env, (line) => io.err(`${line}\n`));
-    if (requirements) files.push(...resolveRequirements(resolve(io.cwd, requirements), new Set(), io.env));
+    // As `wsbridge test` does: without --requirements, the project's [tool.wsbridge] requirements.
+    const file = requirements ? resolve(io.cwd, requirements) : wsbridgeSettings(findRootdir([], io.cwd).inifile).requirements;
+    if (file) files.push(...resolveRequirements(file, new Set(), io.env));
     io.out(`wsbridge wheels: ${files.length} wheels ready in ${cacheDir(io.env)}\n`);
     if (await compileStdlib(io.env, (text) => io.err(`${text}\n`))) io.out(`wsbridge wheels: Pyodide's standard library compiled to bytecode in ${cacheDir(io.env)}\n`);
     return 0;

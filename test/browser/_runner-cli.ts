@@ -29,11 +29,11 @@ export function once<T>(start: () => Promise<T>): () => Promise<T> {
 }
 
 /** A temp root for the calling test file (removed after it) and `project(name, files)` writing folders under it. */
-export function cliHarness(): { root: string; project: (name: string, files: Record<string, string>) => string } {
+export function cliHarness(): { root: string; project: (name: string, files: Record<string, string | Buffer>) => string } {
   const root = mkdtempSync(join(tmpdir(), "wsbridge-runner-"));
   afterAll(() => rmSync(root, { recursive: true, force: true }));
-  /** Writes `files` (relative path → text) under a new folder `name` of the temp root; returns the folder. */
-  const project = (name: string, files: Record<string, string>): string => {
+  /** Writes `files` (relative path → text or bytes) under a new folder `name` of the temp root; returns the folder. */
+  const project = (name: string, files: Record<string, string | Buffer>): string => {
     const dir = join(root, name);
     for (const [rel, text] of Object.entries(files)) {
       mkdirSync(dirname(join(dir, rel)), { recursive: true });

@@ -160,6 +160,36 @@ describe("pytest.exit() in a worker page", () => {
   }, 150_000);
 });
 
+describe("a project as a real one is", () => {
+  // Bytes that are not UTF-8 text (an ELF header with NULs, Latin-1), a package named `build`, a file with thousands
+  // of parametrized cases: the page sees the files as they are, and the big file runs whole on the worker page.
+  const elf = [0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x00, 0xff, 0xfe];
+  const latin1 = [0x63, 0x61, 0x66, 0xe9, 0x0a];
+  const dir = project("realistic", {
+    "pytest.ini": "[pytest]\npythonpath = .\n",
+    "a_small/test_bytes.py": `from pathlib import Path\nimport build\n\nHERE = Path(__file__).parent\n\n` +
+      `def test_binary_fixture_is_byte_exact():\n    assert (HERE / "elf.bin").read_bytes() == bytes(${JSON.stringify(elf)})\n\n` +
+      `def test_invalid_utf8_is_byte_exact():\n    assert (HERE / "latin1.txt").read_bytes() == bytes(${JSON.stringify(latin1)})\n\n` +
+      `def test_a_package_named_build_imports():\n    assert build.VALUE == 1\n`,
+    "a_small/elf.bin": Buffer.from(elf),
+    "a_small/latin1.txt": Buffer.from(latin1),
+    "build/__init__.py": "VALUE = 1\n",
+    "z_big/test_many.py": "import pytest\n\n@pytest.mark.parametrize('n', range(3000))\ndef test_case(n):\n    assert n >= 0\n",
+  });
+
+  it("binary files byte-exact, a package named build, 3,000 cases of one file run whole, one progress line per file", async () => {
+    const r = await wsbridge(["test", "--workers", "2", "-p", "no:cacheprovider"], dir);
+    expect(r.code, shown(r)).toBe(0);
+    expect(r.out).toMatch(/ 3003 passed in /);
+    expect(r.out).not.toMatch(/blocked|not run/);
+    expect(r.out.split("\n").filter((l) => l.startsWith("a_small/test_bytes.py"))).toHaveLength(1);
+    expect(r.out.split("\n").filter((l) => l.startsWith("z_big/test_many.py")).length).toBeGreaterThanOrEqual(1);
+    // pytest wraps a long run of dots over several lines; another file's name never appears in between.
+    const lines = r.out.split("\n").filter((l) => /^\S+\.py /.test(l));
+    expect(lines.map((l) => l.split(" ")[0])).toEqual(["a_small/test_bytes.py", "z_big/test_many.py"]);
+  }, 300_000);
+});
+
 describe("pages", () => {
   it("--workers 999 with one file: one page (never more pages than files), and the bound said in one line", async () => {
     const dir = project("many-workers", { "test_one.py": "def test_one():\n    pass\n" });
@@ -265,6 +295,13 @@ async def test_starlette_app_as_route_mock(page):
     expect(r.code, shown(r)).toBe(4);
     expect(r.err.trimEnd().split("\n"), r.err).toEqual([expect.stringMatching(/^wsbridge test: --requirements .*missing\.txt: .*definitely-not-a-package-xyz-123/)]);
     expect(r.out).toBe("");
+  }, 150_000);
+
+  it("wsbridge wheels reads [tool.wsbridge] requirements as wsbridge test does (a CI pre-fetch misses none)", async () => {
+    const wheelsDir = project("wheels-settings", { "pyproject.toml": '[tool.wsbridge]\nrequirements = "missing.txt"\n', "missing.txt": "definitely-not-a-package-xyz-123\n" });
+    const r = await wsbridge(["wheels"], wheelsDir, { WSBRIDGE_CACHE: cache });
+    expect(r.code, shown(r)).toBe(4);
+    expect(r.err).toMatch(/definitely-not-a-package-xyz-123/);
   }, 150_000);
 });
 
