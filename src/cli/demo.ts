@@ -29,6 +29,28 @@ export function encodeTick(seq: number, t: number, symbol: number, price: number
   return frame;
 }
 
+/** Most clients the feed streams to at once: each costs `rate` messages a second on this one Node thread. */
+export const MAX_FEED_CLIENTS = 50;
+/** Close code for a client past `MAX_FEED_CLIENTS`: 1013, try again later. */
+export const FEED_FULL_CODE = 1013;
+/** A client more than this many bytes behind in reading skips ahead instead of queueing without bound. */
+const SLOW_READER_BYTES = 1 << 20;
+
+/** The close reason a client past the limit gets. */
+export function feedFullReason(max: number): string {
+  return `wsbridge demo: the feed serves at most ${max} clients at once; try again later`;
+}
+
+/**
+ * The ticks to send now, `[from, due)`: everything due since `seq`, unless the client reads too slowly (`buffered`
+ * past 1 MiB: none, it skips to `due`) or the timer came too late (more than a tenth of a second's worth: only
+ * that much), so one tick's work stays bounded however far behind the process fell.
+ */
+export function ticksToSend(seq: number, due: number, rate: number, buffered: number): { from: number; due: number } {
+  if (buffered > SLOW_READER_BYTES) return { from: due, due };
+  return { from: Math.max(seq, due - Math.ceil(rate / 10)), due };
+}
+
 export interface FeedServer {
   /** `ws://127.0.0.1:PORT/feed`. */
   url: string;
@@ -40,14 +62,19 @@ export interface FeedOptions {
   port?: number;
   /** Messages per second per connection (default 300). */
   rate?: number;
+  /** Most clients streamed at once (default `MAX_FEED_CLIENTS`); more are closed with `FEED_FULL_CODE`. */
+  maxClients?: number;
 }
 
 /**
  * Starts the live feed. Each connection gets `{"type":"hello","feed":"live",...}`, then `rate` ticks a second
  * (three in four binary, one in four JSON `{"type":"tick",...}`) and a JSON `{"type":"status",...}` each second.
+ * Past `maxClients` streaming at once, a new client is closed at once with 1013 and a reason saying so.
  */
 export async function startFeedServer(options: FeedOptions = {}): Promise<FeedServer> {
   const rate = options.rate ?? 300;
+  const maxClients = options.maxClients ?? MAX_FEED_CLIENTS;
+  const streaming = new Set<WebSocket>();
   const http = createServer((_req, res) => {
     res.writeHead(426, { "Content-Type": "text/plain" });
     res.end("wsbridge demo feed: connect with a WebSocket to /feed\n");
@@ -58,7 +85,16 @@ export async function startFeedServer(options: FeedOptions = {}): Promise<FeedSe
       socket.end("HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => stream(ws, rate, () => wss.clients.size));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      ws.on("error", () => {}); // an invalid frame: `ws` closes that connection; unheard, it would end the demo
+      if (streaming.size >= maxClients) {
+        ws.close(FEED_FULL_CODE, feedFullReason(maxClients));
+        return;
+      }
+      streaming.add(ws);
+      ws.on("close", () => streaming.delete(ws));
+      stream(ws, rate, () => streaming.size);
+    });
   });
   await new Promise<void>((ok, fail) => {
     http.once("error", (error) => fail(portError(error, "--feed-port")));
@@ -80,10 +116,9 @@ function stream(ws: WebSocket, rate: number, clients: () => number): void {
   ws.send(JSON.stringify({ type: "hello", feed: "live", source: "ws server on 127.0.0.1", symbols: SYMBOLS.map((s) => s.name), rate }));
   const timer = setInterval(() => {
     const now = Date.now();
-    const due = Math.floor(((now - started) * rate) / 1000);
-    // A slow reader: skip ahead instead of queueing without bound.
-    if (ws.bufferedAmount > 1 << 20) seq = due;
-    while (seq < due) {
+    const next = ticksToSend(seq, Math.floor(((now - started) * rate) / 1000), rate, ws.bufferedAmount);
+    seq = next.from;
+    while (seq < next.due) {
       const symbol = seq % SYMBOLS.length;
       const { start, vol } = SYMBOLS[symbol]!;
       // A random walk pulled gently back towards its start, with an occasional jump.
@@ -100,7 +135,6 @@ function stream(ws: WebSocket, rate: number, clients: () => number): void {
     }
   }, 10);
   ws.on("close", () => clearInterval(timer));
-  ws.on("error", () => clearInterval(timer));
 }
 
 /** A standard normal sample (Box–Muller). */
@@ -163,6 +197,7 @@ export const DEMO_HELP = `Usage: wsbridge demo [--port N] [--feed-port N] [--rat
 Serves the worker-based real-time demo on 127.0.0.1 and prints its URL; runs until Ctrl-C.
 A ws server streams a live price feed (binary and JSON frames); Python in a Web Worker aggregates it;
 the page draws it, and a switch replaces the feed with a scripted mock (route_web_socket in Python).
+The feed streams to at most ${MAX_FEED_CLIENTS} clients at once; another is closed with 1013 (try again later).
 
 Options:
   --port N       port of the page (the URL to open; default: any free port)
@@ -194,7 +229,10 @@ export function parseDemoArgs(argv: readonly string[]): { port: number; feedPort
   return options;
 }
 
-/** Runs `wsbridge demo ARGS` until SIGINT/SIGTERM; resolves to the exit code. */
+/** The exit code after Ctrl-C, as every wsbridge command has it (`bin/wsbridge.mjs` exits with it too). */
+const EXIT_INTERRUPTED = 130;
+
+/** Runs `wsbridge demo ARGS` until SIGINT/SIGTERM; resolves to the exit code (130 after SIGINT, 0 after SIGTERM). */
 export async function runDemoCommand(argv: readonly string[], io: RunIO): Promise<number> {
   let options: ReturnType<typeof parseDemoArgs>;
   try {
@@ -208,25 +246,26 @@ export async function runDemoCommand(argv: readonly string[], io: RunIO): Promis
     return 0;
   }
   // Signal handlers go in before anything starts, so a signal that comes early still stops the demo cleanly.
-  let requestStop = () => {};
-  const stopRequested = new Promise<void>((done) => { requestStop = done; });
-  const stop = () => requestStop();
-  process.on("SIGINT", stop);
-  process.on("SIGTERM", stop);
+  let requestStop: (signal: NodeJS.Signals) => void = () => {};
+  const stopRequested = new Promise<NodeJS.Signals>((done) => { requestStop = done; });
+  const onInterrupt = () => requestStop("SIGINT");
+  const onTerminate = () => requestStop("SIGTERM");
+  const unlisten = () => { process.off("SIGINT", onInterrupt); process.off("SIGTERM", onTerminate); };
+  process.on("SIGINT", onInterrupt);
+  process.on("SIGTERM", onTerminate);
   let demo: Demo;
   try {
     demo = await startDemo({ pagePort: options.port, port: options.feedPort, rate: options.rate });
   } catch (error) {
-    process.off("SIGINT", stop);
-    process.off("SIGTERM", stop);
+    unlisten();
     io.err(`wsbridge demo: ${(error as Error).message}\n`);
     return 1;
   }
-  io.out(`wsbridge demo: open ${demo.url}\n  live feed: ${demo.feedURL} (${options.rate} messages/s)\n  Ctrl-C to stop\n`);
-  await stopRequested;
-  process.off("SIGINT", stop);
-  process.off("SIGTERM", stop);
+  io.out(`wsbridge demo: open ${demo.url}\n  live feed: ${demo.feedURL} (${options.rate} messages/s, at most ${MAX_FEED_CLIENTS} clients)\n  Ctrl-C to stop\n`);
+  const signal = await stopRequested;
+  unlisten();
+  // Every socket is terminated, not closed with a handshake: a client that reads slowly cannot hold the stop up.
   await demo.close();
   io.out("wsbridge demo: stopped\n");
-  return 0;
+  return signal === "SIGINT" ? EXIT_INTERRUPTED : 0;
 }

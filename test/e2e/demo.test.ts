@@ -1,13 +1,13 @@
 // The real-time demo (examples/realtime, `wsbridge demo`) in headless Chromium: the worker's statistics and the chart
 // update over time, the mock switch replaces the live feed (label and values follow the mock's script), and back.
-// Saves a screenshot to test-results/demo.png.
-import { spawn } from "node:child_process";
+// Saves a screenshot to test-results/demo.png. `npx wsbridge demo`: its URL, its feed's bound on clients, Ctrl-C.
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../../src/playwright/browser.js";
-import { startDemo, type Demo } from "../../src/cli/demo.js";
+import { FEED_FULL_CODE, MAX_FEED_CLIENTS, feedFullReason, startDemo, type Demo } from "../../src/cli/demo.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -54,7 +54,13 @@ describe("the real-time demo page", () => {
     expect(await text("#feed-badge")).toBe("live");
 
     const [n0, snap0, pixels0, last0] = [await count(), await latest(), await chartPixels(), await field("ALPHA", "mean")];
-    await page.waitForTimeout(2000);
+    // Twelve more snapshots and 300 more messages, a redrawn chart and a new mean: what the figures below compare.
+    await page.waitForFunction(([n, messages, pixels, mean]) => {
+      const d = (window as unknown as { demo: { snapshots: number; latest: Snapshot } }).demo;
+      const shown = Array.from(document.querySelectorAll("canvas"), (c) => c.toDataURL()).join("|");
+      const alphaMean = document.querySelector('[data-symbol="ALPHA"] [data-field="mean"]')?.textContent;
+      return d.snapshots >= n + 12 && d.latest.messages > messages + 300 && shown !== pixels && alphaMean !== mean;
+    }, [n0, snap0.messages, pixels0, last0] as const, { timeout: 30_000, polling: 100 });
     const [n1, snap1, pixels1, last1] = [await count(), await latest(), await chartPixels(), await field("ALPHA", "mean")];
     // Ten snapshots a second from the worker; the feed runs at ~300 messages/s, a quarter of them JSON text.
     expect(n1 - n0).toBeGreaterThanOrEqual(12);
@@ -83,8 +89,15 @@ describe("the real-time demo page", () => {
     await page.click("label.switch");
     await page.waitForFunction(() => document.querySelector("#feed-badge")?.getAttribute("data-feed") === "mock", undefined, { timeout: 10_000 });
     expect(await text("#feed-badge")).toBe("mock");
-    // Two seconds and more of the script: ALPHA is a 42/58 square wave (2 s), BETA a sine in 100..140, GAMMA a triangle in 70..80.
-    await page.waitForTimeout(4000);
+    // Until the script has shown both of ALPHA's levels (a 42/58 square wave, 2 s) and a good part of BETA's sine
+    // (100..140); GAMMA is a triangle in 70..80. The figures shown follow the same snapshot.
+    await page.waitForFunction(() => {
+      const snap = (window as unknown as { demo: { latest: Snapshot } }).demo.latest;
+      const text = (name: string) => document.querySelector(`[data-symbol="ALPHA"] [data-field="${name}"]`)?.textContent;
+      const { ALPHA: alpha, BETA: beta } = snap.symbols;
+      return snap.mode === "mock" && alpha?.min === 42 && alpha.max === 58 && beta != null && beta.max - beta.min > 20 &&
+        text("min") === "42.00" && text("max") === "58.00";
+    }, undefined, { timeout: 30_000, polling: 100 });
     const snap = await latest();
     expect(snap.mode).toBe("mock");
     expect(snap.feed).toBe("mock");
@@ -119,16 +132,21 @@ describe("the real-time demo page", () => {
 });
 
 describe("npx wsbridge demo", () => {
+  /** Demo processes started here: one still running when the file ends (a failed test) is killed. */
+  const spawned: ChildProcess[] = [];
+  afterAll(() => { for (const child of spawned) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL"); });
+
   it("prints the URL, serves the page and the feed, and stops on Ctrl-C", async () => {
     const child = spawn(process.execPath, [`${ROOT}bin/wsbridge.mjs`, "demo", "--rate", "50"], { stdio: ["ignore", "pipe", "pipe"] });
+    spawned.push(child);
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     child.stderr.on("data", (d: Buffer) => (out += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no URL printed: ${out}`)), 15_000);
+      child.once("exit", (code) => reject(new Error(`the demo ended (${code}) before printing its URL: ${out}`)));
       child.stdout.on("data", () => {
         const m = /open (http:\/\/127\.0\.0\.1:\d+\/demo\/index\.html\?feed=\S+)/.exec(out);
-        if (m) { clearTimeout(timer); resolve(m[1]!); }
+        if (m) resolve(m[1]!);
       });
     });
     const page = await fetch(url);
@@ -153,8 +171,48 @@ describe("npx wsbridge demo", () => {
     await expect(fetch(url)).rejects.toThrow();
   });
 
+  it(`streams to at most ${MAX_FEED_CLIENTS} clients: of 1,000 at once the rest are closed with 1013 saying so, and Ctrl-C ends it at once`, async () => {
+    const child = spawn(process.execPath, [`${ROOT}bin/wsbridge.mjs`, "demo", "--rate", "50"], { stdio: ["ignore", "pipe", "pipe"] });
+    spawned.push(child);
+    let out = "";
+    child.stderr.on("data", (d: Buffer) => (out += d.toString()));
+    const feedURL = await new Promise<string>((resolve, reject) => {
+      child.once("exit", (code) => reject(new Error(`the demo ended (${code}) before printing its feed: ${out}`)));
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const m = /live feed: (ws:\/\/\S+)/.exec(out);
+        if (m) resolve(m[1]!);
+      });
+    });
+    expect(out).toContain(`at most ${MAX_FEED_CLIENTS} clients`);
+    const { WebSocket } = await import("ws");
+    const clients = Array.from({ length: 1000 }, () => new WebSocket(feedURL));
+    try {
+      // Each client's first answer: the feed's hello, or the close that turns it away.
+      const answers = await Promise.all(clients.map((ws) => new Promise<string>((resolve) => {
+        ws.once("message", () => resolve("hello"));
+        ws.once("close", (code, reason) => resolve(`${code} ${reason.toString()}`));
+        ws.once("error", (error) => resolve(`error: ${error.message}`));
+      })));
+      const tally = Object.fromEntries([...new Set(answers)].map((a) => [a, answers.filter((b) => b === a).length]));
+      expect(tally).toEqual({ hello: MAX_FEED_CLIENTS, [`${FEED_FULL_CODE} ${feedFullReason(MAX_FEED_CLIENTS)}`]: 1000 - MAX_FEED_CLIENTS });
+      // Ctrl-C with the streamed clients still reading: the process ends, and their sockets with it.
+      const streamed = clients.filter((_, i) => answers[i] === "hello");
+      const dropped = Promise.all(streamed.map((ws) => new Promise<number>((resolve) => ws.once("close", (code) => resolve(code)))));
+      const code = await new Promise<number | null>((resolve) => {
+        child.once("exit", (c) => resolve(c));
+        child.kill("SIGINT");
+      });
+      expect(code).toBe(130);
+      expect(new Set(await dropped)).toEqual(new Set([1006])); // no closing handshake: the sockets were dropped
+    } finally {
+      for (const ws of clients) ws.terminate();
+    }
+  });
+
   it("stops cleanly on SIGTERM", async () => {
     const child = spawn(process.execPath, [`${ROOT}bin/wsbridge.mjs`, "demo"], { stdio: ["ignore", "pipe", "pipe"] });
+    spawned.push(child);
     let out = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));
     await new Promise<void>((resolve) => child.stdout.on("data", () => { if (out.includes("Ctrl-C")) resolve(); }));
@@ -168,6 +226,7 @@ describe("npx wsbridge demo", () => {
 
   it("rejects a bad option with exit code 2", async () => {
     const child = spawn(process.execPath, [`${ROOT}bin/wsbridge.mjs`, "demo", "--port", "x"], { stdio: ["ignore", "pipe", "pipe"] });
+    spawned.push(child);
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
