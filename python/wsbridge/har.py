@@ -1,6 +1,6 @@
 """Replay and recording: `route_web_socket_from_har` answers sockets from a HAR's WebSocket entries (Chrome's
 `_webSocketMessages`); `record_web_socket` records the page's sockets into a HAR. The engine is JS
-(src/route/har.ts, src/inspect/recorder.ts, src/pyodide/har-bridge.ts: it reads, fetches, checks and writes the
+(src/har/har.ts, src/inspect/recorder.ts, src/pyodide/har-bridge.ts: it reads, fetches, checks and writes the
 HAR and drops it all on reset); this is its face."""
 from __future__ import annotations
 

@@ -351,6 +351,8 @@ async with connect(${JSON.stringify(url)}) as ws:
 
   it("resetRouting on the main thread closes the worker's routed sockets (1001) and the route end forgets them", async () => {
     const url = `${fx.server.url}/reset-me`;
+    // An earlier test's socket may not be released yet: waiting for size 1 below must mean this test's socket.
+    await page.waitForFunction(`WB.installRouting().remote.size === 0`);
     await route(page, url, `(route) => { route.onMessage(() => {}); }`);
     const closed = page.evaluate(`jsw(${JSON.stringify(`
       return await new Promise((resolve) => {
