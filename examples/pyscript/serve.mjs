@@ -9,7 +9,8 @@ import { startStaticServer, startTestServer } from "../../dist/playwright.mjs";
 const here = dirname(fileURLToPath(import.meta.url));
 const pyscript = dirname(fileURLToPath(import.meta.resolve("@pyscript/core/js")));
 
-const web = await startStaticServer({ mounts: { pyscript, example: here } });
+// Cross-origin isolated (COOP/COEP): PyScript workers get `window`/`document` and do not warn about SharedArrayBuffer.
+const web = await startStaticServer({ mounts: { pyscript, example: here }, isolated: true });
 const ws = await startTestServer();
 console.log(`open ${web.url}example/index.html?ws=${encodeURIComponent(`${ws.url}/echo`)}`);
 console.log("Ctrl-C to stop");

@@ -176,7 +176,8 @@ export interface DemoOptions extends FeedOptions {
 export async function startDemo(options: DemoOptions = {}): Promise<Demo> {
   const feed = await startFeedServer(options);
   try {
-    const web = await startStaticServer({ mounts: { demo: demoDir() }, port: options.pagePort ?? 0 }).catch((error: unknown) => {
+    // Cross-origin isolated (COOP/COEP), as docs/pyscript.md advises for worker pages; everything is same-origin.
+    const web = await startStaticServer({ mounts: { demo: demoDir() }, port: options.pagePort ?? 0, isolated: true }).catch((error: unknown) => {
       throw portError(error, "--port");
     });
     return {

@@ -1,5 +1,7 @@
 // PyScript page fixture: headless Chromium, a static server with PyScript, the example and the test pages mounted,
-// the `ws` test server, and a browser context that aborts and records every request not to 127.0.0.1.
+// the `ws` test server, and a browser context that aborts and records every request not to 127.0.0.1. Pages are
+// served cross-origin isolated (COOP/COEP), as docs/pyscript.md tells users to: PyScript's workers then have
+// `window`/`document` and do not warn "Unable to use `window` or `document` in worker" on every load.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,13 +31,15 @@ export interface PyScriptFixture {
   server: TestServer;
   /** Every request that was not to 127.0.0.1 (all aborted). */
   external: string[];
+  /** Every console line of every page `open` opened, as `type: text`. */
+  consoleAll: string[];
   /** Opens `path` (relative to the static server) in a new page, collecting console lines and page errors. */
   open(path: string): Promise<{ page: Page; console: string[]; errors: string[] }>;
 }
 
 /** Registers beforeAll/afterAll hooks; the returned object is filled in by beforeAll. */
 export function usePyScript(): PyScriptFixture {
-  const fx = { external: [] as string[] } as PyScriptFixture;
+  const fx = { external: [] as string[], consoleAll: [] as string[] } as PyScriptFixture;
   beforeAll(async () => {
     fx.browser = await launchChromium();
     fx.server = await startTestServer({ record: true }); // the tests read what the server received
@@ -47,6 +51,7 @@ export function usePyScript(): PyScriptFixture {
         t: join(root, "test/pyscript/pages"),
         ...(micropythonDir ? { mpy: micropythonDir } : {}),
       },
+      isolated: true,
     });
     fx.context = await fx.browser.newContext();
     await fx.context.route("**/*", async (route) => {
@@ -59,7 +64,10 @@ export function usePyScript(): PyScriptFixture {
       const page = await fx.context.newPage();
       const console: string[] = [];
       const errors: string[] = [];
-      page.on("console", (m) => console.push(`${m.type()}: ${m.text()}`));
+      page.on("console", (m) => {
+        console.push(`${m.type()}: ${m.text()}`);
+        fx.consoleAll.push(`${m.type()}: ${m.text()}`);
+      });
       page.on("pageerror", (e) => errors.push(String(e)));
       await page.goto(fx.web.url + path);
       return { page, console, errors };

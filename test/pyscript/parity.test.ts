@@ -141,4 +141,9 @@ describe("PyScript workers", () => {
   it("no request left 127.0.0.1", () => {
     expect(fx.external).toEqual([]);
   });
+
+  it("served cross-origin isolated, the worker pages log no SharedArrayBuffer warning from PyScript", () => {
+    expect(fx.consoleAll.length).toBeGreaterThan(0);
+    expect(fx.consoleAll.filter((l) => l.includes("SharedArrayBuffer"))).toEqual([]);
+  });
 });
