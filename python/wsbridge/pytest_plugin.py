@@ -9,6 +9,9 @@
   cancelled, so a timer set in one test never fires in the next.
 - Errors that would otherwise hide fail the test: an exception raised in a socket or route handler, or by a task the
   test left behind, is reported at that test (opt out with `@pytest.mark.allow_handler_errors`).
+- Navigations of the page that runs the tests (`location.href = ...`, `reload()`, a form or link) are cancelled
+  and fail the test that made them: the page holds Python and pytest, so letting one through would end the run
+  at some later, random point (after the test had already passed). Iframes navigate freely.
 - Fixtures: `ws_server` (the runner's real `ws` server), `page` and `context` (wsbridge's routing and inspection faces).
 """
 from __future__ import annotations
@@ -37,12 +40,72 @@ TIMEOUT_ENV = "WSBRIDGE_TIMEOUT"
 _errors: list[str] = []
 
 
+class _NavigationGuard:
+    """Cancels cross-document navigations of this page (Navigation API `navigate`) and keeps their URLs: a
+    navigation would unload the interpreter that runs the session, and it lands after the statement that asked for
+    it, so the test that made it had often already reported an outcome when its page died."""
+
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+        self._listener: Any = None
+        self._navigation: Any = None
+
+    def install(self) -> None:
+        """Listens on `navigation` (once); does nothing where the page has no Navigation API."""
+        from ._js import create_proxy, js
+
+        navigation = getattr(js, "navigation", None)
+        if navigation is None or self._listener is not None:
+            return
+        self._listener = create_proxy(self._on_navigate)
+        self._navigation = navigation
+        navigation.addEventListener("navigate", self._listener)
+
+    def remove(self) -> None:
+        """Stops listening and frees the listener's proxy."""
+        if self._listener is None:
+            return
+        self._navigation.removeEventListener("navigate", self._listener)
+        self._listener.destroy()
+        self._listener = self._navigation = None
+
+    def take(self) -> list[str]:
+        """The URLs of the navigations cancelled since the last call."""
+        attempts, self.attempts = self.attempts, []
+        return attempts
+
+    def _on_navigate(self, event: Any) -> None:
+        """Cancels a navigation that would replace this document (same-document ones and downloads go through)."""
+        if event.destination.sameDocument or not event.cancelable or isinstance(event.downloadRequest, str):  # a string, or JS null (not None)
+            return
+        event.preventDefault()
+        self.attempts.append(str(event.destination.url))
+
+
+_navigations = _NavigationGuard()
+
+
+def _navigation_failure(urls: list[str]) -> str:
+    """The failure text of a test that tried to navigate its page to `urls`."""
+    return (
+        f"the test navigated the page it runs in (to {', '.join(urls)}): wsbridge test runs Python and pytest in that "
+        "page, so the navigation was cancelled (it would have ended the run). Navigate an iframe instead "
+        "(for example `document.body.appendChild(document.createElement('iframe')).src = url`)."
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Registers wsbridge's markers so `--strict-markers` accepts them."""
+    """Registers wsbridge's markers so `--strict-markers` accepts them; starts cancelling navigations of the page."""
+    _navigations.install()
     config.addinivalue_line("markers", "timeout(seconds): fail the test when it runs longer than `seconds` (wsbridge)")
     config.addinivalue_line(
         "markers", "allow_handler_errors: exceptions in socket/route handlers and leftover tasks do not fail the test"
     )
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The session is over: navigations of the page are left alone again."""
+    _navigations.remove()
 
 
 def test_timeout(item: pytest.Item) -> float:
@@ -191,10 +254,28 @@ def _hidden_errors(item: pytest.Item) -> str | None:
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Navigations cancelled between tests (a JS timer an earlier test left) belong to no test: only logged."""
+    urls = _navigations.take()
+    if urls:
+        from ._js import js
+
+        js.console.warn("wsbridge: cancelled a navigation of the test page made outside any test: " + ", ".join(urls))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """Fails the test (call phase) with the tracebacks of exceptions its handlers or tasks raised."""
+    """Fails the phase in which the test navigated its page; fails the call phase with the tracebacks of exceptions
+    its handlers or tasks raised."""
     report = yield
+    urls = _navigations.take()
+    if urls:
+        if report.passed:
+            report.outcome = "failed"
+            report.longrepr = _navigation_failure(urls)
+        else:
+            report.sections.append(("wsbridge: the test navigated its page", _navigation_failure(urls)))
     if call.when == "call":
         text = _hidden_errors(item)
         if text is not None:
