@@ -76,9 +76,11 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     throw error;
   }
   const run = new Run(options, io);
+  run.launch(executable); // Chromium starts while the project is read and the wheels are resolved
   try {
     await run.prepare();
   } catch (error) {
+    await run.stop();
     if (error instanceof SetupError) { io.err(`wsbridge test: ${error.message}\n`); return EXIT.usage; }
     throw error;
   }
@@ -131,6 +133,7 @@ export class Run {
   private staticServer?: StaticServer;
   private testServer?: TestServer;
   private browser?: Browser;
+  private launching?: Promise<Browser>;
   private controller?: TestPage;
   private rootdir = "";
   private inifile?: string;
@@ -187,7 +190,14 @@ export class Run {
     };
   }
 
-  /** Finds the project and resolves the page's packages before any browser starts (errors here are one line). */
+  /** Starts Chromium (setUp waits for it); Playwright's signal handlers are off so Ctrl-C can finish pytest's summary. */
+  launch(executable: string): Promise<Browser> {
+    this.launching = launchChromium(executable, { handleSignals: false });
+    this.launching.catch(() => undefined);
+    return this.launching;
+  }
+
+  /** Finds the project and resolves the page's packages (errors here are one line). */
   async prepare(): Promise<void> {
     const { rootdir, inifile } = findRootdir(this.options.paths, this.io.cwd);
     this.rootdir = rootdir;
@@ -221,7 +231,7 @@ export class Run {
     const dirs = [...new Set([...this.wheelFiles, ...this.pyodidePackages.filter((p) => !/^https?:/.test(p))].map((f) => dirname(f)))];
     dirs.forEach((dir, i) => { mounts[`wheels${i}`] = dir; });
     try {
-      this.browser = await launchChromium(executable, { handleSignals: false });
+      this.browser = await (this.launching ?? this.launch(executable));
     } catch (error) {
       throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
@@ -630,12 +640,13 @@ export class Run {
 
   /** Closes what this run started: its pages, and Chromium and the servers unless they are a shared environment's. */
   async stop(): Promise<void> {
-    if (!this.ownsEnvironment) {
+    if (!this.ownsEnvironment && !this.launching) {
       await this.controller?.close();
       await Promise.all(this.slots.map((slot) => this.closeSlot(slot)));
       return;
     }
-    await this.browser?.close().catch(() => undefined);
+    const browser = this.browser ?? (await this.launching?.catch(() => undefined));
+    await browser?.close().catch(() => undefined);
     await this.testServer?.close().catch(() => undefined);
     await this.staticServer?.close().catch(() => undefined);
   }

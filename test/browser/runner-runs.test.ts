@@ -62,7 +62,7 @@ describe("a worker page that blocks", () => {
   });
 
   it("outside any test (a conftest that blocks only there): its tests fail, the run ends", async () => {
-    const r = await wsbridge(["test", "--workers", "2", "--timeout", "2", "--load-timeout", "3", "-v"], dir);
+    const r = await wsbridge(["test", "--workers", "2", "--timeout", "2", "-v"], dir);
     expect(linesOf(r.out, "zblocked/test_z.py::test_z"), shown(r)).toEqual([expect.stringMatching(/ FAILED /)]);
     expect(linesOf(r.out, "a/test_a.py::test_a")).toEqual([expect.stringMatching(/ PASSED /)]);
     expect(r.out).toMatch(/not run: the page blocked for \d+ s (collecting the file|outside any test)/);
