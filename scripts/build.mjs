@@ -9,9 +9,12 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PYTHON_SOURCES = "virtual:python-sources";
+const RUNNER_SOURCES = "virtual:python-runner-sources";
+/** The test runner's own modules (and what only they use): embedded apart, so app bundles never ship them. */
+const RUNNER_MODULES = new Set(["wsbridge/_pytest_session.py", "wsbridge/_runner_protocol.py", "wsbridge/pytest_plugin.py"]);
 
 /** Every .py file under python/wsbridge, keyed by its path relative to python/. */
-function pythonSources() {
+function allPythonSources() {
   const base = join(root, "python");
   const out = {};
   const walk = (dir) => {
@@ -22,14 +25,23 @@ function pythonSources() {
     }
   };
   walk(join(base, "wsbridge"));
+  for (const path of RUNNER_MODULES) if (!(path in out)) throw new Error(`build: runner module ${path} is missing`);
   return out;
 }
 
-/** Rollup plugin: `import sources from "virtual:python-sources"` gives the Python package as a map. */
+/** The package's files for one embed: the runner's modules (`runner`) or all the others. */
+function pythonSources(runner) {
+  return Object.fromEntries(Object.entries(allPythonSources()).filter(([path]) => RUNNER_MODULES.has(path) === runner));
+}
+
+/**
+ * Rollup plugin: `import sources from "virtual:python-sources"` gives the Python package as a map (path → text),
+ * without the runner's modules; `"virtual:python-runner-sources"` gives those (src/pyodide/runner-python.ts).
+ */
 const embedPython = {
   name: "embed-python",
-  resolveId: (id) => (id === PYTHON_SOURCES ? id : null),
-  load: (id) => (id === PYTHON_SOURCES ? `export default ${JSON.stringify(pythonSources())};` : null),
+  resolveId: (id) => (id === PYTHON_SOURCES || id === RUNNER_SOURCES ? id : null),
+  load: (id) => (id === PYTHON_SOURCES || id === RUNNER_SOURCES ? `export default ${JSON.stringify(pythonSources(id === RUNNER_SOURCES))};` : null),
 };
 
 const browser = { platform: "browser", external: [] };

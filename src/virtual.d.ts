@@ -3,3 +3,9 @@ declare module "virtual:python-sources" {
   const sources: Record<string, string>;
   export default sources;
 }
+
+declare module "virtual:python-runner-sources" {
+  /** The test runner's Python modules (pytest plugin, session, protocol), path relative to python/ → source text. */
+  const sources: Record<string, string>;
+  export default sources;
+}

@@ -3,14 +3,14 @@ import pythonSources from "virtual:python-sources";
 import type { PyodideLike } from "./types.js";
 import { bridgeModule } from "./bridge.js";
 import { installRouting } from "../route/engine.js";
+import { PYTHON_HOME } from "./python-home.js";
 
-/** Folder in Pyodide's file system that holds the embedded Python package. */
-export const PYTHON_HOME = "/lib/wsbridge-site";
+export { PYTHON_HOME };
 
 /** Name of the JS module the Python package imports its TypeScript engine from. */
 export const JS_MODULE_NAME = "_wsbridge_js";
 
-/** Writes the embedded Python sources into `pyodide.FS`, registers the JS engine, and imports wsbridge. */
+/** Writes the embedded Python sources (all but the test runner's: ./runner-python.ts) into `pyodide.FS`, registers the JS engine, and imports wsbridge. */
 export async function installWsBridge(pyodide: PyodideLike): Promise<void> {
   installRouting(); // globalThis.WebSocket is the routed class before any user Python runs
   for (const [path, source] of Object.entries(pythonSources)) {

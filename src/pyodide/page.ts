@@ -5,6 +5,7 @@
 import { fetchBytes, startPython, LoadError, type PythonRuntime, type SnapshotOption } from "./runtime.js";
 import { decodeBundle, encodeBundle, type BundleEntry } from "./bundle.js";
 import { PythonError } from "./errors.js";
+import { installRunnerPython } from "./runner-python.js";
 import type { PyodideLike } from "./types.js";
 
 /** What attachPython passes to `startPagePython`. */
@@ -192,6 +193,9 @@ export async function startPagePython(options: PageStartOptions): Promise<PageOu
           const wsbridge = (await import(/* @vite-ignore */ wsbridgeURL)) as { installWsBridge(p: PyodideLike): Promise<void> };
           now("in installWsBridge(pyodide)");
           await wsbridge.installWsBridge(pyodide);
+          // The runner's Python (pytest plugin, session) comes with this entry, not with wsbridge.mjs: attachPython
+          // pages, `wsbridge test`'s among them, can run pytest; apps that bundle wsbridge.mjs do not carry it.
+          installRunnerPython(pyodide);
         },
       },
     });
