@@ -250,6 +250,7 @@ export class Run {
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
     const snapshot = await this.ensureSnapshot(snapshotFolder, uploads, this.wheelFiles.map(urlOf));
     rmSync(uploads.dir, { recursive: true, force: true });
+    this.timing(`set up in ${Date.now() - this.started} ms (Chromium, servers, cache checks)`);
     const base = this.staticServer.url;
     const env = {
       WSBRIDGE_TEST_SERVER: this.testServer.url,
@@ -336,7 +337,7 @@ export class Run {
       this.timing(`page snapshot made in ${Date.now() - t0} ms`);
       return made;
     } catch (error) {
-      this.io.err(`wsbridge: no page snapshot (${(error instanceof Error ? error.message : String(error)).split("\n")[0]}); pages load Pyodide in full, which starts slower\n`);
+      this.io.err(`wsbridge: no page snapshot (${reason(error)}); pages load Pyodide in full, which starts slower\n`);
       return undefined;
     }
   }
@@ -671,6 +672,13 @@ export function localIsoTime(date: Date): string {
   const day = `${date.getFullYear()}-${two(date.getMonth() + 1)}-${two(date.getDate())}`;
   const time = `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}.${String(date.getMilliseconds()).padStart(3, "0")}000`;
   return `${day}T${time}${sign}${two(Math.floor(Math.abs(offset) / 60))}:${two(Math.abs(offset) % 60)}`;
+}
+
+/** An error in one line: a Python traceback's last line (the exception), else the message's first. */
+function reason(error: unknown): string {
+  const lines = (error instanceof Error ? error.message : String(error)).trim().split("\n");
+  if (!lines[0]!.includes("Traceback (most recent call last)")) return lines[0]!;
+  return lines.filter((line) => /^[\w.]*(Error|Exception|Exit|Interrupt)\b/.test(line)).at(-1)?.trim() ?? lines[0]!;
 }
 
 /** Keeps the last CONSOLE_KEEP lines. */

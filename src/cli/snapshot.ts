@@ -24,7 +24,7 @@ export const SITE_PACKAGES = "/lib/python3.14/site-packages";
 
 /**
  * What the snapshot has imported: pytest with its built-in plugins, and the stdlib modules pytest, asyncio tests and
- * wsbridge's pytest plugin import. wsbridge's own Python is not in it: it holds references to JS objects, which a
+ * wsbridge's pytest plugin import; then one small pytest session, so what a run builds lazily is there too. wsbridge's own Python is not in it: it holds references to JS objects, which a
  * memory snapshot cannot keep; it is installed after the restore (~50 ms).
  */
 export const SNAPSHOT_IMPORTS = `
@@ -39,6 +39,30 @@ for _name in default_plugins:
 import asyncio, json, re, inspect, dataclasses, argparse, tempfile, pathlib, typing, unittest.mock, decimal, fractions
 import logging, traceback, warnings, contextlib, functools, collections, enum, textwrap, pprint, difflib, shlex
 del _name
+
+
+def _warm_up():
+    # One small session before the snapshot: what pytest imports and builds lazily during a run (plugin and
+    # entry-point scans, assertion rewriting, the terminal's and the fixtures' machinery) is then in memory already.
+    # It leaves no trace: its folder, its sys.path entry and its test module go again.
+    import io, os, shutil, sys, tempfile
+    folder = tempfile.mkdtemp(prefix="wsbridge-warm-")
+    with open(os.path.join(folder, "test_warm.py"), "w") as fh:
+        fh.write("import pytest\\n\\n@pytest.fixture\\ndef one():\\n    return 1\\n\\n"
+                 "@pytest.mark.parametrize('n', [1])\\ndef test_warm(one, n):\\n    assert one == n\\n")
+    path = list(sys.path)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        pytest.main(["-q", "-p", "no:cacheprovider", "--rootdir", folder, folder])
+    sys.path[:] = path
+    for name in [m for m in sys.modules if m == "test_warm"]:
+        del sys.modules[name]
+    sys.path_importer_cache.pop(folder, None)
+    shutil.rmtree(folder)
+    importlib.invalidate_caches()
+
+
+_warm_up()
+del _warm_up
 `;
 
 /** A snapshot's two files. */
