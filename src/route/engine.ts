@@ -65,11 +65,18 @@ export function installRouting(): RoutingEngine {
     },
   });
   const unpatch = patchPrototype(native.prototype, routed);
+  // The document going away ends the routes it holds, as Playwright does on frame navigation and detach: the page-side
+  // onClose runs once with no code and no reason. Its sockets and their server connections die with the document.
+  const scope = globalThis as unknown as Partial<EventTarget> & { document?: unknown };
+  const inDocument = scope.document !== undefined && typeof scope.addEventListener === "function";
+  const onPageHide = () => host.allGone();
+  if (inDocument) scope.addEventListener!("pagehide", onPageHide);
   const descriptor = Object.getOwnPropertyDescriptor(globalThis, "WebSocket");
   Object.defineProperty(globalThis, "WebSocket", { ...(descriptor ?? { writable: true, configurable: true, enumerable: false }), value: routed });
   const engine: RoutingEngine = {
     native, routed, registry, host, sockets, link, remote, upstream: undefined,
     uninstall() {
+      if (inDocument) scope.removeEventListener!("pagehide", onPageHide);
       host.abortAll();
       registry.clear();
       unpatch();

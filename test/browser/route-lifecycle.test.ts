@@ -180,6 +180,94 @@ ws.onmessage = (e) => postMessage(e.data);`;
   });
 });
 
+/**
+ * An iframe document that routes its own sockets: `routeWebSocket` for `url` (server mode when `connect`), onClose on
+ * each side pushing to the parent's `heard`, then a socket that sends "from the frame"; tells the parent "frame
+ * echoed" with the echo (or the route's reply).
+ */
+function selfRoutedFrame(url: string, connect: boolean): string {
+  return `<script type="module">
+    import * as WB from ${JSON.stringify(`${fx.baseURL}wsbridge/wsbridge.mjs`)};
+    WB.routeWebSocket(${JSON.stringify(url)}, (route) => {
+      route.onClose((code, reason) => parent.heard.push(["page", code === undefined, reason === undefined]));
+      ${connect
+        ? `const server = route.connectToServer(); server.onClose((code, reason) => parent.heard.push(["server", code === undefined, reason === undefined]));`
+        : `route.onMessage((m) => route.send("mock got " + m));`}
+    });
+    const ws = new WebSocket(${JSON.stringify(url)});
+    ws.onopen = () => ws.send("from the frame");
+    ws.onmessage = (e) => parent.postMessage({ echoed: e.data, live: WB.installRouting().host.size }, "*");
+  </script>`;
+}
+
+/** Page JS: adds an iframe with `source` and resolves with what it posts first. */
+const addFrame = (source: string) => `new Promise((resolve) => {
+  globalThis.heard = [];
+  const source = ${JSON.stringify(source)};
+  const frame = document.createElement("iframe");
+  addEventListener("message", (e) => resolve(e.data), { once: true });
+  frame.srcdoc = source;
+  document.body.append(frame);
+  globalThis.frame = frame;
+})`;
+
+describe("the document that holds both the route and the socket goes away: onClose runs once with no code", () => {
+  it("JS, server mode: its iframe is removed; both sides' onClose run once, the server connection closes", async () => {
+    const p = await fx.newBundlePage();
+    const { full, log } = tagged("/echo");
+    expect(await p.evaluate(addFrame(selfRoutedFrame(full, true)))).toEqual({ echoed: "from the frame", live: 1 });
+    expect(await p.evaluate("heard")).toEqual([]);
+    await p.evaluate("frame.remove()");
+    await p.waitForFunction("heard.length === 2");
+    expect(await p.evaluate("heard")).toEqual([["page", true, true], ["server", true, true]]);
+    await until(() => log()?.closed !== undefined);
+    expect(log()!.frames).toEqual(["from the frame"]);
+    expect(await p.evaluate("heard.length")).toBe(2);
+    await p.close();
+  });
+
+  it("JS, mock: its iframe navigates; the page-side onClose runs once", async () => {
+    const p = await fx.newBundlePage();
+    const url = `${fx.server.url}/self-routed-mock`;
+    expect(await p.evaluate(addFrame(selfRoutedFrame(url, false)))).toEqual({ echoed: "mock got from the frame", live: 1 });
+    // The new document posts when loaded: by then the old one's pagehide has run.
+    await p.evaluate(`new Promise((resolve) => { frame.onload = resolve; frame.srcdoc = "<p>next</p>"; })`);
+    expect(await p.evaluate("heard")).toEqual([["page", true, true]]);
+    await p.close();
+  });
+
+  it("Python: the page navigates; on_close (both sides) runs once with None, None", async () => {
+    const { page: p, py } = await fx.newPython();
+    const { full, log } = tagged("/echo");
+    await py.runAsync(`
+import js
+from wsbridge import route_web_socket
+
+def note(side):
+    def on_close(code, reason):
+        js.sessionStorage.setItem("heard", js.sessionStorage.getItem("heard") + f"{side}:{code!r}:{reason!r};")
+    return on_close
+
+def handler(route):
+    server = route.connect_to_server()
+    route.on_close(note("page"))
+    server.on_close(note("server"))
+
+js.sessionStorage.setItem("heard", "")
+route_web_socket(${JSON.stringify(full)}, handler)`);
+    expect(await p.evaluate(`new Promise((resolve) => {
+      const ws = new WebSocket(${JSON.stringify(full)});
+      ws.onopen = () => ws.send("from the page");
+      ws.onmessage = (e) => resolve(e.data);
+    })`)).toBe("from the page");
+    expect(await p.evaluate(`sessionStorage.getItem("heard")`)).toBe("");
+    await p.goto(`${fx.baseURL}?after-navigation`);
+    expect(await p.evaluate(`sessionStorage.getItem("heard")`)).toBe("page:None:None;server:None:None;");
+    await until(() => log()?.closed !== undefined);
+    await p.close();
+  });
+});
+
 describe("installing over Playwright's own page.routeWebSocket", () => {
   it("attachPython after page.routeWebSocket: wsbridge routes its sockets, Playwright's route still works, the rest pass through", async () => {
     const p = await fx.browser.newPage();

@@ -66,6 +66,15 @@ export class RouteHost {
     route.afterHandle();
   }
 
+  /**
+   * The document that holds this route end goes away (navigated, reloaded, its iframe removed): every live route's
+   * page went with it (its own sockets, and a worker's or a child frame's, which die with the document), so each hears
+   * so as from `gone`. Its handlers run now, inside `pagehide`: nothing of the document runs after it.
+   */
+  allGone(): void {
+    for (const id of [...this.routes.keys()]) this.gone(id);
+  }
+
   /** The page end of `id` went away (frame gone, worker terminated): its route hears so and is forgotten. */
   gone(id: string): void {
     const route = this.routes.get(id);
