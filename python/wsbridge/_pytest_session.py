@@ -255,6 +255,7 @@ class Controller:
             if isinstance(data.get(key), list):
                 data[key] = tuple(data[key])
         report = hook.pytest_report_from_serializable(config=session.config, data=data)
+        _keep_subtest_values(report, data)
         hook.pytest_runtest_logreport(report=report)
 
     def replay_lost(self, event: dict[str, Any]) -> None:
@@ -278,6 +279,14 @@ class Controller:
         self._hook().pytest_warning_recorded.call_historic(
             kwargs={"warning_message": message, "when": "runtest", "nodeid": event["nodeid"], "location": None}
         )
+
+
+def _keep_subtest_values(report: Any, data: dict[str, Any]) -> None:
+    """A subtest's values as the worker page showed them: pytest keeps them as reprs (`i=2`), and reading a report back
+    takes the repr of the repr (`i='2'`); the serialised reprs are put back."""
+    context = data.get("_subtest.context")
+    if isinstance(context, dict) and isinstance(context.get("kwargs"), dict) and hasattr(report, "context"):
+        object.__setattr__(report.context, "kwargs", dict(context["kwargs"]))
 
 
 def _named_in(file: str, named: set[str]) -> bool:

@@ -190,6 +190,19 @@ describe("a project as a real one is", () => {
   }, 300_000);
 });
 
+describe("subtests on a worker page", () => {
+  it("keep their values' types in the report (SUBFAILED(i=2), as on the host, not i='2')", async () => {
+    const dir = project("subtests", {
+      "a/test_a.py": "def test_a():\n    pass\n",
+      "b/test_b.py": "def test_sub(subtests):\n    for i in range(3):\n        with subtests.test(i=i):\n            assert i != 2\n",
+    });
+    const r = await wsbridge(["test", "--workers", "2", "-p", "no:cacheprovider", "-rA"], dir);
+    expect(r.code, shown(r)).toBe(1);
+    expect(r.out).toMatch(/SUBFAILED\(i=2\) b\/test_b\.py::test_sub/);
+    expect(r.out).not.toMatch(/i='2'/);
+  }, 150_000);
+});
+
 describe("pages", () => {
   it("--workers 999 with one file: one page (never more pages than files), and the bound said in one line", async () => {
     const dir = project("many-workers", { "test_one.py": "def test_one():\n    pass\n" });
