@@ -190,6 +190,17 @@ describe("a project as a real one is", () => {
   }, 300_000);
 });
 
+describe("a path that holds no files", () => {
+  it("an empty folder named on the command line: pytest's 'no tests ran', exit 5 (not 'file or directory not found')", async () => {
+    const dir = project("empty-folder", { "pytest.ini": "[pytest]\n", "test_x.py": "def test_x():\n    pass\n" });
+    mkdirSync(join(dir, "empty"));
+    const r = await wsbridge(["test", "--workers", "1", "-p", "no:cacheprovider", "empty"], dir);
+    expect(r.code, shown(r)).toBe(5);
+    expect(r.out).toMatch(/no tests ran/);
+    expect(r.out + r.err).not.toMatch(/not found/);
+  }, 150_000);
+});
+
 describe("subtests on a worker page", () => {
   it("keep their values' types in the report (SUBFAILED(i=2), as on the host, not i='2')", async () => {
     const dir = project("subtests", {
