@@ -12,7 +12,8 @@
 - Navigations of the page that runs the tests (`location.href = ...`, `reload()`, a form or link) are cancelled
   and fail the test that made them: the page holds Python and pytest, so letting one through would end the run
   at some later, random point (after the test had already passed). Iframes navigate freely.
-- Fixtures: `ws_server` (the runner's real `ws` server), `page` and `context` (wsbridge's routing and inspection faces).
+- Fixtures: `ws_server` (the runner's real `ws` server), `page` and `context` (wsbridge's routing and inspection faces),
+  `python_worker` (Pyodide with wsbridge and the project's files in a Web Worker of the page).
 """
 from __future__ import annotations
 
@@ -342,3 +343,123 @@ def context() -> Any:
     from .route import context as context_face
 
     return context_face
+
+
+class PythonWorker:
+    """The `python_worker` fixture: Pyodide with wsbridge in a module Web Worker of the test's page
+    (`createPythonWorker` from wsbridge/worker), holding the project's files at the paths the page has them.
+
+    `await run(code)` / `await run_async(code)` give the last expression (dict, list, str, int, float, bool, None,
+    bytes); `await set_global(name, value)` sets data in the worker's `__main__`; what the worker prints goes to the
+    test's captured output. Routes registered on the page (`page.route_web_socket`) also route the worker's sockets.
+    A Python exception in the worker raises `pyodide.ffi.JsException` here, its message holding the traceback.
+    """
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+
+    async def run(self, code: str) -> Any:
+        """Runs `code` in the worker (`runPython`) and returns its last expression."""
+        return _from_worker(await self._handle.runPython(code))
+
+    async def run_async(self, code: str) -> Any:
+        """Runs `code` with top-level `await` in the worker (`runPythonAsync`) and returns its last expression."""
+        return _from_worker(await self._handle.runPythonAsync(code))
+
+    async def set_global(self, name: str, value: Any) -> None:
+        """Sets `name` in the worker's `__main__` to a copy of `value` (data: dict, list, str, numbers, bytes)."""
+        await self._handle.setGlobal(name, _to_worker(value))
+
+    def terminate(self) -> None:
+        """Stops the worker (the fixture does this after the test)."""
+        self._handle.terminate()
+
+
+def _to_worker(value: Any) -> Any:
+    """A Python value as JS data a worker call can clone (dicts as plain objects, bytes as Uint8Array)."""
+    import js
+    from pyodide.ffi import to_js
+
+    return to_js(value, dict_converter=js.Object.fromEntries)
+
+
+def _from_worker(value: Any) -> Any:
+    """A worker call's result as Python data: JS objects and arrays converted, typed arrays as `bytes`."""
+    from pyodide.ffi import JsProxy, jsnull
+
+    if isinstance(value, JsProxy):
+        value = value.to_py()
+    if value is jsnull:
+        return None
+    if isinstance(value, memoryview):
+        return value.tobytes()
+    if isinstance(value, dict):
+        return {key: _from_worker(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_from_worker(item) for item in value]
+    return value
+
+
+def _project_files(root: str) -> dict[str, bytes]:
+    """Every file under the rootdir as the page has it (the runner mirrored the project there), by absolute path."""
+    files: dict[str, bytes] = {}
+    for folder, subfolders, names in os.walk(root):
+        subfolders[:] = [name for name in subfolders if name not in ("__pycache__", ".pytest_cache")]
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as file:
+                files[path] = file.read()
+    return files
+
+
+_WORKER_SETUP = """
+import os, sys
+for _path, _data in _wsbridge_files.items():
+    os.makedirs(os.path.dirname(_path), exist_ok=True)
+    with open(_path, "wb") as _file:
+        _file.write(_data)
+os.environ.update(_wsbridge_setup["env"])
+os.makedirs(_wsbridge_setup["cwd"], exist_ok=True)
+os.chdir(_wsbridge_setup["cwd"])
+for _path in reversed(_wsbridge_setup["path"]):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+del _wsbridge_files, _wsbridge_setup, _path, _data, _file
+"""
+
+
+@pytest.fixture
+async def python_worker(request: pytest.FixtureRequest) -> AsyncGenerator[PythonWorker, None]:
+    """A `PythonWorker`: Pyodide with wsbridge in a Web Worker of this page, with the project's files, its working
+    folder, its `sys.path` entries under the rootdir (so `import mypackage` works as in the test) and the
+    `WSBRIDGE_*` environment; terminated after the test."""
+    import sys
+
+    import js
+    from pyodide.code import run_js
+    from pyodide.ffi import create_proxy, to_js
+
+    # Printed when the line arrives, to the sys.stdout/sys.stderr of that moment: pytest captures it for the test.
+    stdout = create_proxy(lambda line: print(line))
+    stderr = create_proxy(lambda line: print(line, file=sys.stderr))
+    handle = None
+    try:
+        module = await run_js("import('/wsbridge/worker.mjs')")
+        options = js.Object.fromEntries(to_js([["indexURL", "/pyodide/"], ["stdout", stdout], ["stderr", stderr]]))
+        handle = await module.createPythonWorker(options)
+        root = str(request.config.rootpath)
+        worker = PythonWorker(handle)
+        await worker.set_global("_wsbridge_files", _project_files(root))
+        prefix = root.rstrip("/") + "/"
+        await worker.set_global("_wsbridge_setup", {
+            "cwd": os.getcwd(),
+            "path": [path for path in sys.path if path == root or path.startswith(prefix)],
+            "env": {key: value for key, value in os.environ.items() if key.startswith("WSBRIDGE_")},
+        })
+        await worker.run(_WORKER_SETUP)
+        yield worker
+    finally:
+        if handle is not None:
+            handle.terminate()
+        stdout.destroy()
+        stderr.destroy()
