@@ -266,7 +266,7 @@ class Controller:
             keywords={},
             outcome="failed",
             longrepr=event["message"],
-            when="call",
+            when="teardown" if event.get("afterCall") else "call",  # a page that died in teardown
             duration=float(event.get("duration", 0.0)),
             sections=[("Captured page output", event["output"])] if event.get("output") else [],
         )

@@ -184,7 +184,9 @@ export class PageRun {
     this.running = undefined;
     const output = this.console.slice(test.consoleFrom).join("\n");
     const events: TestEvent[] = [...this.events,
-      { t: "lost", nodeid: test.nodeid, location: test.location, message: why, duration: (Date.now() - test.started) / 1000, output },
+      // A page that dies after the test's call was reported (in its teardown) fails the teardown, as pytest would.
+      { t: "lost", nodeid: test.nodeid, location: test.location, message: why, duration: (Date.now() - test.started) / 1000, output,
+        afterCall: this.events.some((e) => e.t === "report" && e.data.when === "call") },
       { t: "finish", nodeid: test.nodeid, location: test.location }];
     // The controller's own lost test is replayed by its successor; a worker page's goes to the controller.
     if (this.own) this.host.keep(events, false);

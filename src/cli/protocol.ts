@@ -42,7 +42,7 @@ export type TestEvent =
   | { t: "start"; nodeid: string; location: Location }
   | { t: "report"; data: Record<string, unknown> }
   | { t: "finish"; nodeid: string; location: Location }
-  | { t: "lost"; nodeid: string; location: Location; message: string; duration: number; output: string }
+  | { t: "lost"; nodeid: string; location: Location; message: string; duration: number; output: string; afterCall?: boolean }
   | ({ t: "warning" } & PageMessages["warning"]);
 
 /** Node → the controller page: `__wsbridgeDeliver(json)`, read in order by `__wsbridgeNext()`; `t` is the kind. */

@@ -190,6 +190,21 @@ describe("a project as a real one is", () => {
   }, 300_000);
 });
 
+describe("a page that blocks in a test's teardown", () => {
+  it("the test passed, its teardown errors (as pytest reports it), the next test runs", async () => {
+    const dir = project("teardown-blocks", {
+      "test_t.py": "import pytest\n\n@pytest.fixture\ndef stuck():\n    yield\n    while True:\n        pass\n\n" +
+        "def test_first(stuck):\n    pass\n\ndef test_second():\n    pass\n",
+    });
+    const r = await wsbridge(["test", "--workers", "1", "--timeout", "2", "-p", "no:cacheprovider", "-rA"], dir);
+    expect(r.code, shown(r)).toBe(1);
+    expect(r.out).toMatch(/^PASSED test_t\.py::test_first$/m);
+    expect(r.out).toMatch(/^ERROR test_t\.py::test_first - Timeout/m);
+    expect(r.out).toMatch(/^PASSED test_t\.py::test_second$/m);
+    expect(totals(r.out)).toEqual({ passed: 2, error: 1 });
+  }, 150_000);
+});
+
 describe("a path that holds no files", () => {
   it("an empty folder named on the command line: pytest's 'no tests ran', exit 5 (not 'file or directory not found')", async () => {
     const dir = project("empty-folder", { "pytest.ini": "[pytest]\n", "test_x.py": "def test_x():\n    pass\n" });
