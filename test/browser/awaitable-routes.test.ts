@@ -32,6 +32,8 @@ describe("awaitable routes (JS)", () => {
     const p = await page();
     const got = await run<unknown>(p, `
       const seen = {};
+      let handled;
+      const handlerDone = new Promise((ok) => { handled = ok; });
       await wsb.routeWebSocket("**/chat", async (route) => {
         route.sendJson({ hello: "you", n: [1, 2] });
         seen.login = await route.receiveJson({ timeout: 2000 });
@@ -39,6 +41,7 @@ describe("awaitable routes (JS)", () => {
         seen.rest = [];
         for await (const m of route) seen.rest.push(m);
         seen.close = [route.closeCode, route.closeReason];
+        handled();
       });
       const ws = new WebSocket(S + "/chat");
       ws.binaryType = "arraybuffer";
@@ -48,7 +51,7 @@ describe("awaitable routes (JS)", () => {
       ws.send("a"); ws.send("b");
       ws.close(4000, "bye");
       await closed(ws);
-      await new Promise((ok) => setTimeout(ok, 50));
+      await handlerDone; // the route's async iteration ends after the page's close
       return { first, second, ...seen };`);
     expect(got).toEqual({ first: '{"hello":"you","n":[1,2]}', second: '{"ok":true}', login: { user: "ann" }, rest: ["a", "b"], close: [4000, "bye"] });
   });
@@ -62,12 +65,14 @@ describe("awaitable routes (JS)", () => {
         const t0 = performance.now();
         const timeout = await err(route.receive({ timeout: 150 }));
         const waited = performance.now() - t0;
+        route.send("timed out"); // the page sends its frame only now, after the first receive gave up
         const later = await route.receive({ timeout: 2000 });
         ok({ timeout, waitedEnough: waited >= 150, later });
       }));
       const ws = new WebSocket(S + "/quiet");
       await message(ws);
-      setTimeout(() => ws.send("late"), 300);
+      await message(ws);
+      ws.send("late");
       return await done;`);
     expect(got).toEqual({ timeout: ["TimeoutError", "Timeout 150ms exceeded while waiting for a message from the page", null, null], waitedEnough: true, later: "late" });
   });
@@ -75,18 +80,21 @@ describe("awaitable routes (JS)", () => {
   it("wrong frame types raise FrameTypeError; a close raises WebSocketClosed with code and reason, after queued frames", async () => {
     const p = await page();
     const got = await run<unknown>(p, `
+      let pageClosed;
+      const closedByPage = new Promise((ok) => { pageClosed = ok; });
       const done = new Promise((ok) => wsb.routeWebSocket("**/types", async (route) => {
         route.send("go");
         const a = await err(route.receiveText({ timeout: 2000 }));
         const b = await err(route.receiveBytes({ timeout: 2000 }));
         const c = await err(route.receiveJson({ timeout: 2000 }));
-        await new Promise((r) => setTimeout(r, 100));
+        await closedByPage; // "last" and the close are both queued before the next receive
         const queued = await route.receive({ timeout: 2000 });
         const d = await err(route.receive({ timeout: 2000 }));
         const e = await err(route.receive());
         ok({ a, b, c, queued, d, e });
       }));
       const ws = new WebSocket(S + "/types");
+      ws.addEventListener("close", pageClosed);
       await message(ws);
       ws.send(new Uint8Array([1, 2]));
       ws.send("text");
@@ -134,11 +142,13 @@ describe("awaitable routes (JS)", () => {
     const got = await run<unknown>(p, `
       await wsb.routeWebSocket("**/denied", async (route) => { await new Promise((r) => setTimeout(r, 20)); route.reject(); });
       const insp = [];
-      wsb.page.on("websocket", (ws) => { ws.on("socketerror", (e) => insp.push(e)); ws.on("close", () => insp.push("close")); });
+      let inspectedClose;
+      const inspected = new Promise((ok) => { inspectedClose = ok; });
+      wsb.page.on("websocket", (ws) => { ws.on("socketerror", (e) => insp.push(e)); ws.on("close", () => { insp.push("close"); inspectedClose(); }); });
       const ws = new WebSocket(S + "/denied");
       const log = track(ws);
       await closed(ws);
-      await new Promise((r) => setTimeout(r, 50));
+      await inspected; // inspection reports the socket's close after the page saw it
       let late;
       await wsb.routeWebSocket("**/late", (route) => { route.send("hi"); try { route.reject(); late = "no error"; } catch (e) { late = e.message; } });
       await message(new WebSocket(S + "/late"));
@@ -166,9 +176,8 @@ describe("awaitable routes (JS)", () => {
       await closed(ws);
       return log;`);
     expect(got).toEqual([["open"], ["message", "x"], ["close", 1006, "", false]]);
-    const end = Date.now() + 3000;
-    while (!fx.server.received.find((r) => r.path === "/echo?term")?.closed && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
-    expect(fx.server.received.find((r) => r.path === "/echo?term")?.closed?.code).toBe(1005);
+    // The server records the close when its TCP connection ends, after the page saw its own.
+    await expect.poll(() => fx.server.received.find((r) => r.path === "/echo?term")?.closed?.code, { timeout: 3000 }).toBe(1005);
   });
 });
 
