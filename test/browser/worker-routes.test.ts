@@ -392,6 +392,7 @@ describe("routes across threads: the one-line wiring of a plain worker", () => {
 WB.routeFromMainThread();
 const ws = new WebSocket(${JSON.stringify(url)});
 const log = ["state:" + ws.readyState];
+postMessage("socket made");
 ws.onopen = () => { log.push("open"); ws.send("early"); };
 ws.onmessage = (e) => { log.push("message:" + e.data); ws.close(4020, "done"); };
 ws.onclose = (e) => { log.push("close:" + e.code + ":" + e.reason); postMessage(log); };
@@ -401,9 +402,15 @@ self.onmessage = (e) => postMessage(["user message reached onmessage: " + JSON.s
       await WB.routeWebSocket(${JSON.stringify(url)}, (route) => route.onMessage((m) => route.send("routed " + m)));
       const worker = new Worker(URL.createObjectURL(new Blob([${JSON.stringify(source)}], { type: "text/javascript" })), { type: "module" });
       const messages = [];
-      const done = new Promise((resolve) => { worker.onmessage = (e) => { messages.push(e.data); if (messages.length === 2) resolve(messages); }; });
-      // The worker runs (and opens its socket) well before the port comes.
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      let made;
+      const socketMade = new Promise((resolve) => { made = resolve; });
+      const done = new Promise((resolve) => { worker.onmessage = (e) => {
+        if (e.data === "socket made") return made();
+        messages.push(e.data);
+        if (messages.length === 2) resolve(messages);
+      }; });
+      // The worker runs and opens its socket before the port comes.
+      await socketMade;
       WB.shareRoutesWith(worker);
       worker.postMessage("hello worker");
       return await done;

@@ -202,9 +202,13 @@ describe("createPythonWorker: running Python", () => {
       const g = globalThis as any;
       const out: string[] = [];
       const err: string[] = [];
-      const w = await g.W.createPythonWorker({ indexURL, stdout: (l: string) => out.push(l), stderr: (l: string) => err.push(l) });
+      // Output lines travel apart from the call's result: wait until both arrived (the test's deadline bounds it).
+      let bothSeen = () => {};
+      const both = new Promise<void>((ok) => { bothSeen = ok; });
+      const note = (lines: string[], line: string) => { lines.push(line); if (out.length && err.length) bothSeen(); };
+      const w = await g.W.createPythonWorker({ indexURL, stdout: (l: string) => note(out, l), stderr: (l: string) => note(err, l) });
       await w.runPython("import sys\nprint('to stdout')\nprint('to stderr', file=sys.stderr)");
-      for (let i = 0; i < 50 && (out.length === 0 || err.length === 0); i++) await new Promise((ok) => setTimeout(ok, 20));
+      await both;
       w.terminate();
       return { out, err };
     }, fx.baseURL + "pyodide/");
@@ -293,9 +297,12 @@ describe("createPythonWorker: failures never hang", () => {
   it("terminate() rejects pending calls and every later call", async () => {
     const page = await pageWithWorker();
     const r = await settle(page, `
-      const pending = py.runPythonAsync("import asyncio\\nawait asyncio.sleep(30)\\n'finished'");
+      let began = () => {};
+      const running = new Promise((ok) => { began = ok; });
+      await py.setGlobal("began", () => began());
+      const pending = py.runPythonAsync("import asyncio\\nbegan()\\nawait asyncio.sleep(30)\\n'finished'");
       const outcome = pending.then((v) => ({ resolved: v }), (e) => ({ name: e.name, message: e.message }));
-      await new Promise((ok) => setTimeout(ok, 100));
+      await running; // the call is running in the worker
       const t0 = performance.now();
       py.terminate();
       const first = await outcome;
@@ -402,19 +409,21 @@ out
 import asyncio
 from wsbridge import WebSocket
 done = asyncio.get_event_loop().create_future()
+raised = asyncio.get_event_loop().create_future()
 def onopen(e):
     ws.send("x")
 def onmessage(e):
+    raised.set_result(None)
     raise RuntimeError("handler bug")
 def onclose(e):
     done.set_result(e.code)
 ws = WebSocket(${JSON.stringify(`${fx.server.url}/echo`)}, onopen=onopen, onmessage=onmessage, onclose=onclose)
-await asyncio.sleep(0.3)
+await asyncio.wait_for(raised, 5)
 ws.close()
 await asyncio.wait_for(done, 5)
 `)});
-      await new Promise((ok) => setTimeout(ok, 100));
-      return { v, crashed, after: await py.runPython("2 + 2") };`);
+      const after = await py.runPython("2 + 2"); // a round trip after the handler's exception: a crash would show first
+      return { v, crashed, after };`);
     expect(r).toEqual({ ok: true, value: { v: 1005, crashed: false, after: 4 } });
   });
 
