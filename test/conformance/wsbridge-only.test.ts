@@ -99,7 +99,7 @@ describe("wsbridge-only routing features", () => {
       ws.onmessage = () => order.push('first handler');
       ws.addEventListener('message', () => order.push('listener'));
       ws.onmessage = () => order.push('replaced handler');
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => ws.addEventListener('message', r, { once: true })); // added last: runs after the others
       return order;`);
     expect(got).toEqual(["replaced handler", "listener"]);
   });

@@ -145,7 +145,7 @@ describe("registerWsBridge", () => {
     const { port1, port2 } = new MessageChannel();
     target.dispatchEvent(new MessageEvent("message", { data: "user message" }));
     target.dispatchEvent(new MessageEvent("message", { data: { [WORKER_ROUTES_MARK]: port2 } }));
-    await new Promise((r) => setTimeout(r, 0));
+    await expect.poll(() => links.length).toBe(1); // the port is linked once the services resolved
     expect(page).toEqual(["user message"]);
     expect(links.map((l) => l.port)).toEqual([port2]);
     xworker.terminate!();
