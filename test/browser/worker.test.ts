@@ -4,6 +4,8 @@ import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { useBrowser, withCompiledStdlib } from "../helpers/browser.js";
 import { startStaticServer, type StaticServer } from "../../src/playwright/static-server.js";
 
@@ -28,6 +30,10 @@ const fx = {
     return page;
   },
 };
+
+/** A Python file of worker-py/, after a line setting `SERVER` to the ws test server's URL (`ws://127.0.0.1:PORT`). */
+const workerPy = (name: string): string =>
+  `SERVER = ${JSON.stringify(fx.server.url)}\n` + readFileSync(join(import.meta.dirname, "worker-py", name), "utf8");
 
 // vitest rewrites `import()` inside functions given to page.evaluate, so modules are imported from strings.
 async function withWorkerModule(page: Page): Promise<void> {
@@ -345,25 +351,7 @@ describe("createPythonWorker: wsbridge sockets inside the worker", () => {
   });
 
   it("WebSocket from worker Python echoes text and bytes with the real ws server", async () => {
-    const url = `${fx.server.url}/echo?worker-websocket`;
-    const r = await settle(page, `return py.runPythonAsync(${JSON.stringify(`
-import asyncio
-from wsbridge import WebSocket
-got = []
-done = asyncio.get_event_loop().create_future()
-def onopen(e):
-    ws.send("hello from the worker")
-    ws.send(b"\\x00\\x01\\xfe\\xff")
-def onmessage(e):
-    got.append([type(e.data).__name__, e.data if isinstance(e.data, str) else list(e.data)])
-    if len(got) == 2:
-        ws.close(4001, "worker done")
-async def onclose(e):
-    done.set_result([e.code, e.reason, e.wasClean])
-ws = WebSocket(${JSON.stringify(url)}, onopen=onopen, onmessage=onmessage, onclose=onclose)
-closed = await asyncio.wait_for(done, 10)
-{"got": got, "closed": closed, "state": ws.readyState}
-`)})`);
+    const r = await settle(page, `return py.runPythonAsync(${JSON.stringify(workerPy("websocket_echo.py"))})`);
     expect(r).toEqual({
       ok: true,
       value: {
@@ -378,26 +366,7 @@ closed = await asyncio.wait_for(done, 10)
   });
 
   it("connect() from worker Python: send/recv text and bytes, ordered burst, close code", async () => {
-    const r = await settle(page, `return py.runPythonAsync(${JSON.stringify(`
-from wsbridge import connect, ConnectionClosed
-out = {}
-async with connect(${JSON.stringify(`${fx.server.url}/echo`)}) as ws:
-    await ws.send("ping")
-    out["text"] = await ws.recv(timeout=5)
-    await ws.send(bytearray(b"\\x01\\x02\\x03"))
-    data = await ws.recv(timeout=5)
-    out["bytes"] = [type(data).__name__, list(data)]
-out["code"] = ws.close_code
-async with connect(${JSON.stringify(`${fx.server.url}/burst?n=2000&binary=1`)}) as ws:
-    seen = [int.from_bytes(await ws.recv(timeout=5), "big") for _ in range(2000)]
-out["burst_in_order"] = seen == list(range(2000))
-try:
-    async with connect(${JSON.stringify(`${fx.server.url}/close?code=4002&reason=bye&now=1`)}) as ws:
-        await ws.recv(timeout=5)
-except ConnectionClosed as e:
-    out["closed"] = [e.code, e.reason]
-out
-`)})`);
+    const r = await settle(page, `return py.runPythonAsync(${JSON.stringify(workerPy("connect_echo.py"))})`);
     expect(r).toEqual({ ok: true, value: { text: "ping", bytes: ["bytes", [1, 2, 3]], code: 1000, burst_in_order: true, closed: [4002, "bye"] } });
   });
 
@@ -405,23 +374,7 @@ out
     const r = await settle(page, `
       let crashed = false;
       py.closed.then(() => { crashed = true; });
-      const v = await py.runPythonAsync(${JSON.stringify(`
-import asyncio
-from wsbridge import WebSocket
-done = asyncio.get_event_loop().create_future()
-raised = asyncio.get_event_loop().create_future()
-def onopen(e):
-    ws.send("x")
-def onmessage(e):
-    raised.set_result(None)
-    raise RuntimeError("handler bug")
-def onclose(e):
-    done.set_result(e.code)
-ws = WebSocket(${JSON.stringify(`${fx.server.url}/echo`)}, onopen=onopen, onmessage=onmessage, onclose=onclose)
-await asyncio.wait_for(raised, 5)
-ws.close()
-await asyncio.wait_for(done, 5)
-`)});
+      const v = await py.runPythonAsync(${JSON.stringify(workerPy("handler_exception.py"))});
       const after = await py.runPython("2 + 2"); // a round trip after the handler's exception: a crash would show first
       return { v, crashed, after };`);
     expect(r).toEqual({ ok: true, value: { v: 1005, crashed: false, after: 4 } });
