@@ -1,11 +1,19 @@
 // Routes across threads in real headless Chromium: main-thread routes (JS and Python) route the WebSockets that
 // workers open — a createPythonWorker worker (attached automatically) and a plain module worker wired with
 // `routeFromMainThread()` / `shareRoutesWith(worker)`; worker-local routes are checked first.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
 
 const fx = useBrowser();
+
+/** A Python file of worker-routes-py/, after lines setting the globals it reads (`URL`...) to the given strings. */
+function pyFile(name: string, globals: Record<string, string>): string {
+  const lines = Object.entries(globals).map(([key, value]) => `${key} = ${JSON.stringify(value)}\n`).join("");
+  return lines + readFileSync(join(import.meta.dirname, "worker-routes-py", name), "utf8");
+}
 
 /**
  * Defines `runSocket(url, protocols, plan)` in a global (page or worker): opens a socket, follows the plan and
@@ -254,23 +262,7 @@ describe("routes across threads: bursts, transfers, worker-local routes, lifetim
 
   it("10,000 frames each way keep their order: Python connect() in a createPythonWorker worker", async () => {
     const url = `${fx.server.url}/burst-route?n=10000&py`;
-    const r = await page.evaluate(`py.runPythonAsync(${JSON.stringify(`
-import struct, time
-from wsbridge import connect
-N = 10000
-t0 = time.perf_counter()
-bad = 0
-async with connect(${JSON.stringify(url)}) as ws:
-    for i in range(N):
-        await ws.send(str(i) if i % 2 else struct.pack(">I", i))
-    for i in range(N):
-        m = await ws.recv()
-        v = int(m) if isinstance(m, str) else struct.unpack(">I", m)[0]
-        if v != i or isinstance(m, str) != (i % 2 == 1):
-            bad += 1
-    done = await ws.recv()
-{"bad": bad, "done": done, "ms": round((time.perf_counter() - t0) * 1000)}
-`)})`) as Record<string, unknown>;
+    const r = await page.evaluate(`py.runPythonAsync(${JSON.stringify(pyFile("burst_connect.py", { URL: url }))})`) as Record<string, unknown>;
     console.log(`burst 10,000 each way, Python connect() in the worker: ${r.ms} ms`);
     expect(r).toMatchObject({ bad: 0, done: "done:0" });
   });
@@ -437,67 +429,16 @@ describe("routes across threads: Python on both sides", () => {
 
   it("wsbridge.WebSocket in the worker, mocked by a main-thread Python route_web_socket; the route closes with a code and reason", async () => {
     const url = `${fx.server.url}/py-mock`;
-    await main.run(`
-from wsbridge import route_web_socket
-seen = []
-def handler(route):
-    route.send("welcome " + route.url.rsplit("/", 1)[1])
-    def on_message(m):
-        seen.append(m)
-        if m == "bye":
-            route.close(4010, "mock done")
-        else:
-            route.send(m.upper() if isinstance(m, str) else bytes(reversed(m)))
-    route.on_message(on_message)
-route_web_socket(${JSON.stringify(url)}, handler)
-`);
-    const log = await inWorker(`
-import asyncio
-from wsbridge import WebSocket
-log = []
-done = asyncio.get_event_loop().create_future()
-def onopen(e):
-    log.append("open")
-    ws.send("abc")
-    ws.send(b"\\x01\\x02\\x03")
-def onmessage(e):
-    log.append(e.data if isinstance(e.data, str) else bytes(e.data).hex())
-    if len(log) == 4:
-        ws.send("bye")
-def onclose(e):
-    log.append(f"close {e.code} {e.reason} {e.wasClean}")
-    done.set_result(None)
-ws = WebSocket(${JSON.stringify(url)}, onopen=onopen, onmessage=onmessage, onclose=onclose)
-await asyncio.wait_for(done, 10)
-log`);
+    await main.run(pyFile("mock_route.py", { URL: url }));
+    const log = await inWorker(pyFile("mock_worker.py", { URL: url }));
     expect(log).toEqual(["open", "welcome py-mock", "ABC", "030201", "close 4010 mock done True"]);
     expect(await main.run("[m if isinstance(m, str) else m.hex() for m in seen]")).toEqual(["abc", "010203", "bye"]);
   });
 
   it("connect() in the worker through a main-thread Python route in server mode; the worker closes with a code and reason", async () => {
     const url = `${fx.server.url}/echo?py-server`;
-    await main.run(`
-from wsbridge import route_web_socket
-closes = []
-def handler(route):
-    server = route.connect_to_server()
-    route.on_message(lambda m: server.send(("py:" + m) if isinstance(m, str) else m + b"!"))
-    server.on_message(lambda m: route.send(m))
-    def on_close(code, reason):
-        closes.append([code, reason])
-        server.close(code, reason)
-    route.on_close(on_close)
-route_web_socket(lambda u: u == ${JSON.stringify(url)}, handler)
-`);
-    const r = await inWorker(`
-from wsbridge import connect
-async with connect(${JSON.stringify(url)}) as ws:
-    await ws.send("hello")
-    a = await ws.recv()
-    await ws.send(b"\\x00\\x01")
-    b = await ws.recv()
-    await ws.close(4011, "worker done")
-[a, b.hex(), ws.close_code, ws.close_reason]`);
+    await main.run(pyFile("server_route.py", { URL: url }));
+    const r = await inWorker(pyFile("server_worker.py", { URL: url }));
     expect(r).toEqual(["py:hello", "0001" + "21", 4011, "worker done"]);
     // What the route's on_close saw for the worker's socket is what it sees for a main-thread socket doing the same.
     const fromWorker = await main.run<unknown[]>("c = list(closes); closes.clear(); c");
@@ -520,15 +461,7 @@ closes`);
 from wsbridge import route_web_socket
 route_web_socket(${JSON.stringify(base + "/**")}, lambda route: route.on_message(lambda m: route.send("main:" + m)))
 `);
-    const r = await inWorker(`
-from wsbridge import connect, route_web_socket
-route_web_socket(${JSON.stringify(base + "/mine")}, lambda route: route.on_message(lambda m: route.send("worker:" + m)))
-out = []
-for url in [${JSON.stringify(base + "/mine")}, ${JSON.stringify(base + "/other")}, ${JSON.stringify(fx.server.url + "/echo?py-unrouted")}]:
-    async with connect(url) as ws:
-        await ws.send("hi")
-        out.append(await ws.recv())
-out`);
+    const r = await inWorker(pyFile("local_route_worker.py", { BASE: base, UNROUTED: `${fx.server.url}/echo?py-unrouted` }));
     expect(r).toEqual(["worker:hi", "main:hi", "hi"]);
     expect(fx.server.received.find((c) => c.path === "/echo?py-unrouted")?.frames).toEqual(["hi"]);
   });
