@@ -19,8 +19,10 @@ describe("blob-mode bursts lose nothing", () => {
     const page = await fx.newBundlePage();
     const got = await page.evaluate(`(async () => {
       const n = ${MOCKED};
+      let blobMode;
+      const blobModeSet = new Promise((ok) => { blobMode = ok; });
       await wsb.routeWebSocket("**/mock-blob", async (route) => {
-        await new Promise((ok) => setTimeout(ok, 0)); // the page has set binaryType by now
+        await blobModeSet; // the page has set binaryType
         for (let i = 0; i < n; i++) route.send(new Uint32Array([i]));
         route.close({ code: 4000, reason: "done" });
       });
@@ -33,6 +35,7 @@ describe("blob-mode bursts lose nothing", () => {
         });
         bs.socket.binaryType = "blob";
         bs.socket.addEventListener("message", (e) => { if (e.data instanceof Blob) s.blobs++; });
+        blobMode();
       });
     })()`);
     expect(got).toEqual({ next: MOCKED, bad: 0, errors: 0, blobs: MOCKED, code: 4000 });
