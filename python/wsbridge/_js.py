@@ -10,7 +10,8 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import JsBuffer, JsException, JsProxy, can_run_sync, create_proxy, run_sync, to_js  # type: ignore[import-not-found]
+from pyodide.code import run_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsBuffer, JsException, JsProxy, can_run_sync, create_proxy, jsnull, run_sync, to_js  # type: ignore[import-not-found]
 
 if TYPE_CHECKING:
     from . import _wsbridge_js as engine  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)
@@ -19,7 +20,7 @@ else:
 
 from .errors import from_js
 
-__all__ = ["js", "engine", "create_proxy", "to_js", "run_sync", "can_run_sync", "JsBuffer", "JsException", "JsProxy", "options", "message", "flat_bytes", "check_type", "handler_key", "call", "settle", "block_on"]
+__all__ = ["js", "engine", "create_proxy", "to_js", "run_sync", "run_js", "can_run_sync", "JsBuffer", "JsException", "JsProxy", "jsnull", "options", "message", "flat_bytes", "check_type", "handler_key", "call", "settle", "block_on"]
 
 T = TypeVar("T")
 

@@ -377,15 +377,14 @@ class PythonWorker:
 
 def _to_worker(value: Any) -> Any:
     """A Python value as JS data a worker call can clone (dicts as plain objects, bytes as Uint8Array)."""
-    import js
-    from pyodide.ffi import to_js
+    from ._js import js, to_js
 
     return to_js(value, dict_converter=js.Object.fromEntries)
 
 
 def _from_worker(value: Any) -> Any:
     """A worker call's result as Python data: JS objects and arrays converted, typed arrays as `bytes`."""
-    from pyodide.ffi import JsProxy, jsnull
+    from ._js import JsProxy, jsnull
 
     if isinstance(value, JsProxy):
         value = value.to_py()
@@ -435,9 +434,7 @@ async def python_worker(request: pytest.FixtureRequest) -> AsyncGenerator[Python
     `WSBRIDGE_*` environment; terminated after the test."""
     import sys
 
-    import js
-    from pyodide.code import run_js
-    from pyodide.ffi import create_proxy, to_js
+    from ._js import create_proxy, js, run_js, to_js
 
     # Printed when the line arrives, to the sys.stdout/sys.stderr of that moment: pytest captures it for the test.
     stdout = create_proxy(lambda line: print(line))
