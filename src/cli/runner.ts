@@ -18,7 +18,7 @@ import { checkSnapshot, makeSnapshot, snapshotDir, snapshotKey, uploadToken, typ
 import { encodeBundle, type BundleEntry } from "../pyodide/bundle.js";
 import { BLOCKED_GRACE_S, PageRun, type PageRunHost } from "./page-run.js";
 import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type ControllerStart, type Location, type PageMessages, type TestEvent, type WorkerStart } from "./protocol.js";
-import { ensureCompiledStdlib } from "./stdlib.js";
+import { compiledStdlib, ensureCompiledStdlib } from "./stdlib.js";
 import { ensureLockedWheels, pyodideIndexPackages, readRequirements, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
 
 /** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C, 143 on SIGTERM. */
@@ -230,14 +230,19 @@ export class Run {
     const mounts: Record<string, string> = {};
     const dirs = [...new Set([...this.wheelFiles, ...this.pyodidePackages.filter((p) => !/^https?:/.test(p))].map((f) => dirname(f)))];
     dirs.forEach((dir, i) => { mounts[`wheels${i}`] = dir; });
+    const launching = this.launching ?? this.launch(executable);
+    // The cache's checks (hashing the stdlib, the wheels and the snapshot) run while Chromium starts.
+    const cachedStdlib = compiledStdlib(this.io.env);
+    const folderFor = (stdlib: string | undefined) => snapshotDir(snapshotKey({ wheelFiles: this.wheelFiles, ...(stdlib ? { stdlib } : {}) }), this.io.env);
+    const checked = cachedStdlib ? { folder: folderFor(cachedStdlib), found: checkSnapshot(folderFor(cachedStdlib)) } : undefined;
     try {
-      this.browser = await (this.launching ?? this.launch(executable));
+      this.browser = await launching;
     } catch (error) {
       throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
     // Made once per cache (a first run takes a few seconds more); without it pages load Pyodide's own stdlib.
-    const stdlib = await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`) });
-    const snapshotFolder = snapshotDir(snapshotKey({ wheelFiles: this.wheelFiles, ...(stdlib ? { stdlib } : {}) }), this.io.env);
+    const stdlib = cachedStdlib ?? (await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`) }));
+    const snapshotFolder = checked && stdlib === cachedStdlib ? checked.folder : folderFor(stdlib);
     const uploads = { token: uploadToken(), dir: mkdtempSync(join(tmpdir(), "wsbridge-upload-")) };
     mounts.snapshot = snapshotFolder;
     const bundles = Run.projectBundles(this.mirror?.entries ?? []);
@@ -248,7 +253,7 @@ export class Run {
       startTestServer(),
     ]);
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
-    const snapshot = await this.ensureSnapshot(snapshotFolder, uploads, this.wheelFiles.map(urlOf));
+    const snapshot = await this.ensureSnapshot(snapshotFolder, uploads, this.wheelFiles.map(urlOf), checked?.folder === snapshotFolder ? checked.found : checkSnapshot(snapshotFolder));
     rmSync(uploads.dir, { recursive: true, force: true });
     this.timing(`set up in ${Date.now() - this.started} ms (Chromium, servers, cache checks)`);
     const base = this.staticServer.url;
@@ -327,8 +332,7 @@ export class Run {
   }
 
   /** The cached snapshot, made (or made again, when it fails its check) if need be; undefined when it cannot be made. */
-  private async ensureSnapshot(dir: string, uploads: { token: string; dir: string }, wheelURLs: string[]): Promise<Snapshot | undefined> {
-    const found = checkSnapshot(dir);
+  private async ensureSnapshot(dir: string, uploads: { token: string; dir: string }, wheelURLs: string[], found: ReturnType<typeof checkSnapshot>): Promise<Snapshot | undefined> {
     if (typeof found === "object") return found;
     if (typeof found === "string") this.io.err(`wsbridge: the page snapshot in ${dir} is damaged (${found}); making it again\n`);
     const t0 = Date.now();

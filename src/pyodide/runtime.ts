@@ -130,16 +130,19 @@ export async function startPython(options: StartOptions): Promise<PythonRuntime>
 
   const load = async (): Promise<RuntimePyodide> => {
     const moduleURL = `${indexURL}pyodide.mjs`;
+    const snapshot = options.snapshot;
+    // The snapshot downloads while pyodide.mjs is imported.
+    const snapshotBytes = snapshot?.load ? fetchBytes(snapshot.load) : undefined;
+    snapshotBytes?.catch(() => undefined);
     begin("download of pyodide.mjs", `importing ${moduleURL}`);
     const { loadPyodide } = (await import(/* @vite-ignore */ moduleURL)) as { loadPyodide: LoadPyodide };
-    const snapshot = options.snapshot;
     begin(LOAD_PYODIDE_STEP, `in loadPyodide({ indexURL: '${indexURL}'${snapshot?.load ? `, _loadSnapshot: ${snapshot.load}` : ""} })`);
     const py = await loadPyodide({
       indexURL,
       ...(options.stdout ? { stdout: options.stdout } : {}),
       ...(options.stderr ? { stderr: options.stderr } : {}),
       ...(snapshot?.make ? { _makeSnapshot: true } : {}),
-      ...(snapshot?.load ? { _loadSnapshot: fetchBytes(snapshot.load) } : {}),
+      ...(snapshotBytes ? { _loadSnapshot: snapshotBytes } : {}),
     });
     if (snapshot?.make) return py;
     begin(options.install.name, options.install.doing);
