@@ -14,8 +14,8 @@ export interface TestOptions {
   optionArgs: string[];
   /** Per-test time limit in seconds (default 30). */
   timeout: number;
-  /** Pages that run tests at once (default: the number of cores, at least 1). */
-  workers?: number;
+  /** Pages that run tests at once: a number, or "auto" (the number of cores); default 1, as pytest without -n. */
+  workers?: number | "auto";
   /** `[index, total]` of `--shard i/n`, 1-based. */
   shard?: [number, number];
   browserPath?: string;
@@ -114,7 +114,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
     switch (key) {
       case "timeout": options.timeout = seconds(name, value); break;
       case "loadTimeout": options.loadTimeout = seconds(name, value); break;
-      case "workers": options.workers = wholeNumber(name, value, 1); break;
+      case "workers": options.workers = value === "auto" ? "auto" : wholeNumber(name, value, 1); break;
       case "shard": options.shard = parseShard(value); break;
       default: options[key] = value;
     }

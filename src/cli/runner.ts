@@ -321,10 +321,14 @@ export class Run {
     return this.interrupted ? this.interruptCode : outcome.exit;
   }
 
-  /** Pages that run tests: --workers (default: the cores), at most MAX_PAGES_PER_CORE a core, said in one line. */
+  /**
+   * Pages that run tests: --workers (default 1: a second page costs a second of CPU at start, which only pays when
+   * tests wait; `auto`: the cores), at most MAX_PAGES_PER_CORE a core, said in one line.
+   */
   private pageCount(): number {
     const cores = Math.max(1, availableParallelism());
-    const asked = this.options.workers ?? cores;
+    const workers = this.options.workers ?? 1;
+    const asked = workers === "auto" ? cores : workers;
     const most = cores * MAX_PAGES_PER_CORE;
     if (asked <= most) return asked;
     this.io.err(`wsbridge: --workers ${asked} is more than ${MAX_PAGES_PER_CORE} pages a core (${cores} cores here): ${most} pages run the tests\n`);
@@ -724,8 +728,9 @@ option that is not one of wsbridge's below is pytest's and does what pytest does
 and the pythonpath ini option work. The output and the exit code are pytest's.
 
 wsbridge's options:
-  --workers N          pages that run test files at once (default: the number
-                       of cores); one summary, one JUnit file, same exit code
+  --workers N|auto     pages that run test files at once (default 1; auto: the
+                       number of cores, at most 2 pages a core); one summary,
+                       one JUnit file, same exit code
   --shard I/N          run only shard I of N (files split deterministically),
                        for CI matrices
   --timeout SECONDS    per-test time limit (default 30; a test can set its own

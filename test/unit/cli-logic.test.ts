@@ -25,6 +25,12 @@ function tree(name: string, files: Record<string, string | Buffer>): string {
 }
 
 describe("parseTestArgs", () => {
+  it("--workers takes a number or auto (the cores); unset, one page runs the tests", () => {
+    expect(parseTestArgs(["--workers", "auto"]).workers).toBe("auto");
+    expect(parseTestArgs(["--workers=3"]).workers).toBe(3);
+    expect(parseTestArgs([]).workers).toBeUndefined();
+  });
+
   it("defaults", () => {
     expect(parseTestArgs([])).toEqual({ pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false });
     expect(DEFAULT_TIMEOUT_S).toBe(30);
