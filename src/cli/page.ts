@@ -86,6 +86,8 @@ export class TestPage {
         left,
         () => new Error(`installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
       );
+      // The runner's Python is imported now: a warm page (--watch) has it before a save.
+      await py.run("from wsbridge import _pytest_session");
       opened = new TestPage(context, page, py, events);
       opened.steps[snapshot ? "restore+wsbridge" : "pyodide+wsbridge"] = loaded - started;
       opened.steps.packages = Date.now() - loaded;

@@ -10,7 +10,7 @@ import type { TestOptions } from "./args.js";
 import { EXIT, Run, type Environment, type RunIO } from "./runner.js";
 
 /** Milliseconds of quiet after a save before the rerun starts (editors write a file in several steps). */
-const SETTLE_MS = 40;
+const SETTLE_MS = 20;
 
 /** What a rerun runs: the named test files (absolute), or everything the command named. */
 type Selection = { files: string[] } | "all";
@@ -66,7 +66,7 @@ export async function watchTests(first: Run, options: TestOptions, io: RunIO, ex
   let failed = new Set(first.failedFiles());
   let running: { run: Run; done: Promise<number> } | undefined;
   const warm = () => TestPage.load(env.browser, env.setups.controller, IDLE);
-  let spare = warm();
+  let spare: Promise<TestPage> | undefined = warm();
   spare.catch(() => undefined);
   let pending = new Set<string>();
   let timer: NodeJS.Timeout | undefined;
@@ -88,9 +88,9 @@ export async function watchTests(first: Run, options: TestOptions, io: RunIO, ex
       ? { ...options, pytestArgs: [...options.optionArgs, ...files], paths: files, workers: 1 }
       : { ...options, workers: 1 };
     const run = new Run(args, io);
-    const page = spare;
-    spare = warm();
-    spare.catch(() => undefined);
+    // The next warm page loads once this rerun is over: loading it now would take the CPU the rerun needs.
+    const page = spare ?? warm();
+    spare = undefined;
     const done = run.session(env, page).catch((error: unknown) => (running?.run === run ? report(io, error) : EXIT.interrupted));
     running = { run, done };
     const result = await done;
@@ -102,6 +102,8 @@ export async function watchTests(first: Run, options: TestOptions, io: RunIO, ex
     for (const file of files ?? [...failed]) failed.delete(file);
     failed = new Set([...failed, ...nowFailed]);
     await run.stop();
+    spare ??= warm();
+    spare.catch(() => undefined);
     prompt();
   };
 
@@ -140,7 +142,7 @@ export async function watchTests(first: Run, options: TestOptions, io: RunIO, ex
     if (input.isTTY) input.setRawMode(false);
     input.pause();
     await running?.run.stop();
-    await (await spare.catch(() => undefined))?.close();
+    await (await spare?.catch(() => undefined))?.close();
   }
 }
 
