@@ -28,6 +28,10 @@ export function readmeTable(results) {
     const ratio = `${fmt(f.ratio)}×${s.ratio_min !== undefined ? ` (${fmt(s.ratio_min)}–${fmt(s.ratio_max)})` : ""}`;
     lines.push(`| ${f.name} | ${ours} | ${base} | ${ratio} | ${target} |`);
   }
+  const runner = results.details?.runner;
+  if (runner) {
+    lines.push("", `The \`runner ...\` and \`watch rerun\` rows: \`${runner.command}\` (${runner.date}, medians of ${runner.rounds} interleaved rounds, each next to host CPython pytest 9.1.1 on the same files; wall time from the command's start). A page is ready in ${runner.page_ready_ms.median} ms (${runner.page_ready_ms.min}–${runner.page_ready_ms.max}): ${Object.entries(runner.page_steps_median_ms).map(([step, ms]) => `${step} ${ms} ms`).join(", ")}.`);
+  }
   for (const f of results.figures) {
     const s = spread[f.name] ?? {};
     if (s.gross_value !== undefined) {
