@@ -48,5 +48,6 @@ export function processIO(): RunIO {
     err: (text) => void process.stderr.write(text),
     cwd: process.cwd(),
     env: process.env,
+    exitsAfter: true,
   };
 }

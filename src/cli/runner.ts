@@ -43,6 +43,11 @@ export interface RunIO {
   isTTY?: boolean;
   /** Terminal width for pytest's lines. */
   columns?: number;
+  /**
+   * The process exits right after the command (bin/wsbridge.mjs): Chromium is left to Playwright's exit handler,
+   * which kills it and removes its profile, instead of a close that the user would wait for.
+   */
+  exitsAfter?: boolean;
 }
 
 /** The run in progress, so Ctrl-C can ask it to finish with a partial summary. */
@@ -100,7 +105,9 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
   } finally {
     process.off("SIGTERM", onTerm);
     current = undefined;
+    const t0 = Date.now();
     await run.stop();
+    if (io.env.WSBRIDGE_TIMINGS === "1") io.err(`wsbridge: stopped in ${Date.now() - t0} ms\n`);
   }
 }
 
@@ -655,7 +662,8 @@ export class Run {
       return;
     }
     const browser = this.browser ?? (await this.launching?.catch(() => undefined));
-    await browser?.close().catch(() => undefined);
+    const closing = browser?.close().catch(() => undefined);
+    if (!this.io.exitsAfter) await closing;
     await this.testServer?.close().catch(() => undefined);
     await this.staticServer?.close().catch(() => undefined);
   }
