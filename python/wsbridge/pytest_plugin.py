@@ -95,6 +95,20 @@ def _navigation_failure(urls: list[str]) -> str:
     )
 
 
+#: The locked wheels pytest itself needs in the page (python/page-wheels.lock.json): pytest's header names them already.
+_RUNNER_PACKAGES = frozenset({"pytest", "pluggy", "iniconfig", "packaging", "pygments"})
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """The page's packages with their versions (--requirements, --wheels, a Pyodide index), as pytest's header names its
+    plugins: which Starlette a run had is in its output."""
+    from importlib.metadata import distributions
+
+    found = {(dist.metadata["Name"] or "", dist.version) for dist in distributions()}
+    names = sorted(f"{name}-{version}" for name, version in found if name and name.lower() not in _RUNNER_PACKAGES)
+    return [f"page packages: {', '.join(names)}"] if names else []
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Registers wsbridge's markers so `--strict-markers` accepts them; starts cancelling navigations of the page."""
     _navigations.install()

@@ -316,6 +316,9 @@ async def test_starlette_app_as_route_mock(page):
     expect(r.out).toMatch(/^test_starlette\.py::test_starlette_app_as_route_mock PASSED/m);
     expect(r.out).toMatch(/^test_tiny\.py::test_tiny_wheel PASSED/m);
     expect(totals(r.out)).toEqual({ passed: 4 });
+    // pytest's header names the page's packages with their versions (pytest's own are in its platform line).
+    expect(r.out).toMatch(/^page packages: .*\bstarlette-\d[\w.]*, tinymod-1\.0\b/m);
+    expect(r.out).not.toMatch(/^page packages: .*\bpluggy-/m);
   }, 150_000);
 
   it("--pyodide-index: a requirement found in a Pyodide index (pyodide-lock.json) is loaded from there", async () => {
