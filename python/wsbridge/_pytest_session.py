@@ -94,9 +94,10 @@ def _worker_options(args: list[str], positional: list[str]) -> list[str]:
 class Controller:
     """pytest plugin of the controller page: collects, runs the jobs Node gives it, replays other workers' reports."""
 
-    def __init__(self, shard: tuple[int, int] | None, started: float | None, resume: list[ResumeEntry]) -> None:
+    def __init__(self, shard: tuple[int, int] | None, elapsed: float | None, resume: list[ResumeEntry]) -> None:
         self.shard = shard
-        self.started = started
+        # The command's start on this page's monotonic clock: Node's elapsed seconds when it started the session.
+        self.started = None if elapsed is None else time.perf_counter() - elapsed
         self.resume = resume
         self.config: pytest.Config | None = None
         self.session: pytest.Session | None = None
@@ -124,7 +125,7 @@ class Controller:
         start = getattr(reporter, "_session_start", None)
         if self.started is None or start is None:
             return
-        before = max(0.0, time.time() - self.started)
+        before = max(0.0, time.perf_counter() - self.started)
         object.__setattr__(start, "time", start.time - before)
         object.__setattr__(start, "perf_count", start.perf_count - before)
 
@@ -341,7 +342,7 @@ def run_controller(payload: str) -> dict[str, Any]:
     """Runs the user's pytest session as the controller; returns {"exit", "files"} (files to write on the host)."""
     data: ControllerStart = json.loads(payload)
     shard = (data["shard"][0], data["shard"][1]) if data["shard"] else None
-    controller = Controller(shard, data["started"], list(data["resume"]))
+    controller = Controller(shard, data["elapsed"], list(data["resume"]))
     _flush()
     code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, controller, Worker(terminal=True)])
     _flush()

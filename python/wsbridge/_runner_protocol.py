@@ -115,7 +115,7 @@ class ResumeEntry(TypedDict):
 class ControllerStart(TypedDict):
     args: list[str]
     shard: list[int] | None
-    started: float
+    elapsed: float
     resume: list[ResumeEntry]
 
 

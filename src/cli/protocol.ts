@@ -85,8 +85,11 @@ export function isPageMessage(kind: string): kind is keyof PageMessages {
 export interface ControllerStart {
   args: string[];
   shard: [number, number] | null;
-  /** When the command started (seconds since the epoch): pytest's summary shows the command's wall time. */
-  started: number;
+  /**
+   * Seconds since the command started, as Node measured them when it started this session: pytest's summary shows the
+   * command's wall time (the page adds its own monotonic time since; the page's wall clock is not Node's).
+   */
+  elapsed: number;
   /** A new controller replaying a killed one's tests: each entry's first `shown` events are on the terminal already. */
   resume: Array<{ events: TestEvent[]; shown: number }>;
 }

@@ -386,7 +386,7 @@ export class Run {
     if (resume.length) await this.controller.mute(true);
     this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
     this.end = new Promise<void>((ok) => { this.ended = ok; });
-    const payload: ControllerStart = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, started: this.started / 1000, resume };
+    const payload: ControllerStart = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, elapsed: (Date.now() - this.started) / 1000, resume };
     this.pytestSession = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify(payload))})`,
     );
