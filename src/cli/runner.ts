@@ -159,6 +159,11 @@ export class Run {
   /** What the controller's pytest made of the arguments (its "options" message), for the workers. */
   private workerOptions?: { args: string[]; cache: boolean };
   private readonly started = Date.now();
+  /**
+   * The same instant on the monotonic clock, which durations are measured with here and in the page: the wall clock
+   * may be slewed (seen here: the page's pytest summary came out 40–120 ms above Node's wall-clock JUnit time).
+   */
+  private readonly startedMono = performance.now();
   private collectionTimer?: NodeJS.Timeout;
   private collectionBlocked?: string;
   private ended: () => void = () => undefined;
@@ -262,7 +267,7 @@ export class Run {
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
     const snapshot = await this.ensureSnapshot(snapshotFolder, uploads, this.wheelFiles.map(urlOf), checked?.folder === snapshotFolder ? checked.found : checkSnapshot(snapshotFolder));
     rmSync(uploads.dir, { recursive: true, force: true });
-    this.timing(`set up in ${Date.now() - this.started} ms (Chromium, servers, cache checks)`);
+    this.timing(`set up in ${Math.round(this.elapsedMs())} ms (Chromium, servers, cache checks)`);
     const base = this.staticServer.url;
     const env = {
       WSBRIDGE_TEST_SERVER: this.testServer.url,
@@ -386,7 +391,7 @@ export class Run {
     if (resume.length) await this.controller.mute(true);
     this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
     this.end = new Promise<void>((ok) => { this.ended = ok; });
-    const payload: ControllerStart = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, elapsed: (Date.now() - this.started) / 1000, resume };
+    const payload: ControllerStart = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, elapsed: this.elapsedMs() / 1000, resume };
     this.pytestSession = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify(payload))})`,
     );
@@ -606,6 +611,11 @@ export class Run {
     ] });
   }
 
+  /** Milliseconds since the command started, on the monotonic clock. */
+  private elapsedMs(): number {
+    return performance.now() - this.startedMono;
+  }
+
   /** The absolute paths of the files with a failed test in this run (for `--watch`: failed files first, `f`). */
   failedFiles(): string[] {
     const files = new Set<string>();
@@ -647,7 +657,7 @@ export class Run {
       if (!target.startsWith(cache) && target !== junit) continue;
       try {
         mkdirSync(dirname(target), { recursive: true });
-        writeFileSync(target, target === junit ? withRunTimes(text, this.started, (Date.now() - this.started) / 1000) : text);
+        writeFileSync(target, target === junit ? withRunTimes(text, this.started, this.elapsedMs() / 1000) : text);
       } catch (error) {
         this.io.err(`wsbridge test: cannot write ${target}: ${error instanceof Error ? error.message : String(error)}\n`);
       }
