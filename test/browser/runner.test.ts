@@ -382,10 +382,11 @@ describe("rootdir, files pytest writes, --lf", () => {
     const xml = readFileSync(join(PLAIN, "reports", "out.xml"), "utf8");
     const time = Number(/<testsuite [^>]*time="([\d.]+)"/.exec(xml)?.[1]);
     const longest = Math.max(...r.out.split("\n").map((l) => l.length));
-    // Pyodide's page load is part of the time, as it is of pytest's summary time (both the command's wall time); the
-    // summary is printed before the JUnit file is written, and rounded to 10 ms.
+    // Pyodide's page load is part of the time, as it is of pytest's summary time: both are the command's wall time,
+    // measured in two processes (Node, and the page from Node's elapsed time at the session's start), so they agree
+    // within a fraction of a second, not to the millisecond.
     const pytestTime = Number(/in ([\d.]+)s/.exec(r.out)?.[1]);
-    expect(time, shown(r)).toBeGreaterThanOrEqual(pytestTime - 0.005);
+    expect(Math.abs(time - pytestTime), shown(r)).toBeLessThan(0.25);
     const ready = Number(/controller page ready in (\d+) ms/.exec(r.err)?.[1]);
     expect(time * 1000).toBeGreaterThan(ready);
     expect(time * 1000).toBeLessThanOrEqual(r.ms);
