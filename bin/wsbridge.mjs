@@ -2,9 +2,11 @@
 // The `wsbridge` command: a thin launcher for the built dist/cli.mjs.
 let cli;
 try {
+  // First, before playwright-core loads: V8's code cache for it (src/cli/compile-cache.ts).
+  (await import("../dist/compile-cache.mjs")).enableCompileCache();
   cli = await import("../dist/cli.mjs");
 } catch (error) {
-  if (error?.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes("cli.mjs")) {
+  if (error?.code === "ERR_MODULE_NOT_FOUND" && /cli\.mjs|compile-cache\.mjs/.test(String(error.message))) {
     process.stderr.write("wsbridge: dist/cli.mjs is missing; run `npm ci && npm run build` in the wsbridge folder first.\n");
     process.exit(2);
   }

@@ -53,6 +53,7 @@ const bundles = [
   { input: "worker/runtime.ts", file: "dist/worker-runtime.mjs", ...browser },
   { input: "src/playwright/index.ts", file: "dist/playwright.mjs", ...node },
   { input: "src/cli/main.ts", file: "dist/cli.mjs", ...node },
+  { input: "src/cli/compile-cache.ts", file: "dist/compile-cache.mjs", ...node },
   { input: "src/pyscript/index.ts", file: "dist/pyscript.mjs", ...browser },
   // attachPython evaluates this classic script in the page (src/pyodide/page.ts); it imports wsbridge.mjs by URL.
   { input: "src/pyodide/page.ts", file: "dist/page-python.js", ...browser, format: "iife", name: "__wsbridgePagePython" },

@@ -48,6 +48,11 @@ export interface RunIO {
    * which kills it and removes its profile, instead of a close that the user would wait for.
    */
   exitsAfter?: boolean;
+  /**
+   * When the command started, on the monotonic clock (`performance.now()`): the times shown (pytest's summary, the
+   * JUnit file) count from there. The process's own start for the command (0); a run's creation when not given.
+   */
+  startedMono?: number;
 }
 
 /** The run in progress, so Ctrl-C can ask it to finish with a partial summary. */
@@ -80,7 +85,7 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     if (error instanceof BrowserNotFoundError) { io.err(`wsbridge test: ${error.message}\n`); return EXIT.usage; }
     throw error;
   }
-  const run = new Run(options, io);
+  const run = new Run(options, io, io.startedMono);
   run.launch(executable); // Chromium starts while the project is read and the wheels are resolved
   try {
     await run.prepare();
@@ -158,12 +163,12 @@ export class Run {
   private planned?: (jobs: Job[]) => void;
   /** What the controller's pytest made of the arguments (its "options" message), for the workers. */
   private workerOptions?: { args: string[]; cache: boolean };
-  private readonly started = Date.now();
+  private readonly started: number;
   /**
    * The same instant on the monotonic clock, which durations are measured with here and in the page: the wall clock
    * may be slewed (seen here: the page's pytest summary came out 40–120 ms above Node's wall-clock JUnit time).
    */
-  private readonly startedMono = performance.now();
+  private readonly startedMono: number;
   private collectionTimer?: NodeJS.Timeout;
   private collectionBlocked?: string;
   private ended: () => void = () => undefined;
@@ -192,7 +197,11 @@ export class Run {
   private collecting = 0;
   private planSeen = false;
 
-  constructor(private options: TestOptions, private io: RunIO) {}
+  /** `startedMono`: when the command started (RunIO.startedMono); a rerun (--watch) starts at its creation. */
+  constructor(private options: TestOptions, private io: RunIO, startedMono = performance.now()) {
+    this.startedMono = startedMono;
+    this.started = Date.now() - (performance.now() - startedMono);
+  }
 
   /** The project's files as pages get them (the controller's bundle holds `.pytest_cache` too). */
   static projectBundles(entries: readonly BundleEntry[]): { controller: Uint8Array; worker: Uint8Array } {

@@ -3,15 +3,11 @@
 // only: attachPython serves what is there and never makes anything.
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { pyodideDir } from "./static-server.js";
+import { cacheDir } from "./cache-dir.js";
 
-/** The cache folder: $WSBRIDGE_CACHE, else $XDG_CACHE_HOME/wsbridge, else ~/.cache/wsbridge. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.WSBRIDGE_CACHE) return resolve(env.WSBRIDGE_CACHE);
-  return join(env.XDG_CACHE_HOME ? resolve(env.XDG_CACHE_HOME) : join(homedir(), ".cache"), "wsbridge");
-}
+export { cacheDir };
 
 /** sha256 of a file, hex. */
 export function sha256File(path: string): string {

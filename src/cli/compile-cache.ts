@@ -1,0 +1,96 @@
+// V8's code cache for the CommonJS files the command loads (playwright-core's two bundles, 7 MB of JavaScript): the
+// command starts by importing them, about 0.3 s of compiling on every run. Node 22.1+ has this built in
+// (module.enableCompileCache), and it is used where it exists; on Node 20 the same is done here, for those files only.
+// Loaded by bin/wsbridge.mjs before anything else (built as dist/compile-cache.mjs).
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import Module from "node:module";
+import { dirname, join } from "node:path";
+import { Script } from "node:vm";
+import { cacheDir } from "../playwright/cache-dir.js";
+
+/** Bumped when what is stored, or how, changes. */
+const FORMAT = 1;
+
+/** Files whose compiled code is kept: the big bundles every run loads. */
+const CACHED = /[\\/]node_modules[\\/]playwright-core[\\/]/;
+
+/** The folder in wsbridge's cache for this Node's compiled code. */
+export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(cacheDir(env), "v8", `${process.version}-${process.arch}`);
+}
+
+/** The cache file of one source: its path and contents decide it, so an edited file never reuses old code. */
+export function cacheFileOf(dir: string, filename: string, source: string): string {
+  return join(dir, createHash("sha256").update(`${FORMAT}\0${filename}\0${source}`).digest("hex").slice(0, 32));
+}
+
+type Compile = (this: NodeModule & { require: NodeJS.Require }, content: string, filename: string) => unknown;
+type ModulePrototype = { _compile: Compile };
+type ModuleStatics = { wrap(source: string): string; prototype: ModulePrototype; enableCompileCache?: (dir?: string) => unknown };
+
+/**
+ * Turns the code cache on: Node's own where it has one, else a `_compile` hook that compiles the cached files with
+ * their stored code and stores what is missing at exit. Never throws: without a cache the command only starts slower.
+ */
+export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.WSBRIDGE_NO_COMPILE_CACHE) return;
+  const dir = compileCacheDir(env);
+  const statics = Module as unknown as ModuleStatics;
+  try {
+    if (statics.enableCompileCache) {
+      statics.enableCompileCache(dir);
+      return;
+    }
+    mkdirSync(dir, { recursive: true });
+  } catch {
+    return;
+  }
+  const original = statics.prototype._compile;
+  const fresh: Array<{ script: Script; file: string }> = [];
+  statics.prototype._compile = function (this: NodeModule & { require: NodeJS.Require }, content: string, filename: string): unknown {
+    if (!CACHED.test(filename)) return original.call(this, content, filename);
+    const file = cacheFileOf(dir, filename, content);
+    let cachedData: Buffer | undefined;
+    try {
+      cachedData = readFileSync(file);
+    } catch {
+      cachedData = undefined;
+    }
+    const script = new Script(statics.wrap(content), { filename, ...(cachedData ? { cachedData } : {}) });
+    if (!cachedData || script.cachedDataRejected) fresh.push({ script, file });
+    const wrapper = script.runInThisContext({ displayErrors: true }) as (...args: unknown[]) => unknown;
+    const require = makeRequire(this);
+    return wrapper.call(this.exports, this.exports, require, this, filename, dirname(filename));
+  };
+  // Stored at exit, after the run: the code V8 compiled lazily while running is in it too.
+  process.once("exit", () => {
+    for (const { script, file } of fresh) {
+      try {
+        const partial = `${file}.${process.pid}`;
+        writeFileSync(partial, script.createCachedData());
+        renameSync(partial, file);
+      } catch {
+        // a read-only cache only costs speed
+      }
+    }
+  });
+}
+
+/** The `require` a CommonJS module sees: Node's own for that module. */
+function makeRequire(module: NodeModule & { require: NodeJS.Require }): NodeJS.Require {
+  const require = ((id: string) => module.require(id)) as NodeJS.Require;
+  const internal = Module as unknown as {
+    _resolveFilename(request: string, parent: NodeModule, isMain: boolean, options?: unknown): string;
+    _resolveLookupPaths(request: string, parent: NodeModule): string[] | null;
+    _cache: NodeJS.Require["cache"];
+    _extensions: NodeJS.Require["extensions"];
+  };
+  const resolve = ((request: string, options?: unknown) => internal._resolveFilename(request, module, false, options)) as NodeJS.RequireResolve;
+  resolve.paths = (request: string) => internal._resolveLookupPaths(request, module);
+  require.resolve = resolve;
+  require.main = process.mainModule;
+  require.cache = internal._cache;
+  require.extensions = internal._extensions;
+  return require;
+}

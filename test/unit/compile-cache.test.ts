@@ -1,0 +1,50 @@
+// The command's code cache (src/cli/compile-cache.ts): the first run stores V8's code for playwright-core's files, the
+// next run uses it (nothing is stored again: a rejected cache would be), an edited file gets its own entry, and a
+// cache that cannot be written only costs speed.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { cacheFileOf, compileCacheDir } from "../../src/cli/compile-cache.js";
+
+const root = mkdtempSync(join(tmpdir(), "wsb-ccache-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** Runs Node with the cache on and playwright-core imported, as bin/wsbridge.mjs does; returns what it printed. */
+function importWithCache(cache: string): string {
+  const script = `const { enableCompileCache } = await import(${JSON.stringify(new URL("../../dist/compile-cache.mjs", import.meta.url).href)});
+enableCompileCache();
+const { chromium } = await import("playwright-core");
+console.log(typeof chromium.launch);`;
+  return execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: new URL("../..", import.meta.url).pathname, env: { ...process.env, WSBRIDGE_CACHE: cache }, encoding: "utf8", timeout: 50_000 });
+}
+
+/** Each cache file's modification time. */
+const times = (dir: string) => Object.fromEntries(readdirSync(dir).map((f) => [f, statSync(join(dir, f)).mtimeMs]));
+
+describe("the command's code cache", () => {
+  it("is stored by the first run and used by the next", () => {
+    const cache = join(root, "one");
+    expect(importWithCache(cache).trim()).toBe("function");
+    const dir = compileCacheDir({ WSBRIDGE_CACHE: cache });
+    const first = times(dir);
+    expect(Object.keys(first).length).toBeGreaterThan(0);
+    expect(importWithCache(cache).trim()).toBe("function");
+    expect(times(dir)).toEqual(first);
+  }, 60_000);
+
+  it("keys each file by its path and contents", () => {
+    const dir = "/c";
+    const a = cacheFileOf(dir, "/x/a.js", "one");
+    expect(cacheFileOf(dir, "/x/a.js", "one")).toBe(a);
+    expect(cacheFileOf(dir, "/x/a.js", "two")).not.toBe(a);
+    expect(cacheFileOf(dir, "/x/b.js", "one")).not.toBe(a);
+  });
+
+  it("a cache that cannot be written: the command still loads", () => {
+    const file = join(root, "a-file");
+    writeFileSync(file, "not a folder");
+    expect(importWithCache(join(file, "cache")).trim()).toBe("function");
+  }, 60_000);
+});
