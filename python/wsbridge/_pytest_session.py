@@ -9,7 +9,7 @@ Every test's events (start, reports, finish) also go to Node, which keeps them: 
 Node, which kills the page; when that page was the controller, a new controller replays the kept events with its output
 muted (the terminal already shows them) and the run goes on.
 
-Messages to Node go through `__wsbridgeEmit(kind, json)`; messages from Node are read with `__wsbridgeNext()`.
+Messages to Node go through `__wsbridgeRunner.send(kind, json)` (batched into `__wsbridgeEmit` calls); messages from Node are read with `__wsbridgeNext()`.
 """
 from __future__ import annotations
 
@@ -30,8 +30,8 @@ from ._js import create_proxy, js, run_sync
 from ._runner_protocol import ControllerStart, PageKind, PlannedFile, ResumeEntry, WorkerStart
 
 def _emit(kind: PageKind, data: Any) -> None:
-    """Sends one message to the runner in Node (in order with every other message and stdout)."""
-    js.__wsbridgeEmit(kind, json.dumps(data))
+    """Sends one message to the runner in Node (in order with every other message and stdout; batched in the page)."""
+    js.__wsbridgeRunner.send(kind, json.dumps(data))
 
 
 def _next_message() -> dict[str, Any]:
@@ -43,6 +43,17 @@ def _mute(on: bool) -> None:
     """Drops (True) or sends again (False) this page's output: a resumed controller replays what was printed."""
     _flush()
     js.__wsbridgeRunner.mute(on)
+
+
+def _send_now() -> None:
+    """Sends the page's queued messages: a phase that may block the page starts only once the runner knows the last."""
+    _flush()
+    js.__wsbridgeRunner.flush()
+
+
+def _live_output(on: bool) -> None:
+    """Output is sent as it is written (True) or with the next batch of messages (False)."""
+    js.__wsbridgeRunner.liveOutput(on)
 
 
 def _on_interrupt(handler: Any) -> None:
@@ -377,6 +388,8 @@ class Worker:
         """Keeps the config (reports are serialised with its hooks) and, in a worker page, silences the session's
         terminal: the controller prints; prints with `-s` still reach the runner."""
         self.config = config
+        # Without capture a test's own prints go out as written, even if the test then blocks the page.
+        _live_output(config.getoption("capture", "fd") in ("no", "tee-sys"))
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None and not self.terminal:
             config.pluginmanager.unregister(reporter)
@@ -411,6 +424,22 @@ class Worker:
         assert config is not None, "pytest_configure runs before any report"
         data = config.hook.pytest_report_to_serializable(config=config, report=report)
         _emit("report", {"nodeid": report.nodeid, "data": data})
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        """The setup's report reaches the runner before the test runs: a test that blocks the page then fails in its
+        call, not at setup."""
+        _send_now()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
+        """The call's report reaches the runner before the teardown: a teardown that blocks is a teardown error."""
+        _send_now()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        """The last test's finish reaches the runner before the session's end: a block there is outside any test."""
+        _send_now()
 
     def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         _flush()

@@ -53,7 +53,7 @@ class CollectErrorMessage(TypedDict):
     text: str
 
 
-#: Page -> Node, `__wsbridgeEmit(kind, json)`: each kind and the type of its data.
+#: Page -> Node, `[kind, json]` pairs in `__wsbridgeEmit` batches: each kind and the type of its data.
 PAGE_MESSAGES: dict[str, object] = {
     "options": OptionsMessage,
     "collecting": str,

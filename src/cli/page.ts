@@ -1,5 +1,5 @@
 // One test page: Chromium page + Pyodide + wsbridge + the page wheels + the project's files, and a message channel
-// with the page's pytest (`__wsbridgeEmit` out, `__wsbridgeNext` in) and its stdout/stderr streamed as text.
+// with the page's pytest (`__wsbridgeEmit` batches out, `__wsbridgeNext` in) and its stdout/stderr streamed as text.
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { attachPython, within, type PythonHandle } from "../playwright/attach.js";
 import type { RunnerPlumbing } from "../pyodide/page.js";
@@ -66,13 +66,16 @@ export class TestPage {
       const listeners = () => opened?.events ?? events;
       page.on("console", (m) => listeners().console(`[console.${m.type()}] ${m.text()}`));
       page.on("pageerror", (e) => listeners().console(`[pageerror] ${e.message}`));
-      await page.exposeBinding("__wsbridgeEmit", (_source, kind: string, json: string) => {
-        if (kind === "out" || kind === "err") listeners().output(kind, json);
-        else listeners().message(kind, json);
+      // The page sends its messages and output in batches, in order (src/pyodide/page.ts, Outbox).
+      await page.exposeBinding("__wsbridgeEmit", (_source, batch: Array<[string, string]>) => {
+        for (const [kind, text] of batch) {
+          if (kind === "out" || kind === "err") listeners().output(kind, text);
+          else listeners().message(kind, text);
+        }
       });
       const started = Date.now();
       const snapshot = setup.snapshot;
-      const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs, ...(snapshot ? { snapshot: { load: snapshot.memoryURL } } : {}) });
+      const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs, ...(snapshot ? { snapshot: { load: snapshot.memoryURL, files: snapshot.filesURL } } : {}) });
       const loaded = Date.now();
       // The in-page side lives in src/pyodide/page.ts (the only code that talks to Pyodide).
       const left = Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started));
@@ -80,7 +83,6 @@ export class TestPage {
         page.evaluate(async ({ snapshot, wheelURLs, pyodidePackageURLs }) => {
           const runner = (globalThis as unknown as RunnerGlobals).__wsbridgeRunner;
           runner.connect();
-          if (snapshot) await runner.installBundle(snapshot.filesURL);
           await runner.installWheels({ wheelURLs: snapshot ? [] : wheelURLs, pyodidePackageURLs });
         }, { snapshot: snapshot ?? null, wheelURLs: setup.wheelURLs, pyodidePackageURLs: setup.pyodidePackageURLs }),
         left,

@@ -5,7 +5,7 @@
 /** pytest's location of a test: file (relative to rootdir), line (0-based, or null), the name in its file. */
 export type Location = [string, number | null, string];
 
-/** A page → Node: `__wsbridgeEmit(kind, json)`, in one ordered stream with the page's stdout and stderr. */
+/** A page → Node: `[kind, json]` pairs in `__wsbridgeEmit` batches, one ordered stream with the page's stdout and stderr. */
 export interface PageMessages {
   /** The controller's pytest options as it parsed them (for the worker pages), and whether the cache plugin is on. */
   options: { args: string[]; cache: boolean };

@@ -17,7 +17,7 @@ import { decodeBundle } from "../pyodide/bundle.js";
 import type { RunnerPlumbing } from "../pyodide/page.js";
 
 /** Bumped when what goes into a snapshot, or how, changes. */
-const SNAPSHOT_FORMAT = 1;
+const SNAPSHOT_FORMAT = 2;
 
 /** Where the wheels are unpacked in the page (Pyodide 314's purelib). */
 export const SITE_PACKAGES = "/lib/python3.14/site-packages";
@@ -87,7 +87,9 @@ export function snapshotKey(inputs: SnapshotInputs): string {
   hash.update(readFileSync(join(pyodide, "package.json")));
   hash.update(`stdlib ${inputs.stdlib ? sha256File(inputs.stdlib) : "pyodide's own"}\n`);
   for (const wheel of inputs.wheelFiles) hash.update(`wheel ${sha256File(wheel)}\n`);
+  // Both carry Python the snapshot's files hold as bytecode: the runner's (page-python.js) and the package's.
   hash.update(readFileSync(join(distDir(), "page-python.js")));
+  hash.update(readFileSync(join(distDir(), "wsbridge.mjs")));
   hash.update(SNAPSHOT_IMPORTS);
   return hash.digest("hex").slice(0, 24);
 }
@@ -159,11 +161,11 @@ export async function makeSnapshot(dir: string, options: MakeOptions): Promise<S
     const page = await context.newPage();
     const made = (async () => {
       await attachPython(page, { baseURL: options.baseURL, timeout: options.timeoutMs, snapshot: { make: true } });
-      return page.evaluate(async ({ wheelURLs, imports, uploadURL, site }) => {
+      return page.evaluate(async ({ wheelURLs, imports, uploadURL, site, wsbridgeURL }) => {
         const runner = (globalThis as unknown as { __wsbridgeRunner: RunnerPlumbing }).__wsbridgeRunner;
         await runner.installWheels({ wheelURLs, pyodidePackageURLs: [] });
-        return runner.makeSnapshot({ imports, keep: [site], uploadURL });
-      }, { wheelURLs: options.wheelURLs, imports: SNAPSHOT_IMPORTS, uploadURL: `${options.baseURL}__upload/${options.uploads.token}/`, site: SITE_PACKAGES });
+        return runner.makeSnapshot({ imports, keep: [site], uploadURL, wsbridgeURL });
+      }, { wheelURLs: options.wheelURLs, imports: SNAPSHOT_IMPORTS, uploadURL: `${options.baseURL}__upload/${options.uploads.token}/`, site: SITE_PACKAGES, wsbridgeURL: `${options.baseURL}wsbridge/wsbridge.mjs` });
     })();
     await within(made, options.timeoutMs, () => new Error(`the page snapshot was not made within ${Math.round(options.timeoutMs / 1000)} s (--load-timeout)`));
     const memory = readFileSync(join(options.uploads.dir, "memory.upload"));

@@ -17,8 +17,8 @@ export interface AttachOptions {
   /** Base URL of a server that serves `pyodide/` and `wsbridge/` (default: one started on 127.0.0.1). */
   baseURL?: string;
   /**
-   * @internal The test runner's pages: start from a memory snapshot at this URL (`load`), or load a page to take
-   * one of (`make`: wsbridge is not installed). The server must serve the patched pyodide.asm.mjs (src/cli/snapshot.ts).
+   * @internal The test runner's pages: start from a memory snapshot at this URL (`load`, with the bundle of its files
+   * at `files`), or load a page to take one of (`make`: wsbridge is not installed). The server must serve the patched pyodide.asm.mjs (src/cli/snapshot.ts).
    */
   snapshot?: SnapshotOption;
 }

@@ -2,10 +2,12 @@
 // starts Pyodide in the page through ./runtime.ts and leaves `__wsbridgeRun(code, isAsync)` for Playwright to call.
 // It is separate from wsbridge.mjs so that the load steps keep their order (pyodide.mjs, loadPyodide, then the
 // import of wsbridge.mjs as the install step) and so that a server without wsbridge still fails at pyodide.mjs.
-import { fetchBytes, startPython, LoadError, type PythonRuntime, type SnapshotOption } from "./runtime.js";
+import { fetchBytes, startPython, writeBundle, LoadError, type PythonRuntime, type SnapshotOption } from "./runtime.js";
 import { decodeBundle, encodeBundle, type BundleEntry } from "./bundle.js";
 import { PythonError } from "./errors.js";
 import { installRunnerPython } from "./runner-python.js";
+import { PYTHON_HOME } from "./python-home.js";
+import { Outbox, DEFERRABLE } from "./outbox.js";
 import type { PyodideLike } from "./types.js";
 
 /** What attachPython passes to `startPagePython`. */
@@ -35,17 +37,29 @@ export interface PageWheels {
 
 /** The in-page side of `wsbridge test` (src/cli/page.ts drives it through Playwright; it never touches Pyodide). */
 export interface RunnerPlumbing {
-  /** Streams Python's raw stdout/stderr to `__wsbridgeEmit("out" | "err", text)` and opens the controller's inbox. */
+  /** Streams Python's raw stdout/stderr to the runner (kinds "out" and "err") and opens the controller's inbox. */
   connect(): void;
+  /**
+   * Sends one message to the runner. Messages go in batches, one `__wsbridgeEmit([[kind, text], ...])` call each: a
+   * test's reports, its finish and pytest's terminal output wait for the next message that cannot wait (the next
+   * test's start, the end), the next test phase (`flush`) or the event loop's next turn, whichever comes first. A
+   * page that blocks has always told the runner which test, and which phase of it, it was in.
+   */
+  send(kind: string, text: string): void;
+  /** Sends what is queued now (before a test phase that may block the page). */
+  flush(): void;
+  /** Output is sent as it is written (true: `-s`, where a test's own prints must show even if it then blocks). */
+  liveOutput(on: boolean): void;
   /** Fetches and installs the wheels. */
   installWheels(wheels: PageWheels): Promise<void>;
   /** Fetches a file bundle (./bundle.ts) and writes its files at their paths; resolves to the number of files. */
   installBundle(url: string): Promise<number>;
   /**
    * In a page loaded to make a snapshot: runs `imports`, then uploads the memory snapshot to `${uploadURL}memory` and
-   * the files under `keep` (which a snapshot does not hold) as a bundle to `${uploadURL}files`.
+   * the files under `keep` (which a snapshot does not hold), with the bytecode of wsbridge's Python (installed from
+   * `wsbridgeURL` after the memory is taken), as a bundle to `${uploadURL}files`.
    */
-  makeSnapshot(options: { imports: string; keep: string[]; uploadURL: string }): Promise<{ memory: number; files: number }>;
+  makeSnapshot(options: { imports: string; keep: string[]; uploadURL: string; wsbridgeURL: string }): Promise<{ memory: number; files: number }>;
   /** Output muted (true) is dropped, not sent: a resumed session replays what was already printed. */
   mute(on: boolean): void;
   /**
@@ -60,7 +74,7 @@ interface PageGlobals {
   __wsbridgePyodide?: unknown;
   __wsbridgeRun?: (code: string, isAsync: boolean) => Promise<PageOutcome>;
   __wsbridgeRunner?: RunnerPlumbing;
-  __wsbridgeEmit?: (kind: string, text: string) => void;
+  __wsbridgeEmit?: (batch: Array<[string, string]>) => void;
   __wsbridgeDeliver?: (message: string) => void;
   __wsbridgeNext?: () => Promise<string>;
 }
@@ -89,7 +103,9 @@ interface RunnerPyodide {
 /** The runner's plumbing over one Pyodide. */
 function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing {
   let muted = false;
+  let live = false;
   let interrupt: (() => void) | undefined;
+  const outbox = new Outbox((batch) => g.__wsbridgeEmit?.(batch));
   return {
     connect() {
       // Raw bytes, decoded as they come: no line buffering, so progress dots and prompts show at once.
@@ -98,7 +114,7 @@ function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing 
         return {
           write(bytes: Uint8Array): number {
             const text = decoder.decode(bytes, { stream: true });
-            if (text && !muted) g.__wsbridgeEmit?.(name, text);
+            if (text && !muted) outbox.add(name, text, live);
             return bytes.length;
           },
         };
@@ -128,22 +144,32 @@ function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing 
       pyodide.runPython("import importlib; importlib.invalidate_caches()");
     },
     async installBundle(url) {
-      const entries = decodeBundle(await fetchBytes(url));
-      for (const { path, data } of entries) {
-        if (!data) { pyodide.FS.mkdirTree(path); continue; }
-        pyodide.FS.mkdirTree(path.slice(0, path.lastIndexOf("/")) || "/");
-        pyodide.FS.writeFile(path, data);
-      }
+      const files = writeBundle(pyodide.FS, decodeBundle(await fetchBytes(url)));
       pyodide.runPython("import importlib; importlib.invalidate_caches()");
-      return entries.filter((e) => e.data).length;
+      return files;
     },
-    async makeSnapshot({ imports, keep, uploadURL }) {
+    async makeSnapshot({ imports, keep, uploadURL, wsbridgeURL }) {
       pyodide.runPython(imports);
-      const files = keep.flatMap((dir) => filesUnder(pyodide.FS, dir));
       const memory = pyodide.makeMemorySnapshot();
+      // After the memory is taken (it must hold no JS references): wsbridge's Python is installed and compiled, and
+      // its bytecode travels with the files, so a restored page imports wsbridge without compiling it.
+      const wsbridge = (await import(/* @vite-ignore */ wsbridgeURL)) as { installWsBridge(p: PyodideLike): Promise<void> };
+      await wsbridge.installWsBridge(pyodide as unknown as PyodideLike);
+      installRunnerPython(pyodide as unknown as PyodideLike);
+      pyodide.runPython(compileAll(`${PYTHON_HOME}/wsbridge`));
+      const files = [...keep.flatMap((dir) => filesUnder(pyodide.FS, dir)), ...filesUnder(pyodide.FS, `${PYTHON_HOME}/wsbridge/__pycache__`)];
       await upload(`${uploadURL}files`, encodeBundle(files));
       await upload(`${uploadURL}memory`, memory);
       return { memory: memory.length, files: files.length };
+    },
+    send(kind, text) {
+      outbox.add(kind, text, !DEFERRABLE.has(kind));
+    },
+    flush() {
+      outbox.flush();
+    },
+    liveOutput(on) {
+      live = on;
     },
     mute(on) {
       muted = on;
@@ -152,6 +178,14 @@ function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing 
       interrupt = handler;
     },
   };
+}
+
+/**
+ * Python that compiles the modules in `dir` to bytecode that is used without checking the source (unchecked-hash
+ * pycs): the snapshot's key covers the sources (src/cli/snapshot.ts), so bytecode and source always match.
+ */
+function compileAll(dir: string): string {
+  return `import compileall, py_compile\ncompileall.compile_dir(${JSON.stringify(dir)}, quiet=1, invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)`;
 }
 
 /** Every file and folder under `dir` in Pyodide's file system, as bundle entries (folders first). */

@@ -5,6 +5,7 @@
 import type { PyodideLike, PyProxy } from "./types.js";
 import { fromPython, type ConvertTarget, type Converted } from "./convert.js";
 import { PythonError } from "./errors.js";
+import { decodeBundle, type BundleEntry } from "./bundle.js";
 
 /** The parts of Pyodide the runtime uses beyond what the bridges need. */
 interface RuntimePyodide extends PyodideLike {
@@ -24,9 +25,13 @@ type LoadPyodide = (options: {
   _loadSnapshot?: PromiseLike<Uint8Array | ArrayBuffer>;
 }) => Promise<RuntimePyodide>;
 
-/** A memory snapshot to start from (`load`: its URL), or a page that will make one (`make`: no wsbridge install). */
+/**
+ * A memory snapshot to start from (`load`: its URL; `files`: the URL of the bundle of files it needs, written before
+ * wsbridge is installed), or a page that will make one (`make`: no wsbridge install).
+ */
 export interface SnapshotOption {
   load?: string;
+  files?: string;
   make?: boolean;
 }
 
@@ -131,9 +136,11 @@ export async function startPython(options: StartOptions): Promise<PythonRuntime>
   const load = async (): Promise<RuntimePyodide> => {
     const moduleURL = `${indexURL}pyodide.mjs`;
     const snapshot = options.snapshot;
-    // The snapshot downloads while pyodide.mjs is imported.
+    // The snapshot and its files download while pyodide.mjs is imported.
     const snapshotBytes = snapshot?.load ? fetchBytes(snapshot.load) : undefined;
     snapshotBytes?.catch(() => undefined);
+    const snapshotFiles = snapshot?.load && snapshot.files ? fetchBytes(snapshot.files) : undefined;
+    snapshotFiles?.catch(() => undefined);
     begin("download of pyodide.mjs", `importing ${moduleURL}`);
     const { loadPyodide } = (await import(/* @vite-ignore */ moduleURL)) as { loadPyodide: LoadPyodide };
     begin(LOAD_PYODIDE_STEP, `in loadPyodide({ indexURL: '${indexURL}'${snapshot?.load ? `, _loadSnapshot: ${snapshot.load}` : ""} })`);
@@ -145,6 +152,10 @@ export async function startPython(options: StartOptions): Promise<PythonRuntime>
       ...(snapshotBytes ? { _loadSnapshot: snapshotBytes } : {}),
     });
     if (snapshot?.make) return py;
+    if (snapshotFiles) {
+      begin("the snapshot's files", `writing ${snapshot?.files}`);
+      writeBundle(py.FS, decodeBundle(await snapshotFiles));
+    }
     begin(options.install.name, options.install.doing);
     await options.install.run(py, (doing) => (step.doing = doing));
     return py;
@@ -266,4 +277,22 @@ export async function fetchBytes(url: string): Promise<Uint8Array> {
 /** An error's message, or the thrown value as text. */
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The parts of Pyodide's file system a bundle is written with. */
+export interface BundleFS {
+  mkdirTree(path: string): void;
+  writeFile(path: string, data: Uint8Array): void;
+}
+
+/** Writes a bundle's folders and files at their paths (./bundle.ts); returns the number of files. */
+export function writeBundle(fs: BundleFS, entries: readonly BundleEntry[]): number {
+  let files = 0;
+  for (const { path, data } of entries) {
+    if (!data) { fs.mkdirTree(path); continue; }
+    fs.mkdirTree(path.slice(0, path.lastIndexOf("/")) || "/");
+    fs.writeFile(path, data);
+    files++;
+  }
+  return files;
 }

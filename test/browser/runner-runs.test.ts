@@ -52,6 +52,21 @@ describe("--timeout and pages that block", () => {
 
 });
 
+describe("-s and a test that blocks", () => {
+  // The page sends output with its other messages in batches, but without capture a test's prints go as written:
+  // what it printed before it blocked the page is shown.
+  const dir = project("prints-then-blocks", {
+    "test_prints.py": "def test_prints_then_blocks():\n    print('printed before the block', flush=True)\n    while True:\n        pass\n",
+  });
+
+  it("shows what the test printed before the page was killed", async () => {
+    const r = await wsbridge(["test", "--workers", "1", "--timeout", "1", "-s", "-q"], dir);
+    expect(r.code, shown(r)).toBe(1);
+    expect(r.out).toContain("printed before the block");
+    expect(r.out).toMatch(/Timeout: test_prints\.py::test_prints_then_blocks did not finish within 1 s and blocked the page/);
+  }, 150_000);
+});
+
 describe("a worker page that blocks", () => {
   // Two files, two pages: the controller takes the first file, the worker page the second.
   const dir = project("worker-blocks", {

@@ -40,7 +40,12 @@ function snapshotFolder(cache: string): string {
 describe("the page snapshot", () => {
   const cache = freshCache();
   const env = { WSBRIDGE_CACHE: cache, WSBRIDGE_TIMINGS: "1" };
-  const dir = project("snap", { "test_snap.py": "import pytest, sys\n\ndef test_snap():\n    assert 'pytest' in sys.modules\n" });
+  // wsbridge's Python arrives as bytecode with the snapshot's files (unchecked-hash pycs, flags 1), not compiled in
+  // the page at import (timestamp pycs, flags 0).
+  const dir = project("snap", { "test_snap.py": "import importlib.util, pytest, sys\nimport wsbridge._pytest_session as session\n\n" +
+    "def test_snap():\n    assert 'pytest' in sys.modules\n\n" +
+    "def test_wsbridge_bytecode_came_with_the_snapshot():\n    with open(importlib.util.cache_from_source(session.__file__), 'rb') as fh:\n" +
+    "        assert fh.read(8)[4:8] == b'\\x01\\x00\\x00\\x00'\n" });
   afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
   it("is made by the first run and restored by the next, which make no other", async () => {
