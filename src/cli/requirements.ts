@@ -126,7 +126,7 @@ export function unmetDecision(requirement: string, versions: readonly string[], 
   const name = requirementName(requirement);
   const fixed = sources.fixed.get(name);
   if (fixed) return `${requirement} cannot be had: ${name} is fixed at ${fixed.version} by ${fixed.source}`;
-  const seen = versions.length ? `pip has ${versions.join(", ")}, none fits` : "pip has no pure-Python wheel of it";
+  const seen = versions.length ? `pip found ${versions.join(", ")}, none fits` : "pip found no pure-Python wheel of it";
   if (!sources.index) return `${requirement} cannot be had: ${seen} (compiled packages come from --pyodide-index)`;
   const entry = sources.index.get(name);
   if (!entry) return `${requirement} cannot be had: ${seen}, and the Pyodide index does not list ${name}`;

@@ -82,11 +82,11 @@ describe("the precedence", () => {
 
   it("otherwise one line says why it cannot be had, naming it", () => {
     expect(unmetDecision("coverage", [], { fixed, index: undefined, fromIndex: new Set() }))
-      .toBe("coverage cannot be had: pip has no pure-Python wheel of it (compiled packages come from --pyodide-index)");
+      .toBe("coverage cannot be had: pip found no pure-Python wheel of it (compiled packages come from --pyodide-index)");
     expect(unmetDecision("numpy>=2", ["1.0"], { fixed, index, fromIndex: new Set() }))
-      .toBe("numpy>=2 cannot be had: pip has 1.0, none fits, and the Pyodide index does not list numpy");
+      .toBe("numpy>=2 cannot be had: pip found 1.0, none fits, and the Pyodide index does not list numpy");
     expect(unmetDecision("coverage<7", [], { fixed, index, fromIndex: new Set(["coverage"]) }))
-      .toBe("coverage<7 cannot be had: pip has no pure-Python wheel of it, and the Pyodide index has coverage 7.16.2");
+      .toBe("coverage<7 cannot be had: pip found no pure-Python wheel of it, and the Pyodide index has coverage 7.16.2");
   });
 
   it("a fixed wheel is never replaced: a requirement that needs another version is an error naming the fixing source", () => {
