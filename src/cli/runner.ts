@@ -749,12 +749,14 @@ wsbridge's options:
                        with @pytest.mark.timeout(S)). A hung await fails the
                        test; a test that blocks the page is killed with its
                        page and the rest continues in a new page
-  --requirements FILE  pure-Python packages for the page, resolved with the
-                       host's pip (cached; installed once per page)
-  --wheels DIR         a folder of .whl files installed into every page
+  --requirements FILE  packages for the page, resolved with their
+                       dependencies by the host's pip (pure-Python wheels;
+                       cached; installed once per page)
+  --wheels DIR         a folder of .whl files installed into every page as
+                       given (their versions win over the requirements)
   --pyodide-index P    a Pyodide package index (folder or URL with
-                       pyodide-lock.json) for compiled packages named in
-                       --requirements
+                       pyodide-lock.json) for what the requirements need and
+                       pip has no pure-Python wheel of (pip's wheels first)
   --load-timeout S     seconds for a page to load Pyodide and the packages
                        (default 120)
   --watch              keep the pages warm and rerun on every save under the

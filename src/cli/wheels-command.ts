@@ -32,7 +32,8 @@ export async function runWheelsCommand(argv: readonly string[], io: RunIO): Prom
     const eq = arg.indexOf("=");
     const key = OPTIONS[(eq > 0 ? arg.slice(0, eq) : arg) as keyof typeof OPTIONS];
     const value = eq > 0 ? arg.slice(eq + 1) : argv[i + 1];
-    if (key === undefined || !value) { io.err(`wsbridge wheels: unknown argument ${JSON.stringify(arg)} (see wsbridge wheels --help)\n`); return 4; }
+    if (key === undefined) { io.err(`wsbridge wheels: unknown argument ${JSON.stringify(arg)} (see wsbridge wheels --help)\n`); return 4; }
+    if (!value) { io.err(`wsbridge wheels: ${eq > 0 ? arg.slice(0, eq) : arg} needs a value\n`); return 4; }
     if (eq < 0) i++;
     given[key] = key === "pyodideIndex" && /^https?:/.test(value) ? value : resolve(io.cwd, value);
   }
