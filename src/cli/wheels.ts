@@ -39,11 +39,11 @@ export function lockedWheels(root = packageRoot()): LockedWheel[] {
   return (JSON.parse(readFileSync(join(root, "python", "page-wheels.lock.json"), "utf8")) as { wheels: LockedWheel[] }).wheels;
 }
 
-/** What pip printed on stderr when it failed (or that the Python to run it is missing). */
+/** What pip printed when it failed, stdout then stderr (a conflict's causes are on stdout), or that its Python is missing. */
 export function pipStderr(error: unknown): string {
-  const e = error as { stderr?: Buffer | string; message?: string; code?: string };
+  const e = error as { stdout?: Buffer | string; stderr?: Buffer | string; message?: string; code?: string };
   if (e.code === "ENOENT") return `ERROR: ${PIP.python} not found (set WSBRIDGE_PYTHON to a Python with pip)`;
-  return String(e.stderr ?? e.message ?? error);
+  return e.stderr === undefined ? String(e.message ?? error) : `${String(e.stdout ?? "")}\n${String(e.stderr)}`;
 }
 
 /** pip's error as one line, for messages. */
@@ -158,6 +158,6 @@ export async function checkIndexFiles(index: string, entries: readonly IndexEntr
         problem = error instanceof Error ? error.message : String(error);
       }
     }
-    if (problem) throw new SetupError(`--pyodide-index ${index}: ${basename(entry.file_name)} (${entry.name} ${entry.version}, listed in its pyodide-lock.json) cannot be had: ${file}: ${problem}`);
+    if (problem) throw new SetupError(`--pyodide-index ${index}: ${basename(entry.file_name)} (${entry.name} ${entry.version}, in its pyodide-lock.json) cannot be had: ${problem}`);
   }));
 }

@@ -76,12 +76,14 @@ describe("the page's packages as one set", () => {
     "reqs/links.txt": "--find-links ../links\nlinkpkg\n",
     "mod.py": "def double(x):\n    if x > 100:\n        return 0\n    return 2 * x\n",
     "test_mod.py": "from mod import double\n\n\ndef test_double():\n    assert double(2) == 4\n",
+    "pins.txt": "pytest<9\n",
     "links_test/test_link.py": "def test_link():\n    import linkpkg\n    assert linkpkg.VALUE == 'from the link folder'\n",
   });
   const ready = once(() => Promise.all([
     pureCoverage(join(dir, "index")),
     tinyWheel(join(dir, "index"), "starlette", "BROKEN = 'the index build'\n"),
     tinyWheel(join(dir, "links"), "linkpkg", "VALUE = 'from the link folder'\n"),
+    tinyWheel(join(dir, "clash"), "pytest", "BROKEN = 'not the locked pytest'\n"),
   ]));
   const covRun = once(async () => {
     await ready();
@@ -133,5 +135,15 @@ describe("the page's packages as one set", () => {
     expect(r.code, shown(r)).toBe(0);
     expect(totals(r.out)).toEqual({ passed: 1 });
     expect(r.out).toMatch(/^page packages: linkpkg-1\.0$/m);
+  }, 150_000);
+
+  it("the locked pytest wheels are fixed: a --wheels pytest is left out with one line, a requirement for another pytest stops at start", async () => {
+    await ready();
+    const left = await wsbridge(["wheels", "--wheels", "clash"], dir, { WSBRIDGE_CACHE: cache });
+    expect(left.code, shown(left)).toBe(0);
+    expect(left.err.split("\n").filter((l) => /pytest-1\.0/.test(l))).toEqual(["wsbridge: pytest-1.0-py3-none-any.whl left out: pytest is fixed at 9.1.1 by wsbridge's lock (python/page-wheels.lock.json)"]);
+    const pinned = await wsbridge(["wheels", "--requirements", "pins.txt"], dir, { WSBRIDGE_CACHE: cache });
+    expect(pinned.code, shown(pinned)).toBe(4);
+    expect(pinned.err.trimEnd().split("\n"), pinned.err).toEqual([expect.stringMatching(/^wsbridge wheels: --requirements .*pins\.txt: .*pytest<9.*pytest==9\.1\.1/)]);
   }, 150_000);
 });
