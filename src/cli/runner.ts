@@ -19,7 +19,8 @@ import { encodeBundle, type BundleEntry } from "../pyodide/bundle.js";
 import { BLOCKED_GRACE_S, PageRun, type PageRunHost } from "./page-run.js";
 import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type ControllerStart, type Location, type PageMessages, type TestEvent, type WorkerStart } from "./protocol.js";
 import { compiledStdlib, ensureCompiledStdlib } from "./stdlib.js";
-import { ensureLockedWheels, pyodideIndexPackages, readRequirements, requirementNames, resolveRequirements, SetupError, wheelsIn } from "./wheels.js";
+import { SetupError } from "./wheels.js";
+import { resolvePagePackages } from "./page-packages.js";
 
 /** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C, 143 on SIGTERM. */
 export const EXIT = { ok: 0, failed: 1, interrupted: 2, internal: 3, usage: 4, noTests: 5, sigint: 130, sigterm: 143 } as const;
@@ -227,16 +228,9 @@ export class Run {
     const requirements = this.options.requirements ? resolve(this.io.cwd, this.options.requirements) : settings.requirements;
     const wheels = this.options.wheels ? resolve(this.io.cwd, this.options.wheels) : settings.wheels;
     const index = this.options.pyodideIndex ?? settings.pyodideIndex;
-    this.wheelFiles = ensureLockedWheels(this.io.env, (line) => this.io.err(`${line}\n`));
-    if (wheels) this.wheelFiles.push(...wheelsIn(wheels));
-    let provided = new Set<string>();
-    if (index && requirements) {
-      const names = requirementNames(readRequirements(requirements));
-      const found = await pyodideIndexPackages(/^https?:/.test(index) ? index : resolve(this.io.cwd, index), names);
-      this.pyodidePackages = found.urls;
-      provided = found.provided;
-    }
-    if (requirements) this.wheelFiles.push(...resolveRequirements(requirements, provided, this.io.env));
+    // One resolution, the same as `wsbridge wheels` (src/cli/page-packages.ts).
+    const packages = await resolvePagePackages({ requirements, wheels, pyodideIndex: index && !/^https?:/.test(index) ? resolve(this.io.cwd, index) : index }, this.io.env, (line) => this.io.err(`${line}\n`));
+    [this.wheelFiles, this.pyodidePackages] = [packages.wheelFiles, packages.pyodidePackages];
     this.mirror = mirrorFolder(rootdir, { withCache: true, ...(iniNorecursedirs(inifile) ? { norecursedirs: iniNorecursedirs(inifile)! } : {}) });
     if (this.mirror.leftOut) this.io.err(`wsbridge: not copied into the page: ${this.mirror.leftOut}\n`);
   }
@@ -764,12 +758,14 @@ wsbridge's options:
                        with @pytest.mark.timeout(S)). A hung await fails the
                        test; a test that blocks the page is killed with its
                        page and the rest continues in a new page
-  --requirements FILE  pure-Python packages for the page, resolved with the
-                       host's pip (cached; installed once per page)
-  --wheels DIR         a folder of .whl files installed into every page
+  --requirements FILE  packages for the page, resolved with their
+                       dependencies by the host's pip (pure-Python wheels;
+                       cached; installed once per page)
+  --wheels DIR         a folder of .whl files installed into every page as
+                       given (their versions win over the requirements)
   --pyodide-index P    a Pyodide package index (folder or URL with
-                       pyodide-lock.json) for compiled packages named in
-                       --requirements
+                       pyodide-lock.json) for what the requirements need and
+                       pip has no pure-Python wheel of (pip's wheels first)
   --load-timeout S     seconds for a page to load Pyodide and the packages
                        (default 120)
   --watch              keep the pages warm and rerun on every save under the

@@ -1,5 +1,5 @@
 // Pure logic of `wsbridge test` (no browser): argument parsing, rootdir detection as pytest does it, mirroring the
-// project, [tool.wsbridge] settings, requirement names, node ids and the JUnit path.
+// project, [tool.wsbridge] settings, node ids and the JUnit path (requirements: requirements.test.ts).
 import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -7,7 +7,6 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_LOAD_TIMEOUT_S, DEFAULT_TIMEOUT_S, parseShard, parseTestArgs, UsageError } from "../../src/cli/args.js";
 import { commonAncestor, findRootdir, globToRegExp, iniNorecursedirs, mirrorFolder, MIRROR_LIMITS, wsbridgeSettings, type Mirror } from "../../src/cli/project.js";
 import { junitPath, localIsoTime, nodeIdOf, withRunTimes } from "../../src/cli/runner.js";
-import { normalizeName, requirementNames, requirementsForPip } from "../../src/cli/wheels.js";
 import { pyString } from "../../src/cli/page.js";
 
 const tmp = realpathSync(mkdtempSync(join(tmpdir(), "wsbridge-cli-logic-")));
@@ -249,23 +248,6 @@ describe("wsbridgeSettings", () => {
     expect(wsbridgeSettings(join(dir, "pyproject.toml"))).toEqual({ requirements: undefined, wheels: undefined, pyodideIndex: undefined });
     expect(wsbridgeSettings(join(dir, "pytest.ini"))).toEqual({});
     expect(wsbridgeSettings(undefined)).toEqual({});
-  });
-});
-
-describe("requirements", () => {
-  it("requirementNames: names only, normalised; comments, blank lines and options skipped", () => {
-    expect(requirementNames("Starlette>=0.30  # web\n\n# note\n-r other.txt\n--index-url x\nzope.interface[extra]==6\nmy_pkg ; python_version>'3'\n"))
-      .toEqual(["starlette", "zope-interface", "my-pkg"]);
-  });
-  it("requirementsForPip: -r/-c paths made absolute against the file's folder (pip runs on a copy in the cache); skipped packages and other options dropped", () => {
-    const text = "-r base.txt\n--constraint=../c.txt\n-c /abs/pins.txt\n-r https://example.test/r.txt\npytest>=8\nStarlette\n--index-url http://x/\n";
-    expect(requirementsForPip(text, "/proj/reqs", new Set(["pytest"]))).toEqual({
-      body: "-r /proj/reqs/base.txt\n--constraint=/proj/c.txt\n-c /abs/pins.txt\n-r https://example.test/r.txt\nStarlette\n",
-      includes: ["/proj/reqs/base.txt", "/proj/c.txt", "/abs/pins.txt", "https://example.test/r.txt"],
-    });
-  });
-  it("normalizeName is PEP 503's", () => {
-    expect(normalizeName("Foo.Bar__baz-Qux")).toBe("foo-bar-baz-qux");
   });
 });
 
