@@ -35,6 +35,12 @@ export function routePart(entry: () => Entry, channel: ByteChannel, routes: Map<
     return found;
   };
 
+  /** The side `side` of routed socket `id`, or undefined once it was released. */
+  const live = (id: number, side: string): WebSocketRoute | WebSocketRouteServer | undefined => {
+    const route = routes.get(id);
+    return side === "server" ? route?.server : route?.page;
+  };
+
   /** Registers a routed socket and runs Python registration `key`'s handler for it. */
   const onSocket = (key: number) =>
     held(((page: WebSocketRoute, resolve: () => void, reject: (traceback: string) => void) => {
@@ -83,14 +89,16 @@ export function routePart(entry: () => Entry, channel: ByteChannel, routes: Map<
         end.onClose((code, reason) => entry()(ENTRY.routeClose, id, side, code ?? null, reason ?? null));
       }
     },
+    // Sending to or closing a released routed socket does nothing, as on the engine's own closed route.
     routeSendText: (id, side, text) => {
-      routeSend(target(id, side), text);
+      const end = live(id, side);
+      if (end) routeSend(end, text);
       return null;
     },
     routeArm: (id, side, length) => {
-      const end = target(id, side);
-      if (length === 0) routeSend(end, new Uint8Array(0));
-      else channel.arm((bytes) => routeSend(end, kept(bytes)));
+      const end = live(id, side);
+      if (end && length === 0) routeSend(end, new Uint8Array(0));
+      else if (end) channel.arm((bytes) => routeSend(end, kept(bytes)));
       return null;
     },
     routeWritten: () => {
@@ -99,7 +107,8 @@ export function routePart(entry: () => Entry, channel: ByteChannel, routes: Map<
       return null;
     },
     routeClose: (id, side, code, reason) => {
-      routeClose(target(id, side), code, reason);
+      const end = live(id, side);
+      if (end) routeClose(end, code, reason);
       return null;
     },
     routeConnect: (id) => {
