@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PYTHON_SOURCES = "virtual:python-sources";
 const RUNNER_SOURCES = "virtual:python-runner-sources";
+const MPY_SOURCES = "virtual:python-mpy-sources";
 /** The test runner's own modules (and what only they use): embedded apart, so app bundles never ship them. */
 const RUNNER_MODULES = new Set(["wsbridge/_pytest_session.py", "wsbridge/_runner_protocol.py", "wsbridge/pytest_plugin.py"]);
 
@@ -29,6 +30,21 @@ function allPythonSources() {
   return out;
 }
 
+/** The MicroPython face (python/mpy/), keyed by its path relative to python/mpy/: src/pyodide/micropython/install.ts. */
+function mpySources() {
+  const base = join(root, "python/mpy");
+  const out = {};
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory() && entry.name !== "__pycache__") walk(path);
+      else if (entry.name.endsWith(".py")) out[relative(base, path)] = readFileSync(path, "utf8");
+    }
+  };
+  walk(join(base, "wsbridge"));
+  return out;
+}
+
 /** The package's files for one embed: the runner's modules (`runner`) or all the others. */
 function pythonSources(runner) {
   return Object.fromEntries(Object.entries(allPythonSources()).filter(([path]) => RUNNER_MODULES.has(path) === runner));
@@ -36,12 +52,16 @@ function pythonSources(runner) {
 
 /**
  * Rollup plugin: `import sources from "virtual:python-sources"` gives the Python package as a map (path → text),
- * without the runner's modules; `"virtual:python-runner-sources"` gives those (src/pyodide/runner-python.ts).
+ * without the runner's modules; `"virtual:python-runner-sources"` gives those (src/pyodide/runner-python.ts);
+ * `"virtual:python-mpy-sources"` the MicroPython face.
  */
 const embedPython = {
   name: "embed-python",
-  resolveId: (id) => (id === PYTHON_SOURCES || id === RUNNER_SOURCES ? id : null),
-  load: (id) => (id === PYTHON_SOURCES || id === RUNNER_SOURCES ? `export default ${JSON.stringify(pythonSources(id === RUNNER_SOURCES))};` : null),
+  resolveId: (id) => (id === PYTHON_SOURCES || id === RUNNER_SOURCES || id === MPY_SOURCES ? id : null),
+  load: (id) => {
+    if (id === MPY_SOURCES) return `export default ${JSON.stringify(mpySources())};`;
+    return id === PYTHON_SOURCES || id === RUNNER_SOURCES ? `export default ${JSON.stringify(pythonSources(id === RUNNER_SOURCES))};` : null;
+  },
 };
 
 const browser = { platform: "browser", external: [] };

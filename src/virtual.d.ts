@@ -9,3 +9,9 @@ declare module "virtual:python-runner-sources" {
   const sources: Record<string, string>;
   export default sources;
 }
+
+declare module "virtual:python-mpy-sources" {
+  /** The MicroPython face (python/mpy/), path relative to python/mpy/ → source text. */
+  const sources: Record<string, string>;
+  export default sources;
+}

@@ -1,12 +1,14 @@
 """wsbridge: WebSocket for Python in the browser (Pyodide, PyScript)."""
 import sys as _sys
 
-# Fail at import, with the reason, where wsbridge cannot run (the wheel unpacked into PyScript's MicroPython):
-# the package needs Pyodide's FFI. Kept above every other import; MicroPython has no `__future__` module.
+# Fail at import, with the reason, where this package cannot run (the wheel unpacked into PyScript's MicroPython):
+# it is the Pyodide face; MicroPython's face comes with the PyScript plugin. Kept above every other import;
+# MicroPython has no `__future__` module.
 if _sys.implementation.name == "micropython":
     raise ImportError(
-        'wsbridge needs Pyodide and does not run on MicroPython (<script type="mpy">): '
-        'use <script type="py"> for code that imports wsbridge, or pyscript.WebSocket under MicroPython.'
+        "this wsbridge package is the Pyodide face and does not run on MicroPython: under MicroPython "
+        '(<script type="mpy">) wsbridge comes with its PyScript plugin; add <script type="module" '
+        'src=".../wsbridge/pyscript.mjs"> after PyScript\'s core.js instead of the wheel.'
     )
 # Ordinary CPython (pytest run on the host out of habit): say where wsbridge runs instead of "No module named 'js'".
 if _sys.platform != "emscripten":

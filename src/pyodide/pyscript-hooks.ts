@@ -1,6 +1,6 @@
-// What PyScript's hooks do to an interpreter, kept with the rest of the Pyodide adapter: telling Pyodide from
-// MicroPython, installing wsbridge into a Pyodide (main thread and workers) and the `import wsbridge` stubs that
-// raise ImportError where wsbridge cannot run. src/pyscript/index.ts only registers these on PyScript's hooks.
+// What PyScript's hooks do to an interpreter, kept with the rest of the interpreter adapters: telling Pyodide from
+// MicroPython, installing wsbridge's Pyodide face or its MicroPython face (main thread and workers) and the
+// `import wsbridge` stubs that raise ImportError where wsbridge cannot run (synchronous workers). src/pyscript/index.ts only registers these on PyScript's hooks.
 // Nothing here imports the engine: the page's wsbridge.mjs is loaded by URL, so page and hooks share one instance.
 
 /** What PyScript hands to hooks: the interpreter (Pyodide's or MicroPython's JS API) and the script type. */
@@ -21,18 +21,29 @@ export interface PyScriptInterpreter {
 /** The part of wsbridge.mjs the hooks use. */
 export type WsBridgeModule = {
   installWsBridge(pyodide: unknown): Promise<void>;
+  installMicroPython(interpreter: unknown): void;
   linkRoutesPort(port: MessagePort): { close(): void };
 };
 
-/** The ImportError message under MicroPython. */
+/**
+ * The ImportError message of the Pyodide package's own guard (python/wsbridge/__init__.py) when its wheel is
+ * unpacked into MicroPython: the MicroPython face comes with the plugin instead.
+ */
 export const MICROPYTHON_MESSAGE =
-  'wsbridge needs Pyodide and does not run on MicroPython (<script type="mpy">): ' +
-  'use <script type="py"> for code that imports wsbridge, or pyscript.WebSocket under MicroPython.';
+  "this wsbridge package is the Pyodide face and does not run on MicroPython: under MicroPython " +
+  '(<script type="mpy">) wsbridge comes with its PyScript plugin; add <script type="module" ' +
+  'src=".../wsbridge/pyscript.mjs"> after PyScript\'s core.js instead of the wheel.';
 
-/** The ImportError message in a synchronous (async="false") Pyodide worker. */
-export const SYNC_WORKER_MESSAGE =
-  'wsbridge cannot be installed in a synchronous PyScript worker (<script type="py" worker async="false">): ' +
-  "the JS engine loads asynchronously; drop async=\"false\" (workers are async by default).";
+/** The ImportError message in a synchronous (async="false") worker of `type` ("py" or "mpy"). */
+export function syncWorkerMessage(type: "py" | "mpy"): string {
+  return (
+    `wsbridge cannot be installed in a synchronous PyScript worker (<script type="${type}" worker async="false">): ` +
+    'the JS engine loads asynchronously; drop async="false" (workers are async by default).'
+  );
+}
+
+/** The ImportError message in a synchronous Pyodide worker. */
+export const SYNC_WORKER_MESSAGE = syncWorkerMessage("py");
 
 /** Folder that holds the stub `wsbridge` module raising ImportError (interpreters where wsbridge cannot run). */
 const STUB_DIR = "/lib/wsbridge-unavailable";
@@ -67,24 +78,25 @@ export function isPyodide(interpreter: PyScriptInterpreter): boolean {
   return typeof interpreter.loadPackage === "function" && interpreter.pyodide_py !== undefined;
 }
 
-/** Main thread: installs wsbridge into a Pyodide interpreter, or the ImportError stub into MicroPython. */
+/** Main thread: installs wsbridge's Pyodide face into a Pyodide interpreter, its MicroPython face into MicroPython. */
 export async function installInInterpreter(interpreter: PyScriptInterpreter, load: () => Promise<WsBridgeModule>): Promise<void> {
-  if (isPyodide(interpreter)) await (await load()).installWsBridge(interpreter);
-  else interpreter.runPython(unavailableStub("micropython", MICROPYTHON_MESSAGE));
+  const wsbridge = await load();
+  if (isPyodide(interpreter)) await wsbridge.installWsBridge(interpreter);
+  else wsbridge.installMicroPython(interpreter);
 }
 
 /**
  * The worker install hook: PyScript stringifies worker hooks into the worker, so it is built from source text with
- * no closures (the bundle URL and the port mark are literals). In a Pyodide worker it imports `wsbridgeURL`,
- * installs wsbridge and, with `shareRoutes`, routes the worker's sockets through one end of a new channel and
- * posts the other end to the main thread under `mark`, before user code runs.
+ * no closures (the bundle URL and the port mark are literals). In a Pyodide or MicroPython worker it imports
+ * `wsbridgeURL`, installs the matching face and, with `shareRoutes`, routes the worker's sockets through one end of
+ * a new channel and posts the other end to the main thread under `mark`, before user code runs.
  */
 export function workerInstallHook(wsbridgeURL: string, shareRoutes: boolean, mark: string): (wrap: PyScriptWrap) => Promise<void> {
   return Function(`return async ({ interpreter }) => {
-  // isPyodide(interpreter), restated: the hook cannot reach this module's functions.
-  if (typeof interpreter.loadPackage !== "function" || interpreter.pyodide_py === undefined) return;
   const wsbridge = await import(${JSON.stringify(wsbridgeURL)});
-  await wsbridge.installWsBridge(interpreter);
+  // isPyodide(interpreter), restated: the hook cannot reach this module's functions.
+  if (typeof interpreter.loadPackage === "function" && interpreter.pyodide_py !== undefined) await wsbridge.installWsBridge(interpreter);
+  else wsbridge.installMicroPython(interpreter);
   if (${shareRoutes}) {
     const channel = new MessageChannel();
     wsbridge.routeThroughPort(channel.port1);
@@ -93,8 +105,8 @@ export function workerInstallHook(wsbridgeURL: string, shareRoutes: boolean, mar
 }`)() as (wrap: PyScriptWrap) => Promise<void>;
 }
 
-/** Python run in workers before user code: ImportError stubs for MicroPython workers and sync Pyodide workers. */
-export const WORKER_CODE_BEFORE_RUN: readonly string[] = [unavailableStub("micropython", MICROPYTHON_MESSAGE), unavailableStub("cpython", SYNC_WORKER_MESSAGE)];
+/** Python run in synchronous workers before user code: the ImportError stubs (Pyodide and MicroPython). */
+export const WORKER_CODE_BEFORE_RUN: readonly string[] = [unavailableStub("micropython", syncWorkerMessage("mpy")), unavailableStub("cpython", SYNC_WORKER_MESSAGE)];
 
-/** Python run in async workers before user code: the ImportError stub for MicroPython workers. */
-export const WORKER_CODE_BEFORE_RUN_ASYNC: readonly string[] = [unavailableStub("micropython", MICROPYTHON_MESSAGE)];
+/** Python run in async workers before user code: none (the install hook has installed wsbridge). */
+export const WORKER_CODE_BEFORE_RUN_ASYNC: readonly string[] = [];

@@ -38,7 +38,7 @@ let nextToken = 1;
  * `onSocket(route, resolve, reject)` runs the Python handler and settles when it completed (rejecting with its
  * traceback). Returns a token.
  */
-function routeAdd(
+export function routeAdd(
   scope: string,
   url: string | PyFunction<UrlPredicate>,
   times: number | undefined | null,
@@ -73,7 +73,7 @@ function routeAdd(
 }
 
 /** Removes a Python route and then tells its `onUnroute` (no-op when already unrouted). */
-function routeRemove(token: number): void {
+export function routeRemove(token: number): void {
   const route = entries.get(token);
   if (!route) return;
   if (route.alive) installRouting().registry.delete(route.entry);
@@ -88,7 +88,7 @@ function routeRemove(token: number): void {
 }
 
 /** Unroutes `scope`'s Python routes registered with `urlKey` (and `handlerKey`, when given), oldest first. */
-function routeUnroute(scope: string, urlKey: string, handlerKey: string | undefined | null): void {
+export function routeUnroute(scope: string, urlKey: string, handlerKey: string | undefined | null): void {
   for (const [token, route] of [...entries]) {
     if (route.scope === scope && route.urlKey === urlKey && (handlerKey === undefined || handlerKey === null || route.handlerKey === handlerKey)) {
       routeRemove(token);
@@ -97,7 +97,7 @@ function routeUnroute(scope: string, urlKey: string, handlerKey: string | undefi
 }
 
 /** True while the route is registered. */
-function routeAlive(token: number): boolean {
+export function routeAlive(token: number): boolean {
   return entries.get(token)?.alive === true;
 }
 
@@ -114,12 +114,12 @@ function routeListen(target: WebSocketRoute | WebSocketRouteServer, side: string
 }
 
 /** `target.send(message)` for a Python route: its bytes arrive as a fresh Uint8Array (Python's one copy), handed over to the wire as they are. */
-function routeSend(target: WebSocketRoute | WebSocketRouteServer, message: string | Uint8Array): void {
+export function routeSend(target: WebSocketRoute | WebSocketRouteServer, message: string | Uint8Array): void {
   target.send(typeof message === "string" ? message : handOver(message));
 }
 
 /** `route.close({code, reason})` with absent values left out. */
-function routeClose(target: WebSocketRoute | WebSocketRouteServer, code: number | undefined | null, reason: string | undefined | null): void {
+export function routeClose(target: WebSocketRoute | WebSocketRouteServer, code: number | undefined | null, reason: string | undefined | null): void {
   const options: { code?: number; reason?: string } = {};
   if (code !== undefined && code !== null) options.code = code;
   if (reason !== undefined && reason !== null) options.reason = reason;
@@ -127,7 +127,7 @@ function routeClose(target: WebSocketRoute | WebSocketRouteServer, code: number 
 }
 
 /** Removes every route and closes every live routed socket (no route's onUnroute is told). */
-function routeReset(): void {
+export function routeReset(): void {
   resetRouting();
   for (const route of entries.values()) if (route.onUnroute) releaseProxy(route.onUnroute);
   entries.clear();

@@ -19,7 +19,8 @@
 //   order, capture or not), so it would see the port and hand it to Python's `xworker.onmessage`. The worker's own
 //   end works at once: sockets opened before the main thread serves it wait (CONNECTING) in the port's queue. URLs
 //   no main-thread route matches come back as passthrough and behave natively.
-// - MicroPython (`<script type="mpy">`, main or worker): `import wsbridge` raises ImportError at once, naming why.
+// - MicroPython (`<script type="mpy">`, main or worker): the same hooks install the MicroPython face
+//   (src/pyodide/micropython/) instead of the Pyodide one.
 
 import {
   installInInterpreter,
@@ -32,7 +33,7 @@ import {
 } from "../pyodide/pyscript-hooks.js";
 
 // What touches the interpreter (Pyodide or MicroPython, the install, the ImportError stubs) is src/pyodide/pyscript-hooks.ts.
-export { isPyodide, unavailableStub, MICROPYTHON_MESSAGE, SYNC_WORKER_MESSAGE, type PyScriptInterpreter, type PyScriptWrap } from "../pyodide/pyscript-hooks.js";
+export { isPyodide, unavailableStub, syncWorkerMessage, MICROPYTHON_MESSAGE, SYNC_WORKER_MESSAGE, type PyScriptInterpreter, type PyScriptWrap } from "../pyodide/pyscript-hooks.js";
 
 /** The subset of PyScript's `hooks` export that this plugin uses. */
 export interface PyScriptHooks {

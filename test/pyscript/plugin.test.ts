@@ -1,7 +1,7 @@
 // Unit tests of the PyScript plugin's logic (src/pyscript/index.ts) with fake hooks, documents and interpreters.
 import { describe, expect, it } from "vitest";
 import {
-  findCoreURL, isPyodide, MICROPYTHON_MESSAGE, registerWsBridge, serveWorkerRoutes, unavailableStub, WORKER_ROUTES_MARK,
+  findCoreURL, isPyodide, registerWsBridge, serveWorkerRoutes, syncWorkerMessage, unavailableStub, WORKER_ROUTES_MARK,
   type PyScriptHooks, type PyScriptInterpreter, type PyScriptWrap, type PyScriptXWorker,
 } from "../../src/pyscript/index.js";
 
@@ -31,11 +31,12 @@ function fakeInterpreter(kind: "pyodide" | "micropython"): PyScriptInterpreter &
 }
 
 /**
- * A wsbridge module stand-in: installWsBridge counts calls on the interpreter it is given; routeThroughPort
- * records the port it is given (on the interpreter last installed).
+ * A wsbridge module stand-in: installWsBridge (Pyodide) and installMicroPython count calls on the interpreter they
+ * are given, by face; routeThroughPort records the port it is given (on the interpreter last installed).
  */
 const FAKE_WSBRIDGE = `data:text/javascript,${encodeURIComponent(
-  "let last; export async function installWsBridge(p) { p.installed += 1; last = p; }\n" +
+  "let last; export async function installWsBridge(p) { p.installed += 1; p.face = 'pyodide'; last = p; }\n" +
+    "export function installMicroPython(p) { p.installed += 1; p.face = 'micropython'; last = p; }\n" +
     "export function routeThroughPort(port) { last.routedThrough = port; }",
 )}`;
 
@@ -62,7 +63,7 @@ describe("registerWsBridge", () => {
     expect(isPyodide(fakeInterpreter("micropython"))).toBe(false);
   });
 
-  it("installs once per Pyodide interpreter however many scripts become ready; MicroPython gets the stub", async () => {
+  it("installs once per interpreter however many scripts become ready: Pyodide's face or MicroPython's", async () => {
     const hooks = fakeHooks();
     registerWsBridge(hooks, { wsbridgeURL: FAKE_WSBRIDGE });
     registerWsBridge(hooks, { wsbridgeURL: FAKE_WSBRIDGE }); // idempotent
@@ -74,8 +75,9 @@ describe("registerWsBridge", () => {
     const wrap = (interpreter: PyScriptInterpreter): PyScriptWrap => ({ type: "py", interpreter });
     await Promise.all([onReady!(wrap(py)), onReady!(wrap(py)), onReady!(wrap(other)), onReady!(wrap(mpy))]);
     await onReady!(wrap(py));
-    expect([py.installed, other.installed, mpy.installed]).toEqual([1, 1, 0]);
-    expect(mpy.ran).toEqual([unavailableStub("micropython", MICROPYTHON_MESSAGE)]);
+    expect([py.installed, other.installed, mpy.installed]).toEqual([1, 1, 1]);
+    expect([py, other, mpy].map((i) => (i as unknown as { face: string }).face)).toEqual(["pyodide", "pyodide", "micropython"]);
+    expect(mpy.ran).toEqual([]);
   });
 
   it("worker hooks are self-contained: the stringified install hook carries the absolute URL and still works", async () => {
@@ -90,8 +92,8 @@ describe("registerWsBridge", () => {
     const rebuilt = Function("importModule", `return (${source.replace("import(", "importModule(")})`)(
       (url: string) => import(url),
     ) as (wrap: { interpreter: PyScriptInterpreter }) => Promise<void>;
-    const py = fakeInterpreter("pyodide") as ReturnType<typeof fakeInterpreter> & { routedThrough?: MessagePort };
-    const mpy = fakeInterpreter("micropython");
+    const py = fakeInterpreter("pyodide") as ReturnType<typeof fakeInterpreter> & { routedThrough?: MessagePort; face?: string };
+    const mpy = fakeInterpreter("micropython") as ReturnType<typeof fakeInterpreter> & { routedThrough?: MessagePort; face?: string };
     const posted: Array<[unknown, unknown]> = [];
     const scope = globalThis as { postMessage?: unknown };
     const saved = scope.postMessage;
@@ -102,17 +104,20 @@ describe("registerWsBridge", () => {
     } finally {
       scope.postMessage = saved;
     }
-    expect([py.installed, mpy.installed]).toEqual([1, 0]);
-    // Pyodide only: the worker routes through one end of a channel and posts the other end, marked, transferred.
-    expect(py.routedThrough).toBeInstanceOf(MessagePort);
-    expect(posted).toHaveLength(1);
-    const [message, transfer] = posted[0]!;
-    const port = (message as Record<string, unknown>)[WORKER_ROUTES_MARK];
-    expect(port).toBeInstanceOf(MessagePort);
-    expect(transfer).toEqual([port]);
-    py.routedThrough!.close();
-    expect([...hooks.worker.codeBeforeRunAsync].join("\n")).toContain('== "micropython"');
-    expect([...hooks.worker.codeBeforeRun].join("\n")).toContain("synchronous PyScript worker");
+    expect([py.installed, mpy.installed, py.face, mpy.face]).toEqual([1, 1, "pyodide", "micropython"]);
+    // Each worker routes through one end of a channel and posts the other end, marked, transferred.
+    expect(posted).toHaveLength(2);
+    for (const [i, worker] of [py, mpy].entries()) {
+      expect(worker.routedThrough).toBeInstanceOf(MessagePort);
+      const [message, transfer] = posted[i]!;
+      const port = (message as Record<string, unknown>)[WORKER_ROUTES_MARK];
+      expect(port).toBeInstanceOf(MessagePort);
+      expect(transfer).toEqual([port]);
+      worker.routedThrough!.close();
+    }
+    // Async workers need no stub; synchronous ones, Pyodide's and MicroPython's, get one each.
+    expect([...hooks.worker.codeBeforeRunAsync]).toEqual([]);
+    expect([...hooks.worker.codeBeforeRun]).toEqual([unavailableStub("micropython", syncWorkerMessage("mpy")), unavailableStub("cpython", syncWorkerMessage("py"))]);
   });
 
   it("the stub is one Python module that raises ImportError with the message, for the named implementation only", () => {
@@ -134,6 +139,7 @@ describe("registerWsBridge", () => {
     }) as unknown as PyScriptXWorker & EventTarget;
     serveWorkerRoutes(xworker, async () => ({
       installWsBridge: async () => undefined,
+      installMicroPython: () => undefined,
       linkRoutesPort: (port: MessagePort) => {
         const link = { port, closed: false };
         links.push(link);
