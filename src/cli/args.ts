@@ -79,6 +79,13 @@ export function parseShard(value: string): [number, number] {
   return [index, total];
 }
 
+/** pytest-xdist's process options (`-n 2`, `-n2`, `-nauto`, `--numprocesses`, `--dist`): the option's name, or undefined. */
+export function xdistOption(arg: string): string | undefined {
+  if (/^-n(\d+|auto|logical)?$/.test(arg)) return "-n";
+  const name = arg.split("=")[0]!;
+  return ["--numprocesses", "--dist", "--maxprocesses", "--tx"].includes(name) ? name : undefined;
+}
+
 /** Parses the arguments after `test`: wsbridge's options (`--opt value` or `--opt=value`) anywhere; the rest is pytest's. */
 export function parseTestArgs(argv: readonly string[]): TestOptions {
   const options: TestOptions = { pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false };
@@ -96,6 +103,8 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const key = OWN_OPTIONS[name];
     if (key === undefined) {
+      const xdist = xdistOption(arg);
+      if (xdist) throw new UsageError(`${xdist} is pytest-xdist's option, which cannot run in a page (it starts processes); wsbridge test runs files in parallel pages with --workers N (or --workers auto)`);
       options.pytestArgs.push(arg);
       if (!arg.startsWith("-") || arg === "-") { options.paths.push(arg); continue; }
       options.optionArgs.push(arg);

@@ -46,6 +46,7 @@ export function processIO(): RunIO {
     isTTY: process.stdout.isTTY === true,
     columns: process.stdout.columns,
     err: (text) => void process.stderr.write(text),
+    errIsTTY: process.stderr.isTTY === true,
     cwd: process.cwd(),
     env: process.env,
     exitsAfter: true,

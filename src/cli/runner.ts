@@ -14,6 +14,7 @@ import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
 import { TestPage, pyString, type PageEvents, type PageSetup } from "./page.js";
 import { watchTests } from "./watch.js";
 import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
+import { StatusLine } from "./status.js";
 import { checkSnapshot, makeSnapshot, snapshotDir, snapshotKey, uploadToken, type Snapshot } from "./snapshot.js";
 import { encodeBundle, type BundleEntry } from "../pyodide/bundle.js";
 import { BLOCKED_GRACE_S, PageRun, type PageRunHost } from "./page-run.js";
@@ -49,6 +50,8 @@ export interface RunIO {
    * which kills it and removes its profile, instead of a close that the user would wait for.
    */
   exitsAfter?: boolean;
+  /** True when `err` is a terminal: a status line shows while Chromium and the page start. */
+  errIsTTY?: boolean;
   /**
    * When the command started, on the monotonic clock (`performance.now()`): the times shown (pytest's summary, the
    * JUnit file) count from there. The process's own start for the command (0); a run's creation when not given.
@@ -86,7 +89,12 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     if (error instanceof BrowserNotFoundError) { io.err(`wsbridge test: ${error.message}\n`); return EXIT.usage; }
     throw error;
   }
-  const run = new Run(options, io, io.startedMono);
+  // Until the first output, a status line says what the run is waiting for (on a terminal only).
+  const status = new StatusLine(io.err, io.errIsTTY === true && !options.watch);
+  const plain = io;
+  io = { ...io, out: (text) => { status.clear(); plain.out(text); }, err: (text) => { status.clear(); plain.err(text); } };
+  const run = new Run(options, io, io.startedMono, status);
+  status.show("starting Chromium…");
   run.launch(executable); // Chromium starts while the project is read and the wheels are resolved
   try {
     await run.prepare();
@@ -199,7 +207,7 @@ export class Run {
   private planSeen = false;
 
   /** `startedMono`: when the command started (RunIO.startedMono); a rerun (--watch) starts at its creation. */
-  constructor(private options: TestOptions, private io: RunIO, startedMono = performance.now()) {
+  constructor(private options: TestOptions, private io: RunIO, startedMono = performance.now(), private readonly status = new StatusLine(() => undefined, false)) {
     this.startedMono = startedMono;
     this.started = Date.now() - (performance.now() - startedMono);
   }
@@ -256,6 +264,7 @@ export class Run {
       throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
     // Made once per cache (a first run takes a few seconds more); without it pages load Pyodide's own stdlib.
+    if (!cachedStdlib) this.status.show("compiling the standard library (once per cache)…");
     const stdlib = cachedStdlib ?? (await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`) }));
     const snapshotFolder = checked && stdlib === cachedStdlib ? checked.folder : folderFor(stdlib);
     const uploads = { token: uploadToken(), dir: mkdtempSync(join(tmpdir(), "wsbridge-upload-")) };
@@ -271,6 +280,7 @@ export class Run {
     const snapshot = await this.ensureSnapshot(snapshotFolder, uploads, this.wheelFiles.map(urlOf), checked?.folder === snapshotFolder ? checked.found : checkSnapshot(snapshotFolder));
     rmSync(uploads.dir, { recursive: true, force: true });
     this.timing(`set up in ${Math.round(this.elapsedMs())} ms (Chromium, servers, cache checks)`);
+    this.status.show(snapshot ? "loading the page…" : "loading Pyodide and pytest in the page…");
     const base = this.staticServer.url;
     const env = {
       WSBRIDGE_TEST_SERVER: this.testServer.url,
@@ -355,6 +365,7 @@ export class Run {
     if (typeof found === "object") return found;
     if (typeof found === "string") this.io.err(`wsbridge: the page snapshot in ${dir} is damaged (${found}); making it again\n`);
     const t0 = Date.now();
+    this.status.show("making the page snapshot (once per cache and wsbridge version, a few seconds)…");
     try {
       const made = await makeSnapshot(dir, { browser: this.browser!, baseURL: this.staticServer!.url, uploads, wheelURLs, timeoutMs: this.options.loadTimeout * 1000 });
       this.timing(`page snapshot made in ${Date.now() - t0} ms`);

@@ -30,6 +30,16 @@ describe("parseTestArgs", () => {
     expect(parseTestArgs([]).workers).toBeUndefined();
   });
 
+  it("pytest-xdist's process options are answered at once, naming --workers", () => {
+    for (const argv of [["-n", "2"], ["-n2"], ["-nauto"], ["--numprocesses=4"], ["--dist", "load"]]) {
+      expect(() => parseTestArgs(argv), argv.join(" ")).toThrow(UsageError);
+      expect(() => parseTestArgs(argv)).toThrow(/pytest-xdist's option.*--workers N/);
+    }
+    // Not xdist's: pytest's own options and values that look alike stay pytest's.
+    expect(parseTestArgs(["-k", "-n2"]).pytestArgs).toEqual(["-k", "-n2"]);
+    expect(parseTestArgs(["--nf"]).pytestArgs).toEqual(["--nf"]);
+  });
+
   it("defaults", () => {
     expect(parseTestArgs([])).toEqual({ pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false });
     expect(DEFAULT_TIMEOUT_S).toBe(30);
