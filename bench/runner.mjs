@@ -115,6 +115,7 @@ const dirs = { one: suite(ONE), many: suite(TWO_HUNDRED), sleepers: suite(SLEEPE
 const samples = { one: [], oneHost: [], many: [], manyHost: [], first: [], firstHost: [], w1: [], w2: [] };
 const differences = [];
 const pages = [];
+const memory = [];
 for (let round = 0; round < ROUNDS; round++) {
   const one = await wsbridge(dirs.one, ["--workers", "1", "-q"]);
   samples.one.push(one.ms);
@@ -136,6 +137,9 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const r of [one, many, first, w1, w2]) {
     if (r.code !== 0) differences.push(`round ${round + 1}: exit ${r.code}: ${r.err.trim().split("\n").at(-1)}`);
     pages.push(...[...r.err.matchAll(/page(?: \d+)? ready in (\d+) ms (\{.*\})/g)].map((m) => ({ ms: Number(m[1]), steps: JSON.parse(m[2]) })));
+    // The pages' resident memory when the controller is ready and at the session's end (src/cli/rss.ts).
+    const atReady = /page memory at ready: (\d+) renderers?, (\d+) MiB/.exec(r.err), atEnd = /page memory at the end: (\d+) renderers?, (\d+) MiB/.exec(r.err);
+    if (atReady && atEnd) memory.push({ run: r === one ? "one" : r === many ? "200" : r === first ? "first" : r === w1 ? "workers 1" : "workers 2", ready: Number(atReady[2]) / Number(atReady[1]), end: Number(atEnd[2]) / Number(atEnd[1]) });
   }
   console.error(`round ${round + 1}/${ROUNDS}: one ${(one.ms / 1000).toFixed(2)} s, 200 ${(many.ms / 1000).toFixed(2)} s, first ${((first.firstResultMs ?? 0) / 1000).toFixed(2)} s, workers ${(w1.ms / 1000).toFixed(1)}/${(w2.ms / 1000).toFixed(1)} s`);
 }
@@ -196,6 +200,11 @@ results.details.runner = {
   command: "npm run bench:runner",
   page_ready_ms: { median: median(pages.map((p) => p.ms)), min: Math.min(...pages.map((p) => p.ms)), max: Math.max(...pages.map((p) => p.ms)) },
   page_steps_median_ms: Object.fromEntries(stepNames.map((s) => [s, median(pages.map((p) => p.steps[s] ?? 0))])),
+  // Resident MiB per renderer (Chromium's page processes, shared pages counted in each) at ready and at the end.
+  page_memory_mib: Object.fromEntries(["one", "200", "first", "workers 1", "workers 2"].map((run) => {
+    const rows = memory.filter((m) => m.run === run);
+    return [run, rows.length ? { ready: median(rows.map((m) => m.ready)), end: median(rows.map((m) => m.end)) } : null];
+  })),
   differences,
 };
 writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
@@ -205,4 +214,5 @@ for (const b of built) {
   console.log(`${f.name}: ${f.value} ${f.unit} (${b.spread.min ?? ""}–${b.spread.max ?? ""}) vs ${f.baseline} ${f.baseline_value} ${f.unit}; ratio ${f.ratio}${b.spread.target ? `; target ${b.spread.target}: ${b.spread.target_met ? "met" : "NOT met"}` : `; target ≥ ${b.spread.target_ratio}×: ${f.ratio >= b.spread.target_ratio ? "met" : "NOT met"}`}`);
 }
 console.log(`page ready: median ${results.details.runner.page_ready_ms.median} ms; steps ${JSON.stringify(results.details.runner.page_steps_median_ms)}`);
+console.log(`page memory (MiB per renderer, at ready → at the end): ${JSON.stringify(results.details.runner.page_memory_mib)}`);
 if (differences.length) { console.error(`bench:runner: ${differences.join("; ")}`); process.exit(1); }

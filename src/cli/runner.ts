@@ -15,6 +15,7 @@ import { TestPage, pyString, type PageEvents, type PageSetup } from "./page.js";
 import { watchTests } from "./watch.js";
 import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
 import { StatusLine } from "./status.js";
+import { describeMemory, rendererMemory } from "./rss.js";
 import { checkSnapshot, makeSnapshot, snapshotDir, snapshotKey, uploadToken, type Snapshot } from "./snapshot.js";
 import { encodeBundle, type BundleEntry } from "../pyodide/bundle.js";
 import { BLOCKED_GRACE_S, PageRun, type PageRunHost } from "./page-run.js";
@@ -328,6 +329,7 @@ export class Run {
     let outcome: { exit: number; files: Record<string, string> };
     try {
       outcome = await this.sessionOutcome();
+      if (this.timings) this.timing(`page memory at the end: ${describeMemory(rendererMemory())}`);
     } catch (error) {
       this.stopping = true;
       if (this.collectionBlocked !== undefined) {
@@ -404,6 +406,7 @@ export class Run {
     slot.page = this.controller;
     if (resume.length) await this.controller.mute(true);
     this.timing(`controller page ready in ${Date.now() - t0} ms ${JSON.stringify(this.controller.steps)}`);
+    if (this.timings) this.timing(`page memory at ready: ${describeMemory(rendererMemory())}`);
     this.end = new Promise<void>((ok) => { this.ended = ok; });
     const payload: ControllerStart = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, elapsed: this.elapsedMs() / 1000, resume };
     this.pytestSession = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
@@ -518,8 +521,13 @@ export class Run {
   }
 
   /** With WSBRIDGE_TIMINGS=1, one line on stderr per page start-up (for `npm run bench:runner`). */
+  /** WSBRIDGE_TIMINGS=1: each start-up step's time and the pages' memory go to stderr. */
+  private get timings(): boolean {
+    return this.io.env.WSBRIDGE_TIMINGS === "1";
+  }
+
   private timing(line: string): void {
-    if (this.io.env.WSBRIDGE_TIMINGS === "1") this.io.err(`wsbridge: ${line}\n`);
+    if (this.timings) this.io.err(`wsbridge: ${line}\n`);
   }
 
   /** Uncaptured worker output (`-s`): whole lines only, so it never splits another line. */
