@@ -29,9 +29,15 @@ from . import pytest_plugin
 from ._js import create_proxy, js, run_sync
 from ._runner_protocol import ControllerStart, PageKind, PlannedFile, ResumeEntry, WorkerStart
 
+_send: Any = None
+
+
 def _emit(kind: PageKind, data: Any) -> None:
     """Sends one message to the runner in Node (in order with every other message and stdout; batched in the page)."""
-    js.__wsbridgeRunner.send(kind, json.dumps(data))
+    global _send
+    if _send is None:
+        _send = js.__wsbridgeRunner.send  # looked up once: a test sends five messages
+    _send(kind, json.dumps(data))
 
 
 def _next_message() -> dict[str, Any]:
@@ -424,12 +430,6 @@ class Worker:
         assert config is not None, "pytest_configure runs before any report"
         data = config.hook.pytest_report_to_serializable(config=config, report=report)
         _emit("report", {"nodeid": report.nodeid, "data": data})
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> None:
-        """The setup's report reaches the runner before the test runs: a test that blocks the page then fails in its
-        call, not at setup."""
-        _send_now()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_teardown(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:

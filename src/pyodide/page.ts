@@ -42,11 +42,11 @@ export interface RunnerPlumbing {
   /**
    * Sends one message to the runner. Messages go in batches, one `__wsbridgeEmit([[kind, text], ...])` call each: a
    * test's reports, its finish and pytest's terminal output wait for the next message that cannot wait (the next
-   * test's start, the end), the next test phase (`flush`) or the event loop's next turn, whichever comes first. A
-   * page that blocks has always told the runner which test, and which phase of it, it was in.
+   * test's start, the end), the test's teardown (`flush`) or the event loop's next turn, whichever comes first. A
+   * page that blocks has always told the runner which test it was in, and whether its call had passed.
    */
   send(kind: string, text: string): void;
-  /** Sends what is queued now (before a test phase that may block the page). */
+  /** Sends what is queued now (before a test's teardown, which may block the page). */
   flush(): void;
   /** Output is sent as it is written (true: `-s`, where a test's own prints must show even if it then blocks). */
   liveOutput(on: boolean): void;
