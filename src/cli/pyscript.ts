@@ -51,6 +51,7 @@ export function pageOptions(project: PyScriptProject, baseURL: string, cwd: stri
   return {
     coreURL: `${baseURL}pyscript/core.js`,
     interpreterURL: `${baseURL}pyodide/pyodide.mjs`,
+    appURL: `${baseURL}app/`,
     config: config
       ? { text: config.text, format: config.format, name: shown(config.file, cwd), url: `${baseURL}app/${relative(project.appDir, config.file).split(sep).map(encodeURIComponent).join("/")}` }
       : null,

@@ -10,6 +10,8 @@ export interface PyScriptPageOptions {
   coreURL: string;
   /** URL of the local `pyodide.mjs`: workers load it instead of the CDN's. */
   interpreterURL: string;
+  /** URL of the project's folder as served: relative URLs mean it when there is no config. */
+  appURL: string;
   /** The project's config file: its text, format and URL as served (relative URLs in it resolve against that). */
   config: { text: string; format: "json" | "toml"; url: string; name: string } | null;
 }
@@ -47,8 +49,13 @@ class ConfigError extends Error {}
 /** Installs PyScript's `pyscript` package and the config's files and modules into `pyodide`. */
 export async function installPyScript(pyodide: PyScriptPyodide, options: PyScriptPageOptions): Promise<void> {
   const config = options.config ? parseConfig(pyodide, options.config) : {};
-  const base = options.config?.url ?? location.href;
+  const base = options.config?.url ?? options.appURL;
   const name = options.config?.name ?? "the PyScript config";
+  // Relative URLs the app's code uses (a worker's src, fetch("data.json")) mean the config's folder, as next to the
+  // app's page; the runner's own URLs are absolute.
+  const element = document.createElement("base");
+  element.href = new URL(".", base).href;
+  document.head.prepend(element);
   addPageConfig(workerConfig(config, base, options.interpreterURL));
   const core = (await import(/* @vite-ignore */ options.coreURL)) as PyScriptCore;
   const jsModules = await importModules(section(config.js_modules, "js_modules", name).main, base, name);
