@@ -99,7 +99,14 @@ describe("wsbridge test --pyscript", () => {
     const toml = app("bad-toml", { "pyscript.toml": "files = {\n", "test_app.py": TESTS });
     const json = app("bad-json", { "pyscript.json": "{ nope", "test_app.py": TESTS });
     const missing = app("bad-file", { "pyscript.toml": `files = { "./web/absent.py" = "" }\n`, "test_app.py": TESTS });
-    for (const [dir, says] of [[toml, /pyscript\.toml: not valid TOML: /], [json, /pyscript\.json: not valid JSON: /], [missing, /pyscript\.toml: files: cannot fetch \.\/web\/absent\.py .*HTTP 404/]] as const) {
+    const packages = app("bad-packages", { "pyscript.toml": `packages = ["pytest", "not-in-the-page>=1"]\n`, "test_app.py": TESTS });
+    const cases = [
+      [toml, /pyscript\.toml: not valid TOML: /],
+      [json, /pyscript\.json: not valid JSON: /],
+      [missing, /pyscript\.toml: files: cannot fetch \.\/web\/absent\.py .*HTTP 404/],
+      [packages, /pyscript\.toml: packages not in the page: not-in-the-page>=1 \(/],
+    ] as const;
+    for (const [dir, says] of cases) {
       const run = await wsbridge(["test", "--pyscript", "-q"], dir);
       expect(run.code, shown(run)).toBe(4);
       expect(run.err, shown(run)).toMatch(says);
