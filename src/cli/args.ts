@@ -27,6 +27,8 @@ export interface TestOptions {
   help: boolean;
   /** `--watch`: rerun on every save (src/cli/watch.ts). */
   watch: boolean;
+  /** `--pyscript`: pages where PyScript's `pyscript` package works, with the project's PyScript config (src/cli/pyscript.ts). */
+  pyscript?: boolean;
 }
 
 export const DEFAULT_TIMEOUT_S = 30;
@@ -99,6 +101,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
     }
     if (arg === "-h" || arg === "--help") { options.help = true; continue; }
     if (arg === "--watch") { options.watch = true; continue; }
+    if (arg === "--pyscript") { options.pyscript = true; continue; }
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const key = OWN_OPTIONS[name];

@@ -3,6 +3,7 @@
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { attachPython, within, type PythonHandle } from "../playwright/attach.js";
 import type { RunnerPlumbing } from "../pyodide/page.js";
+import type { PyScriptPageOptions } from "../pyodide/pyscript-page.js";
 
 /** The page globals src/pyodide/page.ts leaves for the runner. */
 interface RunnerGlobals {
@@ -22,6 +23,8 @@ export interface PageSetup {
   projectURL: string;
   /** JSON payload for `_pytest_session.prepare` (cwd, env). */
   prepare: string;
+  /** `--pyscript`: PyScript's package and the project's PyScript config go into the page (src/cli/pyscript.ts). */
+  pyscript?: PyScriptPageOptions;
   /** Milliseconds for Pyodide and the packages to load. */
   loadTimeoutMs: number;
 }
@@ -88,11 +91,23 @@ export class TestPage {
         left,
         () => new Error(`installing the page's packages did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
       );
+      const pyscriptStarted = Date.now();
+      if (setup.pyscript) {
+        // A config the page cannot honour is an answer, not a throw: its message is the line the runner shows.
+        const refused = await within(
+          page.evaluate((options) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.installPyScript(options).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e))), setup.pyscript),
+          Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started)),
+          () => new Error(`installing PyScript did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
+        );
+        if (refused !== null) throw new Error(refused);
+      }
+      const pyscriptMs = Date.now() - pyscriptStarted;
       // The runner's Python is imported now: a warm page (--watch) has it before a save.
       await py.run("from wsbridge import _pytest_session");
       opened = new TestPage(context, page, py, events);
       opened.steps[snapshot ? "restore+wsbridge" : "pyodide+wsbridge"] = loaded - started;
-      opened.steps.packages = Date.now() - loaded;
+      opened.steps.packages = Date.now() - loaded - pyscriptMs;
+      if (setup.pyscript) opened.steps.pyscript = pyscriptMs;
       return opened;
     } catch (error) {
       await context.close().catch(() => undefined);

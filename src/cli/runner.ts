@@ -23,6 +23,7 @@ import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type Control
 import { compiledStdlib, ensureCompiledStdlib } from "./stdlib.js";
 import { SetupError } from "./wheels.js";
 import { resolvePagePackages } from "./page-packages.js";
+import { findPyScript, mounts as pyscriptMounts, pageOptions as pyscriptPageOptions, type PyScriptProject } from "./pyscript.js";
 
 /** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C, 143 on SIGTERM. */
 export const EXIT = { ok: 0, failed: 1, interrupted: 2, internal: 3, usage: 4, noTests: 5, sigint: 130, sigterm: 143 } as const;
@@ -163,6 +164,8 @@ export class Run {
   private readonly blobs = new Map<string, Uint8Array>();
   private wheelFiles: string[] = [];
   private pyodidePackages: string[] = [];
+  /** `--pyscript`: PyScript's core and the project's config (./pyscript.ts). */
+  private pyscript?: PyScriptProject;
   private queue: Job[] = [];
   private stopping = false;
   private interrupted = false;
@@ -238,6 +241,7 @@ export class Run {
     const wheels = this.options.wheels ? resolve(this.io.cwd, this.options.wheels) : settings.wheels;
     const index = this.options.pyodideIndex ?? settings.pyodideIndex;
     // One resolution, the same as `wsbridge wheels` (src/cli/page-packages.ts).
+    if (this.options.pyscript || settings.pyscript) this.pyscript = findPyScript(rootdir, this.io.cwd, typeof settings.pyscript === "string" ? settings.pyscript : undefined);
     const packages = await resolvePagePackages({ requirements, wheels, pyodideIndex: index && !/^https?:/.test(index) ? resolve(this.io.cwd, index) : index }, this.io.env, (line) => this.io.err(`${line}\n`));
     [this.wheelFiles, this.pyodidePackages] = [packages.wheelFiles, packages.pyodidePackages];
     this.mirror = mirrorFolder(rootdir, { withCache: true, ...(iniNorecursedirs(inifile) ? { norecursedirs: iniNorecursedirs(inifile)! } : {}) });
@@ -270,11 +274,13 @@ export class Run {
     const snapshotFolder = checked && stdlib === cachedStdlib ? checked.folder : folderFor(stdlib);
     const uploads = { token: uploadToken(), dir: mkdtempSync(join(tmpdir(), "wsbridge-upload-")) };
     mounts.snapshot = snapshotFolder;
+    if (this.pyscript) Object.assign(mounts, pyscriptMounts(this.pyscript));
     const bundles = Run.projectBundles(this.mirror?.entries ?? []);
     this.blobs.set("project-controller.bin", bundles.controller);
     this.blobs.set("project-worker.bin", bundles.worker);
     [this.staticServer, this.testServer] = await Promise.all([
-      startStaticServer({ mounts, snapshots: true, uploads, blobs: this.blobs, ...(stdlib ? { stdlib } : {}) }),
+      // --pyscript pages are cross-origin isolated, as PyScript apps are served: its workers reach the page's DOM then.
+      startStaticServer({ mounts, snapshots: true, uploads, blobs: this.blobs, ...(stdlib ? { stdlib } : {}), ...(this.pyscript ? { isolated: true } : {}) }),
       startTestServer(),
     ]);
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
@@ -299,6 +305,7 @@ export class Run {
       projectURL: `${base}__blob/${project}`,
       prepare: JSON.stringify({ cwd: this.io.cwd, env }),
       loadTimeoutMs: this.options.loadTimeout * 1000,
+      ...(this.pyscript ? { pyscript: pyscriptPageOptions(this.pyscript, base, this.io.cwd) } : {}),
     });
     this.setups = { controller: setupFor("project-controller.bin"), worker: setupFor("project-worker.bin") };
     this.ownsEnvironment = true;
@@ -787,6 +794,9 @@ wsbridge's options:
                        pip has no pure-Python wheel of (pip's wheels first)
   --load-timeout S     seconds for a page to load Pyodide and the packages
                        (default 120)
+  --pyscript           pages where PyScript's \`pyscript\` package works (from the
+                       local @pyscript/core), with the project's pyscript.toml
+                       or pyscript.json (files, fetch, js_modules, packages)
   --watch              keep the pages warm and rerun on every save under the
                        rootdir: the changed test files and those importing a
                        changed module (else all), failed files first, each in
@@ -801,6 +811,7 @@ The same keys in pyproject.toml:
   requirements = "requirements-page.txt"
   wheels = "wheels/"
   pyodide-index = "https://..."
+  pyscript = true                (or the config's path: "web/pyscript.toml")
 
 In the page: fixtures ws_server (the runner's real ws server:
 ws_server.url("/echo")), page and context (wsbridge's routing faces); async def

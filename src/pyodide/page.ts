@@ -9,6 +9,7 @@ import { installRunnerPython } from "./runner-python.js";
 import { PYTHON_HOME } from "./python-home.js";
 import { Outbox, DEFERRABLE } from "./outbox.js";
 import type { PyodideLike } from "./types.js";
+import { installPyScript, type PyScriptPageOptions } from "./pyscript-page.js";
 
 /** What attachPython passes to `startPagePython`. */
 export interface PageStartOptions {
@@ -52,6 +53,8 @@ export interface RunnerPlumbing {
   liveOutput(on: boolean): void;
   /** Fetches and installs the wheels. */
   installWheels(wheels: PageWheels): Promise<void>;
+  /** `wsbridge test --pyscript`: PyScript's `pyscript` package and the project's PyScript config (./pyscript-page.ts). */
+  installPyScript(options: PyScriptPageOptions): Promise<void>;
   /** Fetches a file bundle (./bundle.ts) and writes its files at their paths; resolves to the number of files. */
   installBundle(url: string): Promise<number>;
   /**
@@ -143,6 +146,7 @@ function runnerPlumbing(pyodide: RunnerPyodide, g: PageGlobals): RunnerPlumbing 
       if (pyodidePackageURLs.length) await pyodide.loadPackage(pyodidePackageURLs, { messageCallback: () => {} });
       pyodide.runPython("import importlib; importlib.invalidate_caches()");
     },
+    installPyScript: (options) => installPyScript(pyodide as unknown as Parameters<typeof installPyScript>[0], options),
     async installBundle(url) {
       const files = writeBundle(pyodide.FS, decodeBundle(await fetchBytes(url)));
       pyodide.runPython("import importlib; importlib.invalidate_caches()");

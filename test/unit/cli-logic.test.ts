@@ -24,6 +24,13 @@ function tree(name: string, files: Record<string, string | Buffer>): string {
 }
 
 describe("parseTestArgs", () => {
+  it("--pyscript is wsbridge's flag, not pytest's, and takes no value", () => {
+    const options = parseTestArgs(["--pyscript", "tests/", "-q"]);
+    expect(options.pyscript).toBe(true);
+    expect(options.pytestArgs).toEqual(["tests/", "-q"]);
+    expect(parseTestArgs([]).pyscript).toBeUndefined();
+  });
+
   it("--workers takes a number or auto (the cores); unset, one page runs the tests", () => {
     expect(parseTestArgs(["--workers", "auto"]).workers).toBe("auto");
     expect(parseTestArgs(["--workers=3"]).workers).toBe(3);
@@ -251,6 +258,15 @@ describe("wsbridgeSettings", () => {
       wheels: "/abs/wheels",
       pyodideIndex: "https://cdn.example/pyodide/",
     });
+  });
+
+  it("pyscript: true, or the PyScript config's path relative to pyproject.toml", () => {
+    const on = tree("settings-pyscript-on", { "pyproject.toml": `[tool.wsbridge]\npyscript = true  # PyScript pages\n` });
+    const named = tree("settings-pyscript-path", { "pyproject.toml": `[tool.wsbridge]\npyscript = "web/pyscript.toml"\n` });
+    const off = tree("settings-pyscript-off", { "pyproject.toml": `[tool.wsbridge]\npyscript = false\n` });
+    expect(wsbridgeSettings(join(on, "pyproject.toml")).pyscript).toBe(true);
+    expect(wsbridgeSettings(join(named, "pyproject.toml")).pyscript).toBe(join(named, "web/pyscript.toml"));
+    expect(wsbridgeSettings(join(off, "pyproject.toml")).pyscript).toBeUndefined();
   });
 
   it("nothing without the section, for other ini files, or without an ini file", () => {
