@@ -16,7 +16,7 @@ import { watchTests } from "./watch.js";
 import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
 import { StatusLine } from "./status.js";
 import { describeMemory, rendererMemory } from "./rss.js";
-import { checkSnapshot, makeSnapshot, snapshotDir, snapshotKey, uploadToken, type Snapshot } from "./snapshot.js";
+import { checkSnapshot, makeSnapshot, markUsed, pruneSnapshots, SNAPSHOTS_KEPT, snapshotDir, snapshotKey, uploadToken, type Snapshot } from "./snapshot.js";
 import { encodeBundle, type BundleEntry } from "../pyodide/bundle.js";
 import { BLOCKED_GRACE_S, PageRun, type PageRunHost } from "./page-run.js";
 import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type ControllerStart, type Location, type PageMessages, type TestEvent, type WorkerStart } from "./protocol.js";
@@ -371,13 +371,18 @@ export class Run {
 
   /** The cached snapshot, made (or made again, when it fails its check) if need be; undefined when it cannot be made. */
   private async ensureSnapshot(dir: string, uploads: { token: string; dir: string }, wheelURLs: string[], found: ReturnType<typeof checkSnapshot>): Promise<Snapshot | undefined> {
-    if (typeof found === "object") return found;
+    if (typeof found === "object") {
+      markUsed(dir);
+      return found;
+    }
     if (typeof found === "string") this.io.err(`wsbridge: the page snapshot in ${dir} is damaged (${found}); making it again\n`);
     const t0 = Date.now();
     this.status.show("making the page snapshot (once per cache and wsbridge version, a few seconds)…");
     try {
       const made = await makeSnapshot(dir, { browser: this.browser!, baseURL: this.staticServer!.url, uploads, wheelURLs, timeoutMs: this.options.loadTimeout * 1000 });
       this.timing(`page snapshot made in ${Date.now() - t0} ms`);
+      const removed = pruneSnapshots(dirname(dir), dir);
+      if (removed.length) this.timing(`removed ${removed.length} older page snapshot${removed.length === 1 ? "" : "s"} (${SNAPSHOTS_KEPT} are kept)`);
       return made;
     } catch (error) {
       this.io.err(`wsbridge: no page snapshot (${reason(error)}); pages load Pyodide in full, which starts slower\n`);

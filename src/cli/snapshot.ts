@@ -7,7 +7,7 @@
 // goes into it, so a new Pyodide, stdlib, wheel or wsbridge makes a new one. An entry that fails its check (truncated,
 // corrupt, half-written) is reported in one line and made again, never served.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { attachPython, within } from "../playwright/attach.js";
@@ -97,6 +97,69 @@ export function snapshotKey(inputs: SnapshotInputs): string {
 /** The folder of the snapshot with `key`. */
 export function snapshotDir(key: string, env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), "snapshots", key);
+}
+
+/** Snapshots kept in the cache: the most recently used ones (a run marks the one it uses); each is ~45 MB. */
+export const SNAPSHOTS_KEPT = 3;
+
+/** Marks the snapshot in `dir` as used now (its meta.json's time), so pruning keeps it. */
+export function markUsed(dir: string): void {
+  const now = new Date();
+  try {
+    utimesSync(join(dir, "meta.json"), now, now);
+  } catch {
+    // a read-only cache keeps everything
+  }
+}
+
+/** True when process `pid` is alive here. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Removes from the snapshots folder all but the `kept` most recently used snapshots (`current` always stays), and
+ * half-made entries whose maker is gone; returns the names removed. Without it every wsbridge, Pyodide or
+ * requirements change would leave ~45 MB behind for good.
+ */
+export function pruneSnapshots(root: string, current: string, kept = SNAPSHOTS_KEPT): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  const remove = (name: string) => {
+    try {
+      rmSync(join(root, name), { recursive: true, force: true });
+      removed.push(name);
+    } catch {
+      // in use or read-only: left for a later run
+    }
+  };
+  const whole: Array<{ name: string; used: number }> = [];
+  for (const name of names) {
+    const partial = /\.partial-(\d+)$/.exec(name);
+    if (partial) {
+      if (!alive(Number(partial[1]))) remove(name);
+      continue;
+    }
+    if (join(root, name) === current) continue;
+    try {
+      whole.push({ name, used: statSync(join(root, name, "meta.json")).mtimeMs });
+    } catch {
+      whole.push({ name, used: 0 }); // no meta.json: never whole, and made again if its key comes back
+    }
+  }
+  whole.sort((a, b) => b.used - a.used);
+  for (const { name } of whole.slice(Math.max(0, kept - 1))) remove(name);
+  return removed;
 }
 
 /** What `meta.json` records of each file. */

@@ -2,16 +2,30 @@
 // wheels (src/cli/wheels.ts fetches them) and the bytecode-compiled stdlib (src/cli/stdlib.ts makes it). Lookups
 // only: attachPython serves what is there and never makes anything.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { pyodideDir } from "./static-server.js";
 import { cacheDir } from "./cache-dir.js";
 
 export { cacheDir };
 
-/** sha256 of a file, hex. */
+/** Hashes taken in this process, by path, with the size, mtime and inode they were taken at. */
+const hashed = new Map<string, { stamp: string; sha256: string }>();
+
+/**
+ * sha256 of a file, hex. A run asks for the same files more than once (the stdlib, the wheels: for the cache's names,
+ * its checks and the snapshot's key): a file unchanged since (same size, mtime and inode) is not read again.
+ */
 export function sha256File(path: string): string {
-  return createHash("sha256").update(readFileSync(path)).digest("hex");
+  const { size, mtimeMs, ino } = statSync(path);
+  const stamp = `${size}:${mtimeMs}:${ino}`;
+  const known = hashed.get(path);
+  if (known?.stamp === stamp) return known.sha256;
+  const sha256 = createHash("sha256").update(readFileSync(path)).digest("hex");
+  // A file changed in the last second may change again within its timestamp's granularity: never remembered (as git
+  // treats a "racily clean" file).
+  if (Date.now() - mtimeMs > 1000) hashed.set(path, { stamp, sha256 });
+  return sha256;
 }
 
 /** Bumped when the way the compiled stdlib is made changes, so a copy made the old way is not used. */
