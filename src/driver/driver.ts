@@ -37,7 +37,11 @@ export interface DriverPage {
   evaluate<R>(expression: string): Promise<R>;
   /** Calls `fn(arg)` in the page (a promise is awaited) and resolves to its value. `fn` must not close over anything. */
   call<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<Awaited<R>>;
-  /** Defines `globalThis[name](arg)` in the page: it calls `fn(arg)` in Node and resolves to what `fn` returns. */
+  /**
+   * Defines `globalThis[name](arg)` in the page, now and after each navigation: it calls `fn(arg)` in Node and
+   * resolves to what `fn` returns. Node has the call before the page's next statement runs, even if that statement
+   * blocks the page; so (in Firefox, where the page waits for the answer) `fn` must not wait for the page.
+   */
   expose<A>(name: string, fn: (arg: A) => unknown): Promise<void>;
   /** Calls `listener` with each console message (`[console.TYPE] text`) and uncaught page error (`[pageerror] message`). */
   onConsole(listener: (line: string) => void): void;

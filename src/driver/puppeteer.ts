@@ -2,6 +2,16 @@
 // interfaces. puppeteer-core is loaded only when Firefox is launched: a Chromium run never pays for it.
 import type { Browser, BrowserContext, Page } from "puppeteer-core";
 import { NavigationTimeoutError, type DriverBrowser, type DriverContext, type DriverPage } from "./driver.js";
+import { SyncBindingServer, syncBindingScript } from "./sync-binding.js";
+
+let bindings: Promise<SyncBindingServer> | undefined;
+
+/** The process's binding server, started on first use. */
+function bindingServer(): Promise<SyncBindingServer> {
+  bindings ??= SyncBindingServer.start();
+  bindings.catch(() => { bindings = undefined; });
+  return bindings;
+}
 
 /** A puppeteer-core page as a DriverPage. */
 export class PuppeteerPage implements DriverPage {
@@ -27,8 +37,11 @@ export class PuppeteerPage implements DriverPage {
     return this.page.evaluate(fn as (arg: unknown) => R, arg as unknown) as Promise<Awaited<R>>;
   }
 
-  expose<A>(name: string, fn: (arg: A) => unknown): Promise<void> {
-    return this.page.exposeFunction(name, (arg: unknown) => fn(arg as A));
+  /** Not puppeteer-core's exposeFunction: its calls wait for the page's event loop (src/driver/sync-binding.ts). */
+  async expose<A>(name: string, fn: (arg: A) => unknown): Promise<void> {
+    const script = syncBindingScript(name, (await bindingServer()).register((arg) => fn(arg as A)));
+    await this.page.evaluateOnNewDocument(script);
+    await this.page.evaluate(script);
   }
 
   onConsole(listener: (line: string) => void): void {
