@@ -19,6 +19,7 @@ const ALONE = ["test/e2e/demo.test.ts"];
 const LONGEST_FIRST = [
   "test/browser/python-suite.test.ts",
   "test/browser/runner-runs.test.ts",
+  "test/browser/firefox.test.ts",
   "test/browser/runner.test.ts",
   "test/browser/attach-load.test.ts",
   "test/conformance/conformance.test.ts",

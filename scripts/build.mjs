@@ -65,7 +65,7 @@ const embedPython = {
 };
 
 const browser = { platform: "browser", external: [] };
-const node = { platform: "node", external: [/^node:/, "ws", "playwright-core", "pyodide", /^pyodide\//] };
+const node = { platform: "node", external: [/^node:/, "ws", "playwright-core", "puppeteer-core", "pyodide", /^pyodide\//] };
 
 const bundles = [
   { input: "src/index.ts", file: "dist/wsbridge.mjs", ...browser },

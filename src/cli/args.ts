@@ -1,4 +1,5 @@
 // Command-line parsing for `wsbridge test` (pure: no I/O): wsbridge's own options, and the rest handed to pytest.
+import { BROWSER_NAMES, browserName, type BrowserName } from "../driver/driver.js";
 
 /** Thrown for a bad command line; the CLI prints its message and exits with pytest's usage code (4). */
 export class UsageError extends Error {
@@ -18,6 +19,8 @@ export interface TestOptions {
   workers?: number | "auto";
   /** `[index, total]` of `--shard i/n`, 1-based. */
   shard?: [number, number];
+  /** `--browser`: the browser the pages run in (default chromium). */
+  browser: BrowserName;
   browserPath?: string;
   requirements?: string;
   wheels?: string;
@@ -34,13 +37,14 @@ export interface TestOptions {
 export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_LOAD_TIMEOUT_S = 120;
 
-type ValueKey = "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "loadTimeout";
+type ValueKey = "browser" | "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "loadTimeout";
 
 /** wsbridge's options that take a value. */
 const OWN_OPTIONS: Record<string, ValueKey> = {
   "--timeout": "timeout",
   "--workers": "workers",
   "--shard": "shard",
+  "--browser": "browser",
   "--browser-path": "browserPath",
   "--requirements": "requirements",
   "--wheels": "wheels",
@@ -88,9 +92,16 @@ export function xdistOption(arg: string): string | undefined {
   return ["--numprocesses", "--dist", "--maxprocesses", "--tx"].includes(name) ? name : undefined;
 }
 
+/** `--browser`'s value: one of BROWSER_NAMES. */
+function parseBrowser(value: string): BrowserName {
+  const name = browserName(value);
+  if (!name) throw new UsageError(`--browser needs one of ${BROWSER_NAMES.join(", ")}, got ${JSON.stringify(value)}`);
+  return name;
+}
+
 /** Parses the arguments after `test`: wsbridge's options (`--opt value` or `--opt=value`) anywhere; the rest is pytest's. */
 export function parseTestArgs(argv: readonly string[]): TestOptions {
-  const options: TestOptions = { pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false };
+  const options: TestOptions = { pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false, browser: "chromium" };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === "--") {
@@ -128,6 +139,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
       case "loadTimeout": options.loadTimeout = seconds(name, value); break;
       case "workers": options.workers = value === "auto" ? "auto" : wholeNumber(name, value, 1); break;
       case "shard": options.shard = parseShard(value); break;
+      case "browser": options.browser = parseBrowser(value); break;
       default: options[key] = value;
     }
   }

@@ -1,6 +1,6 @@
-// One test page: Chromium page + Pyodide + wsbridge + the page wheels + the project's files, and a message channel
+// One test page: a browser page + Pyodide + wsbridge + the page wheels + the project's files, and a message channel
 // with the page's pytest (`__wsbridgeEmit` batches out, `__wsbridgeNext` in) and its stdout/stderr streamed as text.
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { DriverBrowser, DriverContext, DriverPage } from "../driver/driver.js";
 import { attachPython, within, type PythonHandle } from "../playwright/attach.js";
 import type { RunnerPlumbing } from "../pyodide/page.js";
 import type { PyScriptPageOptions } from "../pyodide/pyscript-page.js";
@@ -43,10 +43,10 @@ export class TestPage {
   /** Milliseconds each start-up step took (Pyodide or its snapshot + wsbridge, packages, project files), for WSBRIDGE_TIMINGS. */
   readonly steps: Record<string, number> = {};
 
-  private constructor(readonly context: BrowserContext, readonly page: Page, readonly py: PythonHandle, private events: PageEvents) {}
+  private constructor(readonly context: DriverContext, readonly page: DriverPage, readonly py: PythonHandle, private events: PageEvents) {}
 
   /** Opens a context and page, loads Pyodide, wsbridge and the packages, and writes the project's files. */
-  static async open(browser: Browser, setup: PageSetup, events: PageEvents): Promise<TestPage> {
+  static async open(browser: DriverBrowser, setup: PageSetup, events: PageEvents): Promise<TestPage> {
     const opened = await TestPage.load(browser, setup, events);
     try {
       await opened.loadProject(setup);
@@ -61,16 +61,15 @@ export class TestPage {
    * Opens a context and page and loads Pyodide, wsbridge and the packages, but not the project: `wsbridge test --watch`
    * keeps such a page warm and hands it the project's files as they are when a rerun starts.
    */
-  static async load(browser: Browser, setup: PageSetup, events: PageEvents): Promise<TestPage> {
+  static async load(browser: DriverBrowser, setup: PageSetup, events: PageEvents): Promise<TestPage> {
     const context = await browser.newContext();
     try {
       const page = await context.newPage();
       let opened: TestPage | undefined;
       const listeners = () => opened?.events ?? events;
-      page.on("console", (m) => listeners().console(`[console.${m.type()}] ${m.text()}`));
-      page.on("pageerror", (e) => listeners().console(`[pageerror] ${e.message}`));
+      page.onConsole((line) => listeners().console(line));
       // The page sends its messages and output in batches, in order (src/pyodide/page.ts, Outbox).
-      await page.exposeBinding("__wsbridgeEmit", (_source, batch: Array<[string, string]>) => {
+      await page.expose("__wsbridgeEmit", (batch: Array<[string, string]>) => {
         for (const [kind, text] of batch) {
           if (kind === "out" || kind === "err") listeners().output(kind, text);
           else listeners().message(kind, text);
@@ -83,7 +82,7 @@ export class TestPage {
       // The in-page side lives in src/pyodide/page.ts (the only code that talks to Pyodide).
       const left = Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started));
       await within(
-        page.evaluate(async ({ snapshot, wheelURLs, pyodidePackageURLs }) => {
+        page.call(async ({ snapshot, wheelURLs, pyodidePackageURLs }: { snapshot: PageSetup["snapshot"] | null; wheelURLs: string[]; pyodidePackageURLs: string[] }) => {
           const runner = (globalThis as unknown as RunnerGlobals).__wsbridgeRunner;
           runner.connect();
           await runner.installWheels({ wheelURLs: snapshot ? [] : wheelURLs, pyodidePackageURLs });
@@ -95,7 +94,7 @@ export class TestPage {
       if (setup.pyscript) {
         // A config the page cannot honour is an answer, not a throw: its message is the line the runner shows.
         const refused = await within(
-          page.evaluate((options) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.installPyScript(options).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e))), setup.pyscript),
+          page.call((options: NonNullable<PageSetup["pyscript"]>) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.installPyScript(options).then(() => null, (e: unknown) => (e instanceof Error ? e.message : String(e))), setup.pyscript),
           Math.max(1_000, setup.loadTimeoutMs - (Date.now() - started)),
           () => new Error(`installing PyScript did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
         );
@@ -119,7 +118,7 @@ export class TestPage {
   async loadProject(setup: PageSetup): Promise<void> {
     const started = Date.now();
     await within(
-      this.page.evaluate((url) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.installBundle(url), setup.projectURL),
+      this.page.call((url: string) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.installBundle(url), setup.projectURL),
       setup.loadTimeoutMs,
       () => new Error(`writing the project's files did not finish within ${Math.round(setup.loadTimeoutMs / 1000)} s (--load-timeout)`),
     );
@@ -134,12 +133,12 @@ export class TestPage {
 
   /** Drops (true) or sends again the page's output: a resumed controller starts muted. */
   async mute(on: boolean): Promise<void> {
-    await this.page.evaluate((on) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.mute(on), on);
+    await this.page.call((on: boolean) => (globalThis as unknown as RunnerGlobals).__wsbridgeRunner.mute(on), on);
   }
 
   /** Hands a message to the page's `__wsbridgeNext()` reader. */
   async deliver(message: unknown): Promise<void> {
-    await this.page.evaluate((text) => (globalThis as unknown as { __wsbridgeDeliver(t: string): void }).__wsbridgeDeliver(text), JSON.stringify(message));
+    await this.page.call((text: string) => (globalThis as unknown as { __wsbridgeDeliver(t: string): void }).__wsbridgeDeliver(text), JSON.stringify(message));
   }
 
   async close(): Promise<void> {

@@ -6,8 +6,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join, resolve, sep } from "node:path";
-import type { Browser } from "playwright-core";
-import { findChromium, launchChromium, BrowserNotFoundError } from "../playwright/browser.js";
+import { BrowserNotFoundError } from "../playwright/browser.js";
+import type { DriverBrowser as Browser } from "../driver/driver.js";
+import { findBrowser, launchBrowser } from "../driver/launch.js";
 import { startStaticServer, type StaticServer } from "../playwright/static-server.js";
 import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
@@ -86,7 +87,7 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
   if (options.help) { io.out(TEST_HELP); return EXIT.ok; }
   let executable: string;
   try {
-    executable = findChromium(options.browserPath, io.env);
+    executable = findBrowser(options.browser, options.browserPath, io.env);
   } catch (error) {
     if (error instanceof BrowserNotFoundError) { io.err(`wsbridge test: ${error.message}\n`); return EXIT.usage; }
     throw error;
@@ -226,7 +227,7 @@ export class Run {
 
   /** Starts Chromium (setUp waits for it); Playwright's signal handlers are off so Ctrl-C can finish pytest's summary. */
   launch(executable: string): Promise<Browser> {
-    this.launching = launchChromium(executable, { handleSignals: false });
+    this.launching = launchBrowser(this.options.browser, executable, { handleSignals: false });
     this.launching.catch(() => undefined);
     return this.launching;
   }
@@ -266,7 +267,7 @@ export class Run {
     try {
       this.browser = await launching;
     } catch (error) {
-      throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
+      throw new SetupError(`could not start ${this.options.browser === "firefox" ? "Firefox" : "Chromium"} at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
     // Made once per cache (a first run takes a few seconds more); without it pages load Pyodide's own stdlib.
     if (!cachedStdlib) this.status.show("compiling the standard library (once per cache)…");
@@ -806,9 +807,13 @@ wsbridge's options:
                        rootdir: the changed test files and those importing a
                        changed module (else all), failed files first, each in
                        a fresh interpreter; keys a (all), f (failed), q (quit)
-  --browser-path P     the Chromium to use; otherwise $WSBRIDGE_CHROMIUM, then
+  --browser NAME       chromium (default) or firefox: the browser the pages
+                       run in (Firefox is driven by puppeteer-core over
+                       WebDriver BiDi; see the README for its limits)
+  --browser-path P     the browser to use; otherwise $WSBRIDGE_CHROMIUM, then
                        /usr/bin/chromium, chromium, chromium-browser,
-                       google-chrome on PATH
+                       google-chrome on PATH (Firefox: $WSBRIDGE_FIREFOX, then
+                       firefox-esr, firefox)
   -h, --help           this text
 
 The same keys in pyproject.toml:

@@ -9,7 +9,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
+import type { DriverBrowser } from "../driver/driver.js";
 import { attachPython, within } from "../playwright/attach.js";
 import { cacheDir, sha256File } from "../playwright/cache.js";
 import { distDir, pyodideDir } from "../playwright/static-server.js";
@@ -199,7 +199,7 @@ export function checkSnapshot(dir: string): Snapshot | string | undefined {
 
 /** How a snapshot is made: a page of `browser` on a static server that accepts the upload. */
 export interface MakeOptions {
-  browser: Browser;
+  browser: DriverBrowser;
   /** The static server's base URL (serving the patched pyodide.asm.mjs). */
   baseURL: string;
   /** Its upload slot: POSTs to `${baseURL}__upload/${token}/NAME` land in `dir/NAME.upload`. */
@@ -224,7 +224,7 @@ export async function makeSnapshot(dir: string, options: MakeOptions): Promise<S
     const page = await context.newPage();
     const made = (async () => {
       await attachPython(page, { baseURL: options.baseURL, timeout: options.timeoutMs, snapshot: { make: true } });
-      return page.evaluate(async ({ wheelURLs, imports, uploadURL, site, wsbridgeURL }) => {
+      return page.call(async ({ wheelURLs, imports, uploadURL, site, wsbridgeURL }: { wheelURLs: string[]; imports: string; uploadURL: string; site: string; wsbridgeURL: string }) => {
         const runner = (globalThis as unknown as { __wsbridgeRunner: RunnerPlumbing }).__wsbridgeRunner;
         await runner.installWheels({ wheelURLs, pyodidePackageURLs: [] });
         return runner.makeSnapshot({ imports, keep: [site], uploadURL, wsbridgeURL });

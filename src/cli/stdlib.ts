@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Browser } from "playwright-core";
+import type { DriverBrowser } from "../driver/driver.js";
+import { PlaywrightBrowser } from "../driver/playwright.js";
 import { compileStdlibScript } from "../pyodide/compile-stdlib.js";
 import { within } from "../playwright/attach.js";
 import { launchChromium } from "../playwright/browser.js";
@@ -30,7 +31,7 @@ export interface CompileOptions {
  * be made within `timeoutMs`: pages then load Pyodide's own zip, as before (slower, same behaviour), and `warn`
  * is told why.
  */
-export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.ProcessEnv = process.env, options: CompileOptions = {}): Promise<string | undefined> {
+export async function ensureCompiledStdlib(browser: DriverBrowser, env: NodeJS.ProcessEnv = process.env, options: CompileOptions = {}): Promise<string | undefined> {
   const target = compiledStdlibPath(env);
   const damage = stdlibDamage(target);
   if (damage === undefined) return target;
@@ -41,7 +42,7 @@ export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.Process
   try {
     const page = await context.newPage();
     const made = (async () => {
-      await page.goto(server.url);
+      await page.goto(server.url, 30_000); // as Playwright's default: the deadline that counts is `within` below
       return page.evaluate<string>(compileStdlibScript(`${server.url}pyodide/`));
     })();
     const late = () => new Error(`not made within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`);
@@ -72,7 +73,7 @@ export async function ensureCompiledStdlib(browser: Browser, env: NodeJS.Process
 export async function ensureCompiledStdlibAlone(executable?: string, env: NodeJS.ProcessEnv = process.env, options: CompileOptions = {}): Promise<string | undefined> {
   const browser = await launchChromium(executable);
   try {
-    return await ensureCompiledStdlib(browser, env, options);
+    return await ensureCompiledStdlib(new PlaywrightBrowser(browser), env, options);
   } finally {
     await browser.close();
   }

@@ -1,12 +1,14 @@
-// attachPython: loads the local Pyodide and wsbridge into a playwright-core Page and runs Python there.
-// The page side (loading Pyodide, running code, converting results) is src/pyodide/page.ts; this file only speaks Playwright.
+// attachPython: loads the local Pyodide and wsbridge into a page (playwright-core's for Chromium, puppeteer-core's for
+// Firefox) and runs Python there. The page side (loading Pyodide, running code, converting results) is
+// src/pyodide/page.ts; this file speaks only the driver interface (src/driver/driver.ts).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import type { Page } from "playwright-core";
 import { compiledStdlib } from "./cache.js";
 import { startStaticServer, distDir, type StaticServer } from "./static-server.js";
 import { PythonError } from "../pyodide/errors.js";
 import type { SnapshotOption } from "../pyodide/runtime.js";
+import { NavigationTimeoutError } from "../driver/driver.js";
+import { asDriverPage, type AnyPage } from "../driver/wrap.js";
 
 export interface AttachOptions {
   /**
@@ -103,7 +105,8 @@ function pageEntrySource(): string {
  * Loads Pyodide and wsbridge into `page` (navigating a blank page to the server first) and returns `run`/`runAsync`.
  * Rejects with `PyodideLoadError` when loading fails or takes longer than `options.timeout` (default 60000 ms).
  */
-export async function attachPython(page: Page, options: AttachOptions = {}): Promise<PythonHandle> {
+export async function attachPython(anyPage: AnyPage, options: AttachOptions = {}): Promise<PythonHandle> {
+  const page = asDriverPage(anyPage);
   const timeout = options.timeout ?? 60_000;
   if (!(Number.isFinite(timeout) && timeout > 0)) throw new TypeError(`attachPython: timeout must be a positive number of milliseconds, got ${String(options.timeout)}`);
   const started = Date.now();
@@ -111,11 +114,10 @@ export async function attachPython(page: Page, options: AttachOptions = {}): Pro
   if (page.url() === "about:blank") {
     const slowOpen = () => new PyodideLoadError(`attachPython: cannot open ${baseURL}: the server did not answer the page request within ${timeout} ms`);
     try {
-      await within(page.goto(baseURL, { timeout }), timeout, slowOpen);
+      await within(page.goto(baseURL, timeout), timeout, slowOpen);
     } catch (error) {
       if (error instanceof PyodideLoadError) throw error;
-      const text = firstLine(error);
-      throw /Timeout \d+ms exceeded/i.test(text) ? slowOpen() : new PyodideLoadError(`attachPython: cannot open ${baseURL}: ${text}`);
+      throw error instanceof NavigationTimeoutError ? slowOpen() : new PyodideLoadError(`attachPython: cannot open ${baseURL}: ${firstLine(error)}`);
     }
   }
   const spent = Date.now() - started;
@@ -125,7 +127,7 @@ export async function attachPython(page: Page, options: AttachOptions = {}): Pro
   const pageSilent = () =>
     new PyodideLoadError(`attachPython: Pyodide and wsbridge did not load within ${timeout} ms from ${baseURL}pyodide/: the page did not answer for ${Date.now() - started} ms (its main thread stayed busy). ${ADVICE}`);
   const loaded: Outcome = await within(
-    page.evaluate(`(async () => {\n${pageEntrySource()}\nreturn __wsbridgePagePython.startPagePython(${JSON.stringify({ baseURL, timeout, spent, advice: ADVICE, ...(options.snapshot ? { snapshot: options.snapshot } : {}) })});\n})()`) as Promise<Outcome>,
+    page.evaluate<Outcome>(`(async () => {\n${pageEntrySource()}\nreturn __wsbridgePagePython.startPagePython(${JSON.stringify({ baseURL, timeout, spent, advice: ADVICE, ...(options.snapshot ? { snapshot: options.snapshot } : {}) })});\n})()`),
     left + 3_000,
     pageSilent,
   ).catch((error: unknown) => {
@@ -134,8 +136,8 @@ export async function attachPython(page: Page, options: AttachOptions = {}): Pro
   });
   if (!loaded.ok) throw new PyodideLoadError(`attachPython: ${loaded.error}`);
   const call = async <T>(code: string, isAsync: boolean): Promise<T> => {
-    const outcome: Outcome = await page.evaluate(
-      ([code, isAsync]) => {
+    const outcome: Outcome = await page.call(
+      ([code, isAsync]: readonly [string, boolean]): Outcome | Promise<Outcome> => {
         const run = (globalThis as unknown as { __wsbridgeRun?(c: string, a: boolean): Promise<Outcome> }).__wsbridgeRun;
         if (!run) return { ok: false as const, error: "Python is not loaded in this page any more (did it navigate or reload?); call attachPython again", detached: true };
         return run(code, isAsync);

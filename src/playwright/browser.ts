@@ -40,10 +40,11 @@ const SYSTEM_NAMES = ["chromium", "chromium-browser", "google-chrome"];
 
 /** Thrown when no browser can be found; its message is one line telling how to get one. */
 export class BrowserNotFoundError extends Error {
-  /** `missing`: the explicit path that does not exist and where it came from, if any. */
-  constructor(missing?: { path: string; from: string }) {
-    const what = missing ? `No Chromium at ${missing.path} (${missing.from})` : "No Chromium found";
-    super(`${what}: install one (e.g. \`apt-get install -y chromium\`) or pass --browser-path / set WSBRIDGE_CHROMIUM.`);
+  /** `missing`: the explicit path that does not exist and where it came from, if any; `browser`: which one was looked for. */
+  constructor(missing?: { path: string; from: string }, browser: "Chromium" | "Firefox" = "Chromium") {
+    const what = missing ? `No ${browser} at ${missing.path} (${missing.from})` : `No ${browser} found`;
+    const [pkg, variable] = browser === "Firefox" ? ["firefox-esr", "WSBRIDGE_FIREFOX"] : ["chromium", "WSBRIDGE_CHROMIUM"];
+    super(`${what}: install one (e.g. \`apt-get install -y ${pkg}\`) or pass --browser-path / set ${variable}.`);
     this.name = "BrowserNotFoundError";
   }
 }

@@ -3,3 +3,5 @@ export { attachPython, PythonError, PyodideLoadError, sharedStaticServer, type A
 export { startStaticServer, pyodideDir, distDir, type StaticServer, type StaticServerOptions } from "./static-server.js";
 export { findChromium, launchChromium, CHROMIUM_ARGS, BrowserNotFoundError } from "./browser.js";
 export { startTestServer, type TestServer } from "./test-server.js";
+export { findFirefox, launchFirefox, FIREFOX_PREFS } from "../driver/firefox.js";
+export type { BrowserName, DriverBrowser, DriverContext, DriverPage } from "../driver/driver.js";

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { compiledStdlib, ensureCompiledStdlib } from "../../src/cli/stdlib.js";
+import { PlaywrightBrowser } from "../../src/driver/playwright.js";
 import { attachPython } from "../../src/playwright/attach.js";
 import { pyodideDir } from "../../src/playwright/static-server.js";
 import { useBrowser } from "../helpers/browser.js";
@@ -33,7 +34,7 @@ describe("the compiled stdlib", () => {
   it("made in an empty cache, it holds every file of Pyodide's zip plus a .pyc for each .py", async () => {
     const env = { WSBRIDGE_CACHE: cache };
     expect(compiledStdlib(env)).toBeUndefined();
-    const made = await ensureCompiledStdlib(fx.browser, env);
+    const made = await ensureCompiledStdlib(new PlaywrightBrowser(fx.browser), env);
     expect(made).toBe(compiledStdlib(env));
     expect(made!.startsWith(join(cache, "stdlib"))).toBe(true);
     const sources = zipNames(join(pyodideDir(), "python_stdlib.zip"));
@@ -51,7 +52,7 @@ describe("the compiled stdlib", () => {
     writeFileSync(made, whole.subarray(0, whole.length >> 1));
     expect(compiledStdlib(env)).toBeUndefined();
     const warnings: string[] = [];
-    expect(await ensureCompiledStdlib(fx.browser, env, { warn: (text) => warnings.push(text) })).toBe(made);
+    expect(await ensureCompiledStdlib(new PlaywrightBrowser(fx.browser), env, { warn: (text) => warnings.push(text) })).toBe(made);
     expect(warnings).toEqual([`wsbridge: the compiled stdlib in ${made} is damaged (it does not match its sha256 (truncated or corrupt)); making it again`]);
     expect(readFileSync(made).length).toBe(whole.length);
     expect(compiledStdlib(env)).toBe(made);
@@ -62,7 +63,7 @@ describe("the compiled stdlib", () => {
     try {
       const warnings: string[] = [];
       // 50 ms: far too short to load Pyodide, so the timeout (not the page) ends the attempt.
-      const made = await ensureCompiledStdlib(fx.browser, env, { timeoutMs: 50, warn: (text) => warnings.push(text) });
+      const made = await ensureCompiledStdlib(new PlaywrightBrowser(fx.browser), env, { timeoutMs: 50, warn: (text) => warnings.push(text) });
       expect(made).toBeUndefined();
       expect(warnings).toEqual(["wsbridge: no compiled stdlib (not made within 50 ms); pages load Pyodide's own, which starts slower"]);
       expect(compiledStdlib(env)).toBeUndefined();

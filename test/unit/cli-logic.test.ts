@@ -48,8 +48,16 @@ describe("parseTestArgs", () => {
   });
 
   it("defaults", () => {
-    expect(parseTestArgs([])).toEqual({ pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false });
+    expect(parseTestArgs([])).toEqual({ pytestArgs: [], paths: [], optionArgs: [], timeout: DEFAULT_TIMEOUT_S, loadTimeout: DEFAULT_LOAD_TIMEOUT_S, help: false, watch: false, browser: "chromium" });
     expect(DEFAULT_TIMEOUT_S).toBe(30);
+  });
+
+  it("--browser takes chromium or firefox; anything else is a usage error naming both", () => {
+    expect(parseTestArgs(["--browser", "firefox", "tests"]).browser).toBe("firefox");
+    expect(parseTestArgs(["--browser=chromium"]).browser).toBe("chromium");
+    expect(parseTestArgs(["--browser", "firefox", "tests"]).pytestArgs).toEqual(["tests"]);
+    expect(() => parseTestArgs(["--browser", "safari"])).toThrow(new UsageError('--browser needs one of chromium, firefox, got "safari"'));
+    expect(() => parseTestArgs(["--browser"])).toThrow(UsageError);
   });
 
   it("takes wsbridge's options anywhere (--opt value and --opt=value) and leaves the rest to pytest in order", () => {

@@ -199,7 +199,8 @@ async def test_20000_frames_through_fast_path_async_handlers_and_queue_leave_not
         else:
             count["text"] += 1
             if count["text"] % 100 == 0:
-                synthetic(ws, "queued")  # delivered while this handler runs: goes through the queue
+                # r.ws, not ws: Firefox may deliver the burst's first frames before `await r.open()` resumes.
+                synthetic(r.ws, "queued")  # delivered while this handler runs: goes through the queue
 
     async def async_record(e):
         record(e)

@@ -1,0 +1,87 @@
+// The Firefox driver: puppeteer-core's Browser, BrowserContext and Page (over WebDriver BiDi) behind the driver
+// interfaces. puppeteer-core is loaded only when Firefox is launched: a Chromium run never pays for it.
+import type { Browser, BrowserContext, Page } from "puppeteer-core";
+import { NavigationTimeoutError, type DriverBrowser, type DriverContext, type DriverPage } from "./driver.js";
+import { SyncBindingServer, syncBindingScript } from "./sync-binding.js";
+
+let bindings: Promise<SyncBindingServer> | undefined;
+
+/** The process's binding server, started on first use. */
+function bindingServer(): Promise<SyncBindingServer> {
+  bindings ??= SyncBindingServer.start();
+  bindings.catch(() => { bindings = undefined; });
+  return bindings;
+}
+
+/** A puppeteer-core page as a DriverPage. */
+export class PuppeteerPage implements DriverPage {
+  constructor(readonly page: Page) {}
+
+  url(): string {
+    return this.page.url();
+  }
+
+  async goto(url: string, timeoutMs: number): Promise<void> {
+    try {
+      await this.page.goto(url, { timeout: timeoutMs });
+    } catch (error) {
+      throw error instanceof Error && error.name === "TimeoutError" ? new NavigationTimeoutError(url, timeoutMs) : error;
+    }
+  }
+
+  evaluate<R>(expression: string): Promise<R> {
+    return this.page.evaluate(expression) as Promise<R>;
+  }
+
+  call<A, R>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<Awaited<R>> {
+    return this.page.evaluate(fn as (arg: unknown) => R, arg as unknown) as Promise<Awaited<R>>;
+  }
+
+  /** Not puppeteer-core's exposeFunction: its calls wait for the page's event loop (src/driver/sync-binding.ts). */
+  async expose<A>(name: string, fn: (arg: A) => unknown): Promise<void> {
+    const script = syncBindingScript(name, (await bindingServer()).register((arg) => fn(arg as A)));
+    await this.page.evaluateOnNewDocument(script);
+    await this.page.evaluate(script);
+  }
+
+  onConsole(listener: (line: string) => void): void {
+    this.page.on("console", (m) => listener(`[console.${m.type()}] ${m.text()}`));
+    this.page.on("pageerror", (e) => listener(`[pageerror] ${e instanceof Error ? e.message : String(e)}`));
+  }
+
+  isClosed(): boolean {
+    return this.page.isClosed();
+  }
+
+  close(): Promise<void> {
+    return this.page.close();
+  }
+}
+
+/** A puppeteer-core browser context as a DriverContext. */
+class PuppeteerContext implements DriverContext {
+  constructor(private readonly context: BrowserContext) {}
+
+  async newPage(): Promise<DriverPage> {
+    return new PuppeteerPage(await this.context.newPage());
+  }
+
+  close(): Promise<void> {
+    return this.context.close();
+  }
+}
+
+/** A puppeteer-core Firefox as a DriverBrowser. */
+export class PuppeteerBrowser implements DriverBrowser {
+  readonly name = "firefox" as const;
+
+  constructor(readonly browser: Browser) {}
+
+  async newContext(): Promise<DriverContext> {
+    return new PuppeteerContext(await this.browser.createBrowserContext());
+  }
+
+  close(): Promise<void> {
+    return this.browser.close();
+  }
+}
