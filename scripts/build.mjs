@@ -14,9 +14,8 @@ const MPY_SOURCES = "virtual:python-mpy-sources";
 /** The test runner's own modules (and what only they use): embedded apart, so app bundles never ship them. */
 const RUNNER_MODULES = new Set(["wsbridge/_pytest_session.py", "wsbridge/_runner_protocol.py", "wsbridge/pytest_plugin.py"]);
 
-/** Every .py file under python/wsbridge, keyed by its path relative to python/. */
-function allPythonSources() {
-  const base = join(root, "python");
+/** Every .py file under `base/package` (no __pycache__), keyed by its path relative to `base`. */
+function pythonFilesUnder(base, packageDir) {
   const out = {};
   const walk = (dir) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -25,24 +24,20 @@ function allPythonSources() {
       else if (entry.name.endsWith(".py")) out[relative(base, path)] = readFileSync(path, "utf8");
     }
   };
-  walk(join(base, "wsbridge"));
+  walk(join(base, packageDir));
+  return out;
+}
+
+/** Every .py file under python/wsbridge, keyed by its path relative to python/. */
+function allPythonSources() {
+  const out = pythonFilesUnder(join(root, "python"), "wsbridge");
   for (const path of RUNNER_MODULES) if (!(path in out)) throw new Error(`build: runner module ${path} is missing`);
   return out;
 }
 
 /** The MicroPython face (python/mpy/), keyed by its path relative to python/mpy/: src/pyodide/micropython/install.ts. */
 function mpySources() {
-  const base = join(root, "python/mpy");
-  const out = {};
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory() && entry.name !== "__pycache__") walk(path);
-      else if (entry.name.endsWith(".py")) out[relative(base, path)] = readFileSync(path, "utf8");
-    }
-  };
-  walk(join(base, "wsbridge"));
-  return out;
+  return pythonFilesUnder(join(root, "python/mpy"), "wsbridge");
 }
 
 /** The package's files for one embed: the runner's modules (`runner`) or all the others. */
