@@ -199,8 +199,8 @@ export function iniNorecursedirs(inifile: string | undefined): string[] | undefi
   return m ? m[1]!.split(/\s+/).filter(Boolean) : undefined;
 }
 
-/** `[tool.wsbridge]` keys in pyproject.toml: `requirements`, `wheels`, `pyodide-index` (strings, relative to it). */
-export function wsbridgeSettings(inifile: string | undefined): { requirements?: string; wheels?: string; pyodideIndex?: string } {
+/** `[tool.wsbridge]` keys in pyproject.toml: `requirements`, `wheels`, `pyodide-index`, `pyodide` (strings, relative to it). */
+export function wsbridgeSettings(inifile: string | undefined): { requirements?: string; wheels?: string; pyodideIndex?: string; pyodide?: string } {
   if (!inifile || parse(inifile).base !== "pyproject.toml") return {};
   const text = readFileSync(inifile, "utf8");
   const section = /^\[tool\.wsbridge\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(text)?.[1] ?? "";
@@ -208,7 +208,7 @@ export function wsbridgeSettings(inifile: string | undefined): { requirements?: 
     const m = new RegExp(`^\\s*${key}\\s*=\\s*(["'])(.*?)\\1\\s*(#.*)?$`, "m").exec(section);
     return m ? (isAbsolute(m[2]!) || /^https?:/.test(m[2]!) ? m[2]! : resolve(dirname(inifile), m[2]!)) : undefined;
   };
-  return { requirements: value("requirements"), wheels: value("wheels"), pyodideIndex: value("pyodide-index") };
+  return { requirements: value("requirements"), wheels: value("wheels"), pyodideIndex: value("pyodide-index"), pyodide: value("pyodide") };
 }
 
 /** `path` relative to `cwd` for messages, or absolute when outside it. */

@@ -11,6 +11,8 @@ import { findChromium, launchChromium, BrowserNotFoundError } from "../playwrigh
 import { startStaticServer, type StaticServer } from "../playwright/static-server.js";
 import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
+import { choosePyodide } from "./pyodide-choice.js";
+import { pyodideRelease } from "../playwright/pyodide-release.js";
 import { TestPage, pyString, type PageEvents, type PageSetup } from "./page.js";
 import { watchTests } from "./watch.js";
 import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
@@ -71,6 +73,7 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
   let options: TestOptions;
   try {
     options = parseTestArgs(argv);
+    if (!options.help) options.pyodide = choosePyodide(options, io.cwd).dir; // before Chromium starts
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`wsbridge test: ${error.message} (see wsbridge test --help)\n`);
@@ -229,7 +232,8 @@ export class Run {
     const wheels = this.options.wheels ? resolve(this.io.cwd, this.options.wheels) : settings.wheels;
     const index = this.options.pyodideIndex ?? settings.pyodideIndex;
     // One resolution, the same as `wsbridge wheels` (src/cli/page-packages.ts).
-    const packages = await resolvePagePackages({ requirements, wheels, pyodideIndex: index && !/^https?:/.test(index) ? resolve(this.io.cwd, index) : index }, this.io.env, (line) => this.io.err(`${line}\n`));
+    const python = pyodideRelease(this.options.pyodide).python;
+    const packages = await resolvePagePackages({ requirements, wheels, pyodideIndex: index && !/^https?:/.test(index) ? resolve(this.io.cwd, index) : index, python }, this.io.env, (line) => this.io.err(`${line}\n`));
     [this.wheelFiles, this.pyodidePackages] = [packages.wheelFiles, packages.pyodidePackages];
     this.mirror = mirrorFolder(rootdir, { withCache: true, ...(iniNorecursedirs(inifile) ? { norecursedirs: iniNorecursedirs(inifile)! } : {}) });
     if (this.mirror.leftOut) this.io.err(`wsbridge: not copied into the page: ${this.mirror.leftOut}\n`);
@@ -247,8 +251,9 @@ export class Run {
     dirs.forEach((dir, i) => { mounts[`wheels${i}`] = dir; });
     const launching = this.launching ?? this.launch(executable);
     // The cache's checks (hashing the stdlib, the wheels and the snapshot) run while Chromium starts.
-    const cachedStdlib = compiledStdlib(this.io.env);
-    const folderFor = (stdlib: string | undefined) => snapshotDir(snapshotKey({ wheelFiles: this.wheelFiles, ...(stdlib ? { stdlib } : {}) }), this.io.env);
+    const pyodide = pyodideRelease(this.options.pyodide); // --pyodide: all that follows is keyed by this release
+    const cachedStdlib = compiledStdlib(this.io.env, pyodide.dir);
+    const folderFor = (stdlib: string | undefined) => snapshotDir(snapshotKey({ wheelFiles: this.wheelFiles, pyodide: pyodide.dir, ...(stdlib ? { stdlib } : {}) }), this.io.env);
     const checked = cachedStdlib ? { folder: folderFor(cachedStdlib), found: checkSnapshot(folderFor(cachedStdlib)) } : undefined;
     try {
       this.browser = await launching;
@@ -256,7 +261,7 @@ export class Run {
       throw new SetupError(`could not start Chromium at ${executable}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}`);
     }
     // Made once per cache (a first run takes a few seconds more); without it pages load Pyodide's own stdlib.
-    const stdlib = cachedStdlib ?? (await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`) }));
+    const stdlib = cachedStdlib ?? (await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`), pyodide: pyodide.dir }));
     const snapshotFolder = checked && stdlib === cachedStdlib ? checked.folder : folderFor(stdlib);
     const uploads = { token: uploadToken(), dir: mkdtempSync(join(tmpdir(), "wsbridge-upload-")) };
     mounts.snapshot = snapshotFolder;
@@ -264,7 +269,7 @@ export class Run {
     this.blobs.set("project-controller.bin", bundles.controller);
     this.blobs.set("project-worker.bin", bundles.worker);
     [this.staticServer, this.testServer] = await Promise.all([
-      startStaticServer({ mounts, snapshots: true, uploads, blobs: this.blobs, ...(stdlib ? { stdlib } : {}) }),
+      startStaticServer({ mounts, pyodide: pyodide.dir, snapshots: true, uploads, blobs: this.blobs, ...(stdlib ? { stdlib } : {}) }),
       startTestServer(),
     ]);
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
@@ -356,7 +361,7 @@ export class Run {
     if (typeof found === "string") this.io.err(`wsbridge: the page snapshot in ${dir} is damaged (${found}); making it again\n`);
     const t0 = Date.now();
     try {
-      const made = await makeSnapshot(dir, { browser: this.browser!, baseURL: this.staticServer!.url, uploads, wheelURLs, timeoutMs: this.options.loadTimeout * 1000 });
+      const made = await makeSnapshot(dir, { browser: this.browser!, baseURL: this.staticServer!.url, uploads, wheelURLs, timeoutMs: this.options.loadTimeout * 1000, sitePackages: pyodideRelease(this.options.pyodide).sitePackages });
       this.timing(`page snapshot made in ${Date.now() - t0} ms`);
       return made;
     } catch (error) {
@@ -766,6 +771,10 @@ wsbridge's options:
   --pyodide-index P    a Pyodide package index (folder or URL with
                        pyodide-lock.json) for what the requirements need and
                        pip has no pure-Python wheel of (pip's wheels first)
+  --pyodide DIR        the Pyodide distribution pages load (a folder with
+                       pyodide.mjs, e.g. node_modules/pyodide of
+                       \`npm install pyodide@0.28.3\`; 0.27.x-0.29.x, 314.x);
+                       default: the one wsbridge is installed with
   --load-timeout S     seconds for a page to load Pyodide and the packages
                        (default 120)
   --watch              keep the pages warm and rerun on every save under the
@@ -782,6 +791,7 @@ The same keys in pyproject.toml:
   requirements = "requirements-page.txt"
   wheels = "wheels/"
   pyodide-index = "https://..."
+  pyodide = "node_modules/pyodide"
 
 In the page: fixtures ws_server (the runner's real ws server:
 ws_server.url("/echo")), page and context (wsbridge's routing faces); async def
