@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { useBrowser } from "../helpers/browser.js";
 import { attachPython } from "../../src/playwright/attach.js";
-import { startStaticServer, type StaticServer } from "../../src/playwright/static-server.js";
+import { patchSnapshotRestore, startStaticServer, type StaticServer } from "../../src/playwright/static-server.js";
 import { pyodideRelease } from "../../src/playwright/pyodide-release.js";
 // @ts-expect-error: a plain .mjs script without declarations
 import { ensurePyodideRelease, LANE_RELEASES } from "../../scripts/pyodide-releases.mjs";
@@ -58,6 +58,12 @@ for (const version of LANE_RELEASES as string[]) {
     const python = got.dir ? pyodideRelease(dir).python : "";
     const tmp = mkdtempSync(join(tmpdir(), `wsbridge-compat-${version}-`));
     afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+    run("its Emscripten module takes the snapshot-restore patch (pyodide/pyodide#6254 is in every release)", () => {
+      const release = pyodideRelease(dir);
+      expect(release.asm).toBe("pyodide.asm.js");
+      expect(patchSnapshotRestore(readFileSync(join(dir, release.asm), "utf8"))).toBeDefined();
+    });
 
     run("the socket, routing and inspection suites pass under wsbridge test --pyodide", async () => {
       const junit = join(tmp, "suites.xml");
