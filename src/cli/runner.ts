@@ -13,6 +13,7 @@ import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
 import { choosePyodide } from "./pyodide-choice.js";
 import { pyodideRelease } from "../playwright/pyodide-release.js";
+import { snapshotRestorePatchable } from "../playwright/static-server.js";
 import { TestPage, pyString, type PageEvents, type PageSetup } from "./page.js";
 import { watchTests } from "./watch.js";
 import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
@@ -357,6 +358,11 @@ export class Run {
 
   /** The cached snapshot, made (or made again, when it fails its check) if need be; undefined when it cannot be made. */
   private async ensureSnapshot(dir: string, uploads: { token: string; dir: string }, wheelURLs: string[], found: ReturnType<typeof checkSnapshot>): Promise<Snapshot | undefined> {
+    const release = pyodideRelease(this.options.pyodide);
+    if (!snapshotRestorePatchable(release.dir)) {
+      this.io.err(`wsbridge: no page snapshot on Pyodide ${release.version} (its ${release.asm} lacks the statement wsbridge patches to restore snapshots over 30 MiB); pages load Pyodide in full, which starts slower\n`);
+      return undefined;
+    }
     if (typeof found === "object") return found;
     if (typeof found === "string") this.io.err(`wsbridge: the page snapshot in ${dir} is damaged (${found}); making it again\n`);
     const t0 = Date.now();

@@ -190,6 +190,11 @@ function fileAt(file: string): { file: string; size: number } | undefined {
   }
 }
 
+/** True when the Pyodide in `dir` can restore large snapshots as served here (its module takes the patch). */
+export function snapshotRestorePatchable(dir: string): boolean {
+  return patchedAsm(dir, `/pyodide/${pyodideRelease(dir).asm}`) !== undefined;
+}
+
 const patchedAsmText = new Map<string, string | undefined>();
 
 /** A Pyodide's Emscripten module patched for snapshot restores (read once a folder); undefined when it cannot be patched. */
