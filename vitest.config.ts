@@ -18,6 +18,7 @@ const ALONE = ["test/e2e/demo.test.ts"];
  */
 const LONGEST_FIRST = [
   "test/browser/python-suite.test.ts",
+  "test/compat/pyodide-releases.test.ts",
   "test/browser/runner-runs.test.ts",
   "test/browser/firefox.test.ts",
   "test/browser/runner.test.ts",

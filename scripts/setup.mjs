@@ -59,3 +59,14 @@ function ensureMypy() {
 }
 
 ensureMypy();
+
+// The older Pyodide releases the compatibility lane runs on (test/compat/pyodide-releases.test.ts), from the npm
+// registry into the cache. A failure is one warning here: the lane's tests fail under CI and skip elsewhere.
+const { LANE_RELEASES, ensurePyodideRelease } = await import("./pyodide-releases.mjs");
+for (const version of LANE_RELEASES) {
+  try {
+    ensurePyodideRelease(version);
+  } catch (error) {
+    console.warn(`setup: ${error.message}; test/compat/pyodide-releases.test.ts fails under CI and skips elsewhere`);
+  }
+}

@@ -11,7 +11,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import js  # type: ignore[import-not-found]
 from pyodide.code import run_js  # type: ignore[import-not-found]
-from pyodide.ffi import JsBuffer, JsException, JsProxy, can_run_sync, create_proxy, jsnull, run_sync, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import JsBuffer, JsException, JsProxy, can_run_sync, create_proxy, run_sync, to_js  # type: ignore[import-not-found]
+
+try:
+    from pyodide.ffi import jsnull  # type: ignore[import-not-found]
+except ImportError:  # Pyodide 0.27: JS null arrives as None, so nothing is ever `jsnull`
+    jsnull = object()
 
 if TYPE_CHECKING:
     from . import _wsbridge_js as engine  # the contract: _wsbridge_js.pyi (the JS module is top-level in Pyodide)

@@ -25,6 +25,8 @@ export interface TestOptions {
   requirements?: string;
   wheels?: string;
   pyodideIndex?: string;
+  /** `--pyodide DIR`: the Pyodide distribution pages load (src/playwright/pyodide-release.ts); default the bundled one. */
+  pyodide?: string;
   /** Seconds to wait for Pyodide and the packages to load in a page (default 120). */
   loadTimeout: number;
   help: boolean;
@@ -37,7 +39,7 @@ export interface TestOptions {
 export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_LOAD_TIMEOUT_S = 120;
 
-type ValueKey = "browser" | "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "loadTimeout";
+type ValueKey = "browser" | "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "pyodide" | "loadTimeout";
 
 /** wsbridge's options that take a value. */
 const OWN_OPTIONS: Record<string, ValueKey> = {
@@ -49,6 +51,7 @@ const OWN_OPTIONS: Record<string, ValueKey> = {
   "--requirements": "requirements",
   "--wheels": "wheels",
   "--pyodide-index": "pyodideIndex",
+  "--pyodide": "pyodide",
   "--load-timeout": "loadTimeout",
 };
 

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import { cacheDir } from "../playwright/cache.js";
+import { admitsPython } from "../playwright/pyodide-release.js";
 import {
   indexConflict, placeholderFile, placeholderOf, pipErrorLine, requirementNames, requirementsForPip, unmetDecision,
   unmetRequirement, versionsSeen, wheelNameVersion, type IndexEntry,
@@ -19,6 +20,8 @@ export interface PackageSources {
   requirements?: string | undefined;
   wheels?: string | undefined;
   pyodideIndex?: string | undefined;
+  /** The page's Python version ("3.13"): the chosen Pyodide's (default: the bundled one's, PIP.pythonVersion). */
+  python?: string | undefined;
 }
 
 /** The resolved set: wheel files unpacked into site-packages, files (or URLs) for `pyodide.loadPackage`. */
@@ -51,6 +54,9 @@ interface Fixed {
  */
 export async function resolvePagePackages(sources: PackageSources, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<PagePackages> {
   const fixed = new Map<string, Fixed>();
+  const python = sources.python ?? PIP.pythonVersion;
+  const unfit = lockedWheels().find((w) => w.requires_python && !admitsPython(w.requires_python, python));
+  if (unfit) throw new SetupError(`the locked ${unfit.file} needs Python ${unfit.requires_python}, and the chosen Pyodide has Python ${python}`);
   const locked = ensureLockedWheels(env, log);
   lockedWheels().forEach((w, i) => fixed.set(w.name, { file: locked[i]!, version: w.version, source: "wsbridge's lock (python/page-wheels.lock.json)" }));
   for (const file of sources.wheels ? wheelsIn(sources.wheels) : []) {
@@ -63,7 +69,7 @@ export async function resolvePagePackages(sources: PackageSources, env: NodeJS.P
   const wheelFiles = [...fixed.values()].map((f) => f.file);
   if (!sources.requirements) return { wheelFiles, pyodidePackages: [] };
   const index = sources.pyodideIndex ? await readPyodideIndex(sources.pyodideIndex) : undefined;
-  const { dir, resolution } = resolveWithPip(sources.requirements, fixed, index, env);
+  const { dir, resolution } = resolveWithPip(sources.requirements, fixed, index, env, python);
   for (const note of resolution.notes) log(`wsbridge: ${note}`);
   const entries = resolution.index.map((name) => index?.packages.get(name)).filter((e): e is IndexEntry => e !== undefined);
   if (sources.pyodideIndex) await checkIndexFiles(sources.pyodideIndex, entries);
@@ -75,10 +81,11 @@ export async function resolvePagePackages(sources: PackageSources, env: NodeJS.P
  * pip runs with the fixed wheels pinned and offered as placeholders; each requirement it cannot meet is taken from
  * the index when the precedence says so, and pip runs again with that package offered, until it succeeds.
  */
-function resolveWithPip(file: string, fixed: ReadonlyMap<string, Fixed>, index: { packages: Map<string, IndexEntry>; text: string } | undefined, env: NodeJS.ProcessEnv): { dir: string; resolution: Resolution } {
+function resolveWithPip(file: string, fixed: ReadonlyMap<string, Fixed>, index: { packages: Map<string, IndexEntry>; text: string } | undefined, env: NodeJS.ProcessEnv, python: string): { dir: string; resolution: Resolution } {
   const { body, includes, findLinks } = requirementsForPip(readRequirements(file), dirname(resolve(file)), existsSync);
   const pins = [...fixed].map(([name, f]) => `${name}==${f.version}`).join("\n");
-  const hash = createHash("sha256").update(`${RESOLUTION_FORMAT}\0${body}\0${pins}\0${index?.text ?? ""}`);
+  // The Python version keys it only when it is not the bundled one's, so existing entries stay valid.
+  const hash = createHash("sha256").update(`${RESOLUTION_FORMAT}\0${body}\0${pins}\0${index?.text ?? ""}${python === PIP.pythonVersion ? "" : `\0python ${python}`}`);
   // The files `-r`/`-c` name and the local --find-links folders' listings key it too: editing either resolves again.
   for (const text of includedTexts(includes)) hash.update("\0").update(text);
   for (const folder of findLinks) hash.update("\0").update(listing(folder));
@@ -98,7 +105,7 @@ function resolveWithPip(file: string, fixed: ReadonlyMap<string, Fixed>, index: 
     for (;;) {
       rmSync(out, { recursive: true, force: true });
       try {
-        pipDownload(["-r", join(work, "requirements.txt"), "-c", join(work, "pins.txt"), "--find-links", placeholders], out);
+        pipDownload(["-r", join(work, "requirements.txt"), "-c", join(work, "pins.txt"), "--find-links", placeholders], out, python);
         break;
       } catch (error) {
         const stderr = pipStderr(error);

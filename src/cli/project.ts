@@ -200,10 +200,10 @@ export function iniNorecursedirs(inifile: string | undefined): string[] | undefi
 }
 
 /**
- * `[tool.wsbridge]` keys in pyproject.toml: `requirements`, `wheels`, `pyodide-index` (strings, relative to it), and
- * `pyscript` (`true`, or the PyScript config file's path, relative to it).
+ * `[tool.wsbridge]` keys in pyproject.toml: `requirements`, `wheels`, `pyodide-index`, `pyodide` (strings, relative to
+ * it), and `pyscript` (`true`, or the PyScript config file's path, relative to it).
  */
-export function wsbridgeSettings(inifile: string | undefined): { requirements?: string; wheels?: string; pyodideIndex?: string; pyscript?: true | string } {
+export function wsbridgeSettings(inifile: string | undefined): { requirements?: string; wheels?: string; pyodideIndex?: string; pyodide?: string; pyscript?: true | string } {
   if (!inifile || parse(inifile).base !== "pyproject.toml") return {};
   const text = readFileSync(inifile, "utf8");
   const section = /^\[tool\.wsbridge\]\s*$([\s\S]*?)(?=^\[|(?![\s\S]))/m.exec(text)?.[1] ?? "";
@@ -212,7 +212,7 @@ export function wsbridgeSettings(inifile: string | undefined): { requirements?: 
     return m ? (isAbsolute(m[2]!) || /^https?:/.test(m[2]!) ? m[2]! : resolve(dirname(inifile), m[2]!)) : undefined;
   };
   const pyscript = /^\s*pyscript\s*=\s*true\s*(#.*)?$/m.test(section) ? true : value("pyscript");
-  return { requirements: value("requirements"), wheels: value("wheels"), pyodideIndex: value("pyodide-index"), ...(pyscript ? { pyscript } : {}) };
+  return { requirements: value("requirements"), wheels: value("wheels"), pyodideIndex: value("pyodide-index"), pyodide: value("pyodide"), ...(pyscript ? { pyscript } : {}) };
 }
 
 /** `path` relative to `cwd` for messages, or absolute when outside it. */

@@ -12,6 +12,9 @@ import { findBrowser, launchBrowser } from "../driver/launch.js";
 import { startStaticServer, type StaticServer } from "../playwright/static-server.js";
 import { startTestServer, type TestServer } from "../playwright/test-server.js";
 import { parseTestArgs, UsageError, type TestOptions } from "./args.js";
+import { choosePyodide } from "./pyodide-choice.js";
+import { pyodideRelease } from "../playwright/pyodide-release.js";
+import { snapshotRestorePatchable } from "../playwright/static-server.js";
 import { TestPage, pyString, type PageEvents, type PageSetup } from "./page.js";
 import { watchTests } from "./watch.js";
 import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
@@ -77,6 +80,7 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
   let options: TestOptions;
   try {
     options = parseTestArgs(argv);
+    if (!options.help) options.pyodide = choosePyodide(options, io.cwd).dir; // before Chromium starts
   } catch (error) {
     if (error instanceof UsageError) {
       io.err(`wsbridge test: ${error.message} (see wsbridge test --help)\n`);
@@ -243,7 +247,8 @@ export class Run {
     const index = this.options.pyodideIndex ?? settings.pyodideIndex;
     // One resolution, the same as `wsbridge wheels` (src/cli/page-packages.ts).
     if (this.options.pyscript || settings.pyscript) this.pyscript = findPyScript(rootdir, this.io.cwd, typeof settings.pyscript === "string" ? settings.pyscript : undefined);
-    const packages = await resolvePagePackages({ requirements, wheels, pyodideIndex: index && !/^https?:/.test(index) ? resolve(this.io.cwd, index) : index }, this.io.env, (line) => this.io.err(`${line}\n`));
+    const python = pyodideRelease(this.options.pyodide).python;
+    const packages = await resolvePagePackages({ requirements, wheels, pyodideIndex: index && !/^https?:/.test(index) ? resolve(this.io.cwd, index) : index, python }, this.io.env, (line) => this.io.err(`${line}\n`));
     [this.wheelFiles, this.pyodidePackages] = [packages.wheelFiles, packages.pyodidePackages];
     this.mirror = mirrorFolder(rootdir, { withCache: true, ...(iniNorecursedirs(inifile) ? { norecursedirs: iniNorecursedirs(inifile)! } : {}) });
     if (this.mirror.leftOut) this.io.err(`wsbridge: not copied into the page: ${this.mirror.leftOut}\n`);
@@ -261,8 +266,9 @@ export class Run {
     dirs.forEach((dir, i) => { mounts[`wheels${i}`] = dir; });
     const launching = this.launching ?? this.launch(executable);
     // The cache's checks (hashing the stdlib, the wheels and the snapshot) run while Chromium starts.
-    const cachedStdlib = compiledStdlib(this.io.env);
-    const folderFor = (stdlib: string | undefined) => snapshotDir(snapshotKey({ wheelFiles: this.wheelFiles, ...(stdlib ? { stdlib } : {}) }), this.io.env);
+    const pyodide = pyodideRelease(this.options.pyodide); // --pyodide: all that follows is keyed by this release
+    const cachedStdlib = compiledStdlib(this.io.env, pyodide.dir);
+    const folderFor = (stdlib: string | undefined) => snapshotDir(snapshotKey({ wheelFiles: this.wheelFiles, pyodide: pyodide.dir, ...(stdlib ? { stdlib } : {}) }), this.io.env);
     const checked = cachedStdlib ? { folder: folderFor(cachedStdlib), found: checkSnapshot(folderFor(cachedStdlib)) } : undefined;
     try {
       this.browser = await launching;
@@ -271,7 +277,7 @@ export class Run {
     }
     // Made once per cache (a first run takes a few seconds more); without it pages load Pyodide's own stdlib.
     if (!cachedStdlib) this.status.show("compiling the standard library (once per cache)…");
-    const stdlib = cachedStdlib ?? (await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`) }));
+    const stdlib = cachedStdlib ?? (await ensureCompiledStdlib(this.browser, this.io.env, { timeoutMs: this.options.loadTimeout * 1000, warn: (text) => this.io.err(`${text}\n`), pyodide: pyodide.dir }));
     const snapshotFolder = checked && stdlib === cachedStdlib ? checked.folder : folderFor(stdlib);
     const uploads = { token: uploadToken(), dir: mkdtempSync(join(tmpdir(), "wsbridge-upload-")) };
     mounts.snapshot = snapshotFolder;
@@ -281,7 +287,7 @@ export class Run {
     this.blobs.set("project-worker.bin", bundles.worker);
     [this.staticServer, this.testServer] = await Promise.all([
       // --pyscript pages are cross-origin isolated, as PyScript apps are served: its workers reach the page's DOM then.
-      startStaticServer({ mounts, snapshots: true, uploads, blobs: this.blobs, ...(stdlib ? { stdlib } : {}), ...(this.pyscript ? { isolated: true } : {}) }),
+      startStaticServer({ mounts, pyodide: pyodide.dir, snapshots: true, uploads, blobs: this.blobs, ...(stdlib ? { stdlib } : {}), ...(this.pyscript ? { isolated: true } : {}) }),
       startTestServer(),
     ]);
     const urlOf = (file: string) => (/^https?:/.test(file) ? file : `${this.staticServer!.url}wheels${dirs.indexOf(dirname(file))}/${encodeURIComponent(file.slice(dirname(file).length + 1))}`);
@@ -372,6 +378,11 @@ export class Run {
 
   /** The cached snapshot, made (or made again, when it fails its check) if need be; undefined when it cannot be made. */
   private async ensureSnapshot(dir: string, uploads: { token: string; dir: string }, wheelURLs: string[], found: ReturnType<typeof checkSnapshot>): Promise<Snapshot | undefined> {
+    const release = pyodideRelease(this.options.pyodide);
+    if (!snapshotRestorePatchable(release.dir)) {
+      this.io.err(`wsbridge: no page snapshot on Pyodide ${release.version} (its ${release.asm} lacks the statement wsbridge patches to restore snapshots over 30 MiB); pages load Pyodide in full, which starts slower\n`);
+      return undefined;
+    }
     if (typeof found === "object") {
       markUsed(dir);
       return found;
@@ -380,7 +391,7 @@ export class Run {
     const t0 = Date.now();
     this.status.show("making the page snapshot (once per cache and wsbridge version, a few seconds)…");
     try {
-      const made = await makeSnapshot(dir, { browser: this.browser!, baseURL: this.staticServer!.url, uploads, wheelURLs, timeoutMs: this.options.loadTimeout * 1000 });
+      const made = await makeSnapshot(dir, { browser: this.browser!, baseURL: this.staticServer!.url, uploads, wheelURLs, timeoutMs: this.options.loadTimeout * 1000, sitePackages: pyodideRelease(this.options.pyodide).sitePackages });
       this.timing(`page snapshot made in ${Date.now() - t0} ms`);
       const removed = pruneSnapshots(dirname(dir), dir);
       if (removed.length) this.timing(`removed ${removed.length} older page snapshot${removed.length === 1 ? "" : "s"} (${SNAPSHOTS_KEPT} are kept)`);
@@ -798,6 +809,10 @@ wsbridge's options:
   --pyodide-index P    a Pyodide package index (folder or URL with
                        pyodide-lock.json) for what the requirements need and
                        pip has no pure-Python wheel of (pip's wheels first)
+  --pyodide DIR        the Pyodide distribution pages load (a folder with
+                       pyodide.mjs, e.g. node_modules/pyodide of
+                       \`npm install pyodide@0.28.3\`; 0.27.x-0.29.x, 314.x);
+                       default: the one wsbridge is installed with
   --load-timeout S     seconds for a page to load Pyodide and the packages
                        (default 120)
   --pyscript           pages where PyScript's \`pyscript\` package works (from the
@@ -821,6 +836,7 @@ The same keys in pyproject.toml:
   requirements = "requirements-page.txt"
   wheels = "wheels/"
   pyodide-index = "https://..."
+  pyodide = "node_modules/pyodide"
   pyscript = true                (or the config's path: "web/pyscript.toml")
 
 In the page: fixtures ws_server (the runner's real ws server:

@@ -12,15 +12,16 @@ import { join } from "node:path";
 import type { DriverBrowser } from "../driver/driver.js";
 import { attachPython, within } from "../playwright/attach.js";
 import { cacheDir, sha256File } from "../playwright/cache.js";
-import { distDir, pyodideDir } from "../playwright/static-server.js";
+import { distDir } from "../playwright/static-server.js";
+import { pyodideRelease } from "../playwright/pyodide-release.js";
 import { decodeBundle } from "../pyodide/bundle.js";
 import type { RunnerPlumbing } from "../pyodide/page.js";
 
 /** Bumped when what goes into a snapshot, or how, changes. */
 const SNAPSHOT_FORMAT = 2;
 
-/** Where the wheels are unpacked in the page (Pyodide 314's purelib). */
-export const SITE_PACKAGES = "/lib/python3.14/site-packages";
+/** Where the wheels are unpacked in a page of the bundled Pyodide (314's purelib); another release: its `sitePackages`. */
+export const SITE_PACKAGES = pyodideRelease().sitePackages;
 
 /**
  * What the snapshot has imported: pytest with its built-in plugins, and the stdlib modules pytest, asyncio tests and
@@ -77,14 +78,18 @@ export interface SnapshotInputs {
   wheelFiles: readonly string[];
   /** The compiled stdlib zip served to the page, if any. */
   stdlib?: string;
+  /** The Pyodide folder pages load (default: the bundled one). */
+  pyodide?: string;
 }
 
-/** The cache key of a snapshot of `inputs`: format, Pyodide, stdlib, wheels, the page code and the imports. */
+/** The cache key of a snapshot of `inputs`: format, Pyodide (its release and lock), stdlib, wheels, the page code and the imports. */
 export function snapshotKey(inputs: SnapshotInputs): string {
   const hash = createHash("sha256");
-  const pyodide = pyodideDir();
+  const pyodide = pyodideRelease(inputs.pyodide).dir;
   hash.update(`format ${SNAPSHOT_FORMAT}\n`);
+  // The release (package.json) and its build's packages (pyodide-lock.json, small: a rebuilt distribution differs there).
   hash.update(readFileSync(join(pyodide, "package.json")));
+  hash.update(readFileSync(join(pyodide, "pyodide-lock.json")));
   hash.update(`stdlib ${inputs.stdlib ? sha256File(inputs.stdlib) : "pyodide's own"}\n`);
   for (const wheel of inputs.wheelFiles) hash.update(`wheel ${sha256File(wheel)}\n`);
   // Both carry Python the snapshot's files hold as bytecode: the runner's (page-python.js) and the package's.
@@ -207,6 +212,8 @@ export interface MakeOptions {
   /** URLs of the wheels to unpack, in order. */
   wheelURLs: string[];
   timeoutMs: number;
+  /** The page's site-packages (the served Pyodide's `sitePackages`; default: the bundled one's). */
+  sitePackages?: string;
 }
 
 /** A fresh upload token. */
@@ -228,7 +235,7 @@ export async function makeSnapshot(dir: string, options: MakeOptions): Promise<S
         const runner = (globalThis as unknown as { __wsbridgeRunner: RunnerPlumbing }).__wsbridgeRunner;
         await runner.installWheels({ wheelURLs, pyodidePackageURLs: [] });
         return runner.makeSnapshot({ imports, keep: [site], uploadURL, wsbridgeURL });
-      }, { wheelURLs: options.wheelURLs, imports: SNAPSHOT_IMPORTS, uploadURL: `${options.baseURL}__upload/${options.uploads.token}/`, site: SITE_PACKAGES, wsbridgeURL: `${options.baseURL}wsbridge/wsbridge.mjs` });
+      }, { wheelURLs: options.wheelURLs, imports: SNAPSHOT_IMPORTS, uploadURL: `${options.baseURL}__upload/${options.uploads.token}/`, site: options.sitePackages ?? SITE_PACKAGES, wsbridgeURL: `${options.baseURL}wsbridge/wsbridge.mjs` });
     })();
     await within(made, options.timeoutMs, () => new Error(`the page snapshot was not made within ${Math.round(options.timeoutMs / 1000)} s (--load-timeout)`));
     const memory = readFileSync(join(options.uploads.dir, "memory.upload"));

@@ -24,6 +24,8 @@ export interface CompileOptions {
   timeoutMs?: number;
   /** Told, in one line, why no copy was made (pages then load Pyodide's own zip). */
   warn?: (text: string) => void;
+  /** The Pyodide folder whose stdlib is compiled (default: the bundled one). */
+  pyodide?: string;
 }
 
 /**
@@ -32,12 +34,12 @@ export interface CompileOptions {
  * is told why.
  */
 export async function ensureCompiledStdlib(browser: DriverBrowser, env: NodeJS.ProcessEnv = process.env, options: CompileOptions = {}): Promise<string | undefined> {
-  const target = compiledStdlibPath(env);
+  const target = compiledStdlibPath(env, options.pyodide);
   const damage = stdlibDamage(target);
   if (damage === undefined) return target;
   if (existsSync(target)) options.warn?.(`wsbridge: the compiled stdlib in ${target} is damaged (${damage}); making it again`);
   const timeoutMs = options.timeoutMs ?? COMPILE_TIMEOUT_MS;
-  const server = await startStaticServer();
+  const server = await startStaticServer(options.pyodide ? { pyodide: options.pyodide } : {});
   const context = await browser.newContext();
   try {
     const page = await context.newPage();

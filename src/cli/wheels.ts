@@ -19,9 +19,11 @@ export interface LockedWheel {
   version: string;
   file: string;
   sha256: string;
+  /** The wheel's Requires-Python (its METADATA), checked against the chosen Pyodide's Python. */
+  requires_python?: string;
 }
 
-/** The Python the runner resolves wheels with, and the tags of Pyodide 314's interpreter. */
+/** The Python the runner resolves wheels with, and the Python version of the bundled Pyodide 314 (another release passes its own). */
 export const PIP = { python: process.env.WSBRIDGE_PYTHON ?? "python3", pythonVersion: "3.14" };
 
 /** wsbridge's package folder (holds python/page-wheels.lock.json), from dist/ or from src/cli/. */
@@ -50,10 +52,10 @@ export function pipStderr(error: unknown): string {
 const pipError = (error: unknown): string => pipErrorLine(pipStderr(error));
 
 /** Runs `pip download ARGS` into `dest` (pure-Python wheels for Pyodide's Python); throws execFileSync's error. */
-export function pipDownload(args: string[], dest: string): void {
+export function pipDownload(args: string[], dest: string, pythonVersion: string = PIP.pythonVersion): void {
   execFileSync(PIP.python, [
     "-m", "pip", "download", "--disable-pip-version-check", "--retries", "1", "--timeout", "30",
-    "--only-binary=:all:", "--platform", "any", "--implementation", "py", "--python-version", PIP.pythonVersion, "--abi", "none",
+    "--only-binary=:all:", "--platform", "any", "--implementation", "py", "--python-version", pythonVersion, "--abi", "none",
     "-d", dest, ...args,
   ], { stdio: ["ignore", "pipe", "pipe"] });
 }

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { compiledStdlib } from "./cache.js";
 import { startStaticServer, distDir, type StaticServer } from "./static-server.js";
 import { PythonError } from "../pyodide/errors.js";
+import { pyodideRelease, PyodideReleaseError } from "./pyodide-release.js";
 import type { SnapshotOption } from "../pyodide/runtime.js";
 import { NavigationTimeoutError } from "../driver/driver.js";
 import { asDriverPage, type AnyPage } from "../driver/wrap.js";
@@ -18,6 +19,12 @@ export interface AttachOptions {
   timeout?: number;
   /** Base URL of a server that serves `pyodide/` and `wsbridge/` (default: one started on 127.0.0.1). */
   baseURL?: string;
+  /**
+   * The Pyodide distribution to load: a folder holding pyodide.mjs, e.g. `node_modules/pyodide` of an
+   * `npm install pyodide@0.28.3` (default: the bundled one). Supported: 0.27.x, 0.28.x, 0.29.x and 314.x. Not with `baseURL`
+   * (that server decides what it serves).
+   */
+  pyodide?: string;
   /**
    * @internal The test runner's pages: start from a memory snapshot at this URL (`load`, with the bundle of its files
    * at `files`), or load a page to take one of (`make`: wsbridge is not installed). The server must serve the patched pyodide.asm.mjs (src/cli/snapshot.ts).
@@ -50,23 +57,27 @@ export class PyodideLoadError extends Error {
   }
 }
 
-let sharedServer: Promise<StaticServer> | undefined;
+const sharedServers = new Map<string, Promise<StaticServer>>();
 
 /**
- * One static server per Node process, started on first use and closed at exit. It never keeps the process
+ * One static server per Node process and Pyodide folder (`pyodide`, default the bundled one), started on first use and closed at exit. It never keeps the process
  * alive (server and connections are unref'ed): a script that closes its browser exits by itself. It serves the
  * bytecode-compiled stdlib when the cache holds one (`npx wsbridge wheels` or a `wsbridge test` run made it):
  * pages then start with about 40 % of the CPU.
  */
-export function sharedStaticServer(): Promise<StaticServer> {
-  if (!sharedServer) {
-    const stdlib = compiledStdlib();
-    sharedServer = startStaticServer({ unref: true, ...(stdlib ? { stdlib } : {}) }).then((server) => {
+export function sharedStaticServer(pyodide?: string): Promise<StaticServer> {
+  const dir = pyodideRelease(pyodide).dir;
+  let shared = sharedServers.get(dir);
+  if (!shared) {
+    // The compiled stdlib of this release only: another release's bytecode would not load.
+    const stdlib = compiledStdlib(process.env, dir);
+    shared = startStaticServer({ unref: true, pyodide: dir, ...(stdlib ? { stdlib } : {}) }).then((server) => {
       process.once("exit", () => void server.close());
       return server;
     });
+    sharedServers.set(dir, shared);
   }
-  return sharedServer;
+  return shared;
 }
 
 /** What the page's `__wsbridgeRun` and `startPagePython` answer (src/pyodide/page.ts). */
@@ -109,8 +120,16 @@ export async function attachPython(anyPage: AnyPage, options: AttachOptions = {}
   const page = asDriverPage(anyPage);
   const timeout = options.timeout ?? 60_000;
   if (!(Number.isFinite(timeout) && timeout > 0)) throw new TypeError(`attachPython: timeout must be a positive number of milliseconds, got ${String(options.timeout)}`);
+  if (options.pyodide !== undefined && options.baseURL !== undefined) throw new TypeError("attachPython: pass pyodide or baseURL, not both (the server at baseURL decides which Pyodide it serves)");
   const started = Date.now();
-  const baseURL = withSlash(options.baseURL ?? (await sharedStaticServer()).url);
+  let server: Promise<StaticServer> | undefined;
+  try {
+    server = options.baseURL === undefined ? sharedStaticServer(options.pyodide) : undefined;
+  } catch (error) {
+    if (error instanceof PyodideReleaseError) throw new PyodideLoadError(`attachPython: ${error.message}`);
+    throw error;
+  }
+  const baseURL = withSlash(options.baseURL ?? (await server!).url);
   if (page.url() === "about:blank") {
     const slowOpen = () => new PyodideLoadError(`attachPython: cannot open ${baseURL}: the server did not answer the page request within ${timeout} ms`);
     try {

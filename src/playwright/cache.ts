@@ -31,22 +31,26 @@ export function sha256File(path: string): string {
 /** Bumped when the way the compiled stdlib is made changes, so a copy made the old way is not used. */
 const STDLIB_FORMAT = 2;
 
-let stdlibName: string | undefined;
+const stdlibNames = new Map<string, string>();
 
-/** Where the compiled copy of this Pyodide's stdlib lives (named by the Pyodide version, the source zip's hash and the format). */
-export function compiledStdlibPath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(cacheDir(env), "stdlib", (stdlibName ??= nameForThisPyodide()));
+/**
+ * Where the compiled copy of the stdlib of the Pyodide in `pyodide` (default: the bundled one) lives, named by its
+ * version, the source zip's hash and the format: each release has its own.
+ */
+export function compiledStdlibPath(env: NodeJS.ProcessEnv = process.env, pyodide = pyodideDir()): string {
+  if (!stdlibNames.has(pyodide)) stdlibNames.set(pyodide, nameFor(pyodide));
+  return join(cacheDir(env), "stdlib", stdlibNames.get(pyodide)!);
 }
 
-function nameForThisPyodide(): string {
-  const dir = pyodideDir();
+/** The compiled stdlib's file name for the Pyodide in `dir`. */
+function nameFor(dir: string): string {
   const version = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version;
   return `python_stdlib-${version}-${sha256File(join(dir, "python_stdlib.zip")).slice(0, 16)}-pyc${STDLIB_FORMAT}.zip`;
 }
 
-/** The compiled stdlib when the cache holds it whole, else undefined (pages then load Pyodide's own zip). */
-export function compiledStdlib(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const path = compiledStdlibPath(env);
+/** The compiled stdlib of the Pyodide in `pyodide` when the cache holds it whole, else undefined (pages then load Pyodide's own zip). */
+export function compiledStdlib(env: NodeJS.ProcessEnv = process.env, pyodide = pyodideDir()): string | undefined {
+  const path = compiledStdlibPath(env, pyodide);
   return stdlibDamage(path) === undefined ? path : undefined;
 }
 

@@ -1,10 +1,10 @@
 // A static file server on 127.0.0.1 that serves the local Pyodide package and wsbridge's dist/ to pages.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createReadStream, existsSync, readFileSync, realpathSync, statSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
+import { bundledPyodideDir, pyodideRelease } from "./pyodide-release.js";
 
 /** MIME types by extension; `.wasm` must be `application/wasm` or `loadPyodide` hangs. */
 const MIME: Record<string, string> = {
@@ -23,9 +23,9 @@ const MIME: Record<string, string> = {
   ".svg": "image/svg+xml",
 };
 
-/** The folder that holds the npm `pyodide` package (pyodide.mjs, the wasm and the stdlib). */
+/** The folder that holds the bundled npm `pyodide` package (pyodide.mjs, the wasm and the stdlib). */
 export function pyodideDir(): string {
-  return dirname(createRequire(import.meta.url).resolve("pyodide/package.json"));
+  return bundledPyodideDir();
 }
 
 /** wsbridge's dist/ folder: this module lives in it once built; run from source (src/playwright/), it is ../../dist. */
@@ -48,6 +48,8 @@ export interface StaticServer {
 export interface StaticServerOptions {
   /** URL prefix (no slashes) → folder. `pyodide` and `wsbridge` are always mounted. */
   mounts?: Record<string, string>;
+  /** The Pyodide folder served as `pyodide/` (default: the bundled one; src/playwright/pyodide-release.ts checks it). */
+  pyodide?: string;
   /** Send COOP/COEP so pages are cross-origin isolated. */
   isolated?: boolean;
   /** Never keep the Node process alive: the server and each connection are `unref()`ed. */
@@ -57,8 +59,9 @@ export interface StaticServerOptions {
   /** A file served as `pyodide/python_stdlib.zip` instead of Pyodide's own: the bytecode-compiled copy (src/cli/stdlib.ts). */
   stdlib?: string;
   /**
-   * Serve `pyodide/pyodide.asm.mjs` with the heap grown before a memory snapshot is copied in: Pyodide 314 copies a
-   * snapshot over 30 MiB past the end of its initial memory (pyodide/pyodide#6254). See `patchSnapshotRestore`.
+   * Serve the Emscripten module (`pyodide/pyodide.asm.mjs`, `pyodide.asm.js` up to 0.29) with the heap grown before a
+   * memory snapshot is copied in: Pyodide 0.27 to 314 copy a snapshot over 30 MiB past the end of their initial memory
+   * (pyodide/pyodide#6254). See `patchSnapshotRestore`.
    */
   snapshots?: boolean;
   /** POST `/__upload/TOKEN/NAME` (NAME: letters) writes `dir/NAME.upload`: how a page hands the runner a snapshot. */
@@ -70,7 +73,10 @@ export interface StaticServerOptions {
 /** Largest upload accepted (a memory snapshot is ~40 MB). */
 const MAX_UPLOAD_BYTES = 1024 * 1024 * 1024;
 
-/** The statement in pyodide.asm.mjs (314.0.x) that copies a snapshot into the heap, and the same after growing it. */
+/**
+ * The statement in the Emscripten module that copies a snapshot into the heap (the same text in 0.27.x, 0.28.x,
+ * 0.29.x and 314.0.x), and the same after growing it.
+ */
 const SNAPSHOT_COPY = "return Module.HEAP8.set(t),l}";
 const SNAPSHOT_COPY_GROWN = "return t.length>Module.HEAP8.length&&Module.growMemory(t.length),Module.HEAP8.set(t),l}";
 
@@ -83,7 +89,9 @@ export function patchSnapshotRestore(source: string): string | undefined {
 
 /** Starts a static server on 127.0.0.1, on `options.port` (default: any free port). */
 export async function startStaticServer(options: StaticServerOptions = {}): Promise<StaticServer> {
-  const mounts: Record<string, string> = { pyodide: pyodideDir(), wsbridge: distDir(), ...options.mounts };
+  const pyodide = options.pyodide ?? pyodideDir();
+  const asm = `/pyodide/${pyodideRelease(pyodide).asm}`;
+  const mounts: Record<string, string> = { pyodide, wsbridge: distDir(), ...options.mounts };
   const server: Server = createServer((req, res) => {
     const headers: Record<string, string> = { "Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache" };
     if (options.isolated) {
@@ -102,8 +110,8 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
       res.end(blob);
       return;
     }
-    if (options.snapshots && path === "/pyodide/pyodide.asm.mjs") {
-      const patched = patchedAsm();
+    if (options.snapshots && path === asm) {
+      const patched = patchedAsm(pyodide, asm);
       if (patched) {
         res.writeHead(200, { ...headers, "Content-Type": MIME[".mjs"], "Content-Length": String(Buffer.byteLength(patched)) });
         res.end(patched);
@@ -182,12 +190,18 @@ function fileAt(file: string): { file: string; size: number } | undefined {
   }
 }
 
-let patchedAsmText: string | undefined | null = null;
+/** True when the Pyodide in `dir` can restore large snapshots as served here (its module takes the patch). */
+export function snapshotRestorePatchable(dir: string): boolean {
+  return patchedAsm(dir, `/pyodide/${pyodideRelease(dir).asm}`) !== undefined;
+}
 
-/** This Pyodide's pyodide.asm.mjs patched for snapshot restores (read once); undefined when it cannot be patched. */
-function patchedAsm(): string | undefined {
-  if (patchedAsmText === null) patchedAsmText = patchSnapshotRestore(readFileSync(join(pyodideDir(), "pyodide.asm.mjs"), "utf8"));
-  return patchedAsmText;
+const patchedAsmText = new Map<string, string | undefined>();
+
+/** A Pyodide's Emscripten module patched for snapshot restores (read once a folder); undefined when it cannot be patched. */
+function patchedAsm(dir: string, asm: string): string | undefined {
+  const file = join(dir, asm.slice("/pyodide/".length));
+  if (!patchedAsmText.has(file)) patchedAsmText.set(file, patchSnapshotRestore(readFileSync(file, "utf8")));
+  return patchedAsmText.get(file);
 }
 
 /** Writes a POSTed body to `dir/NAME.upload` when the token matches; bounded in size. */
