@@ -14,7 +14,7 @@ from pyodide.code import run_js  # type: ignore[import-not-found]
 from pyodide.ffi import JsBuffer, JsException, JsProxy, can_run_sync, create_proxy, run_sync, to_js  # type: ignore[import-not-found]
 
 try:
-    from pyodide.ffi import jsnull  # type: ignore[import-not-found]
+    from pyodide.ffi import jsnull
 except ImportError:  # Pyodide 0.27: JS null arrives as None, so nothing is ever `jsnull`
     jsnull = object()
 

@@ -68,6 +68,9 @@ export function ensureLockedWheels(env: NodeJS.ProcessEnv = process.env, log: (l
   const dir = join(cacheDir(env), "wheels");
   const wheels = lockedWheels();
   const missing = wheels.filter((w) => !existsSync(join(dir, w.file)) || sha256File(join(dir, w.file)) !== w.sha256);
+  for (const w of missing.filter((w) => existsSync(join(dir, w.file)))) {
+    log(`wsbridge: the page wheel ${w.file} in ${dir} is damaged (it does not match its sha256, truncated or corrupt); fetching it again`);
+  }
   if (missing.length > 0) {
     mkdirSync(dir, { recursive: true });
     const temp = mkdtempSync(join(dir, ".fetch-"));

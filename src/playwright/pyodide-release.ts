@@ -68,7 +68,7 @@ export function pyodideRelease(dir?: string, cwd = process.cwd()): PyodideReleas
   const folder = !existsSync(join(asked, "pyodide.mjs")) && existsSync(join(asked, "node_modules", "pyodide", "pyodide.mjs")) ? join(asked, "node_modules", "pyodide") : asked;
   const where = `the Pyodide folder ${asked}`;
   if (!existsSync(folder)) throw new PyodideReleaseError(`${where} does not exist`);
-  if (!existsSync(join(folder, "pyodide.mjs"))) throw new PyodideReleaseError(`${where} has no pyodide.mjs (name the folder of an npm pyodide package, e.g. node_modules/pyodide)`);
+  if (!existsSync(join(folder, "pyodide.mjs"))) throw new PyodideReleaseError(`${where} has no pyodide.mjs; name the folder of an npm pyodide package, e.g. node_modules/pyodide`);
   const version = jsonField(join(folder, "package.json"), (j) => (j as { version?: unknown }).version, where);
   const series = SUPPORTED_RELEASES.find((r) => version.startsWith(`${r.series}.`));
   if (!series || /-/.test(version)) throw new PyodideReleaseError(`${where} holds Pyodide ${version}, which wsbridge does not support (supported: ${supportedRange()})`);

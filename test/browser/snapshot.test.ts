@@ -78,6 +78,17 @@ describe("the page snapshot", () => {
     }, 150_000);
   }
 
+  it("a damaged page wheel in the cache is reported in one line and fetched again, and the run passes", async () => {
+    const wheel = ensureLockedWheels(process.env).map((f) => join(cache, "wheels", basename(f)))[0]!;
+    const whole = readFileSync(wheel);
+    truncateSync(wheel, 100);
+    const r = await wsbridge(["test", "--workers", "1", "-q"], dir, env);
+    expect(r.code, shown(r)).toBe(0);
+    const lines = r.err.split("\n").filter((l) => l.includes("damaged"));
+    expect(lines).toEqual([`wsbridge: the page wheel ${basename(wheel)} in ${join(cache, "wheels")} is damaged (it does not match its sha256, truncated or corrupt); fetching it again`]);
+    expect(readFileSync(wheel).equals(whole)).toBe(true);
+  }, 150_000);
+
   it("pyodide/pyodide#6254 is still there: without the patched pyodide.asm.mjs the snapshot does not restore", async () => {
     // When this fails, Pyodide restores large snapshots by itself: drop patchSnapshotRestore and `snapshots: true`.
     expect(patchSnapshotRestore(readFileSync(join(pyodideDir(), "pyodide.asm.mjs"), "utf8"))).toBeDefined();
