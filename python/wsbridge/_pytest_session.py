@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from . import pytest_plugin
+from . import _coverage, pytest_plugin
 from ._js import create_proxy, js, run_sync
 from ._runner_protocol import ControllerStart, PageKind, PlannedFile, ResumeEntry, WorkerStart
 
@@ -131,7 +131,8 @@ class Controller:
         """Keeps the session's config (after the run, the files it wrote go back to the host) and tells the runner the
         workers' options as pytest parsed them: a conftest option's separate value (`--env prod`) is no path."""
         self.config = config
-        _emit("options", {"args": _worker_options(list(config.invocation_params.args), list(config.option.file_or_dir or [])),
+        args = _worker_options(list(config.invocation_params.args), list(config.option.file_or_dir or []))
+        _emit("options", {"args": args + _coverage.worker_args(config),
                           "cache": config.pluginmanager.has_plugin("cacheprovider")})
 
     @pytest.hookimpl(wrapper=True)
@@ -231,6 +232,11 @@ class Controller:
 
     def on_done(self, message: dict[str, Any]) -> None:
         self.finished = True
+
+    def on_coverage(self, message: dict[str, Any]) -> None:
+        """A worker page's coverage data, combined into this session's by pytest-cov (./_coverage.py)."""
+        assert self.config is not None
+        _coverage.receive(self.config, message["files"])
 
     def on_interrupt(self, message: dict[str, Any]) -> None:
         raise KeyboardInterrupt
@@ -356,7 +362,8 @@ def _pytest_main(args: list[str], plugins: list[Any]) -> int:
 
 
 def run_controller(payload: str) -> dict[str, Any]:
-    """Runs the user's pytest session as the controller; returns {"exit", "files"} (files to write on the host)."""
+    """Runs the user's pytest session as the controller; returns {"exit", "files", "binary"} (files to write on the
+    host: text, and base64 for pytest-cov's data file and reports)."""
     data: ControllerStart = json.loads(payload)
     shard = (data["shard"][0], data["shard"][1]) if data["shard"] else None
     controller = Controller(shard, data["elapsed"], list(data["resume"]))
@@ -374,7 +381,7 @@ def run_controller(payload: str) -> dict[str, Any]:
             if os.path.isfile(path):
                 with open(path, encoding="utf-8") as fh:
                     files[path] = fh.read()
-    return {"exit": int(code), "files": files}
+    return {"exit": int(code), "files": files, "binary": _coverage.written(config)}
 
 
 # ------------------------------------------------------------------------------------------------ worker
@@ -507,8 +514,12 @@ def run_worker(payload: str) -> int:
     before = set(sys.modules)
     try:
         _flush()
-        code = pytest.main([*data["args"], *data["ids"]], plugins=[pytest_plugin, Worker()])  # type: ignore[arg-type]
+        worker = Worker()
+        code = pytest.main([*data["args"], *data["ids"]], plugins=[pytest_plugin, worker])  # type: ignore[arg-type]
         _flush()
+        coverage = _coverage.data_files(worker.config) if worker.config is not None else {}
+        if coverage:
+            _emit("coverage", {"files": coverage})
         return int(code)
     finally:
         _forget_modules(list(data["roots"]), before)

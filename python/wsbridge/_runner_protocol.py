@@ -53,6 +53,10 @@ class CollectErrorMessage(TypedDict):
     text: str
 
 
+class CoverageMessage(TypedDict):
+    files: dict[str, str]
+
+
 #: Page -> Node, `[kind, json]` pairs in `__wsbridgeEmit` batches: each kind and the type of its data.
 PAGE_MESSAGES: dict[str, object] = {
     "options": OptionsMessage,
@@ -69,11 +73,12 @@ PAGE_MESSAGES: dict[str, object] = {
     "interrupt": None,
     "collecterror": CollectErrorMessage,
     "ran": None,
+    "coverage": CoverageMessage,
 }
 
 PageKind = Literal[
     "options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit",
-    "interrupt", "collecterror", "ran",
+    "interrupt", "collecterror", "ran", "coverage",
 ]
 
 # ------------------------------------------------------------------------------------------ Node -> controller
@@ -102,6 +107,7 @@ CONTROLLER_MESSAGES: dict[str, object] = {
     "done": DoneMessage,
     "interrupt": InterruptMessage,
     "exit": ExitMessage,
+    "coverage": CoverageMessage,
 }
 
 # ------------------------------------------------------------------------------------------ the calls that start pytest

@@ -33,6 +33,8 @@ export interface PageMessages {
   interrupt: null;
   /** A file that collected in the controller failed to collect in a worker page. */
   collecterror: { nodeid: string; text: string };
+  /** A worker page's pytest-cov data files after its session (path → base64), for the controller (./coverage.ts). */
+  coverage: { files: Record<string, string> };
   /** The controller has run the tests of its "run" message. */
   ran: null;
 }
@@ -57,14 +59,16 @@ export interface ControllerMessages {
   interrupt: object;
   /** pytest.exit() in a worker page. */
   exit: { msg: string; returncode: number };
+  /** A worker page's coverage data files, combined by the controller's pytest-cov. */
+  coverage: { files: Record<string, string> };
 }
 
 /** A message to the controller, its kind in `t`. */
 export type ControllerMessage = { [K in keyof ControllerMessages]: { t: K } & ControllerMessages[K] }[keyof ControllerMessages];
 
 /** The kinds of each direction, as lists (for checks at run time and against the Python side). */
-export const PAGE_MESSAGE_KINDS = ["options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit", "interrupt", "collecterror", "ran"] as const;
-export const CONTROLLER_MESSAGE_KINDS = ["run", "test", "done", "interrupt", "exit"] as const;
+export const PAGE_MESSAGE_KINDS = ["options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit", "interrupt", "collecterror", "ran", "coverage"] as const;
+export const CONTROLLER_MESSAGE_KINDS = ["run", "test", "done", "interrupt", "exit", "coverage"] as const;
 
 // Compile-time: the lists hold exactly the interfaces' keys.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -27,6 +27,7 @@ import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type Control
 import { compiledStdlib, ensureCompiledStdlib } from "./stdlib.js";
 import { SetupError } from "./wheels.js";
 import { resolvePagePackages } from "./page-packages.js";
+import { checkCoverage, writeCoverageFiles } from "./coverage.js";
 import { findPyScript, mounts as pyscriptMounts, pageOptions as pyscriptPageOptions, type PyScriptProject } from "./pyscript.js";
 
 /** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C, 143 on SIGTERM. */
@@ -132,6 +133,9 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
   }
 }
 
+/** What the controller's pytest session returns: its exit code, text files and (base64) pytest-cov files for the host. */
+type SessionOutcome = { exit: number; files: Record<string, string>; binary?: Record<string, string> };
+
 /** One file's tests as the controller planned them: run ids are `abs/path.py::rest`; `whole` when none was deselected. */
 type Job = PageMessages["plan"][number];
 
@@ -202,7 +206,7 @@ export class Run {
   /** Log entries below this were handed to the current controller in its resume payload, not to be delivered again. */
   private resumedUpTo = 0;
   /** The current controller's pytest session: `{exit, files}` when it ends. */
-  private pytestSession?: Promise<{ exit: number; files: Record<string, string> }>;
+  private pytestSession?: Promise<SessionOutcome>;
   /** Set while a new controller page replaces one that a blocked test killed. */
   private resuming?: Promise<void>;
   private slots: Slot[] = [];
@@ -250,6 +254,7 @@ export class Run {
     const python = pyodideRelease(this.options.pyodide).python;
     const packages = await resolvePagePackages({ requirements, wheels, pyodideIndex: index && !/^https?:/.test(index) ? resolve(this.io.cwd, index) : index, python }, this.io.env, (line) => this.io.err(`${line}\n`));
     [this.wheelFiles, this.pyodidePackages] = [packages.wheelFiles, packages.pyodidePackages];
+    checkCoverage(this.options.pytestArgs, [...this.wheelFiles, ...this.pyodidePackages]);
     this.mirror = mirrorFolder(rootdir, { withCache: true, ...(iniNorecursedirs(inifile) ? { norecursedirs: iniNorecursedirs(inifile)! } : {}) });
     if (this.mirror.leftOut) this.io.err(`wsbridge: not copied into the page: ${this.mirror.leftOut}\n`);
   }
@@ -340,7 +345,7 @@ export class Run {
       this.sendToController({ t: "done" });
     });
     work.catch(() => undefined);
-    let outcome: { exit: number; files: Record<string, string> };
+    let outcome: SessionOutcome;
     try {
       outcome = await this.sessionOutcome();
       if (this.timings) this.timing(`page memory at the end: ${describeMemory(rendererMemory())}`);
@@ -359,6 +364,7 @@ export class Run {
     }
     await Promise.race([this.end, new Promise((ok) => setTimeout(ok, END_WAIT_MS).unref())]);
     this.writeBack(outcome.files);
+    writeCoverageFiles(outcome.binary ?? {}, this.io.err);
     return this.interrupted ? this.interruptCode : outcome.exit;
   }
 
@@ -433,14 +439,14 @@ export class Run {
     if (this.timings) this.timing(`page memory at ready: ${describeMemory(rendererMemory())}`);
     this.end = new Promise<void>((ok) => { this.ended = ok; });
     const payload: ControllerStart = { args: [...this.colorArgs(), ...this.options.pytestArgs], shard: this.options.shard ?? null, elapsed: this.elapsedMs() / 1000, resume };
-    this.pytestSession = this.controller.py.runAsync<{ exit: number; files: Record<string, string> }>(
+    this.pytestSession = this.controller.py.runAsync<SessionOutcome>(
       `from wsbridge import _pytest_session\n_pytest_session.run_controller(${pyString(JSON.stringify(payload))})`,
     );
     this.pytestSession.catch(() => undefined);
   }
 
   /** The controller session's outcome; a controller killed for a blocked test is replaced and its successor awaited. */
-  private async sessionOutcome(): Promise<{ exit: number; files: Record<string, string> }> {
+  private async sessionOutcome(): Promise<SessionOutcome> {
     for (;;) {
       const session = this.pytestSession!;
       try {
@@ -538,7 +544,11 @@ export class Run {
     slot.console = [];
     const t0 = Date.now();
     return TestPage.open(this.browser!, this.setups!.worker, {
-      message: (kind, json) => { if (isPageMessage(kind)) slot.run?.receive(kind, JSON.parse(json) as PageMessages[typeof kind]); },
+      message: (kind, json) => {
+        // A worker's pytest-cov data goes to the controller, which combines it (./coverage.ts).
+        if (kind === "coverage") this.sendToController({ t: "coverage", ...(JSON.parse(json) as PageMessages["coverage"]) });
+        else if (isPageMessage(kind)) slot.run?.receive(kind, JSON.parse(json) as PageMessages[typeof kind]);
+      },
       output: (_stream, text) => this.workerOutput(slot, text),
       console: (line) => keep(slot.console, line),
     }).then((page) => { this.timing(`worker page ${slot.index + 1} ready in ${Date.now() - t0} ms ${JSON.stringify(page.steps)}`); return page; });

@@ -94,3 +94,29 @@ export function totals(out: string): Record<string, number> {
 
 /** The lines of `out` that start with `id ` (pytest -v: one per test reported). */
 export const linesOf = (out: string, id: string) => out.split("\n").filter((l) => l.startsWith(`${id} `));
+
+/**
+ * coverage 7.16.2 as a pure-Python wheel in `dir`: this machine's index has only the host's compiled coverage wheel
+ * (the public index has a py3-none-any one), so it is repacked without its optional C tracer, which coverage runs
+ * without (test/browser/runner-packages.test.ts does the same for its own folder). Resolves to the wheel's path.
+ */
+export async function pureCoverageWheel(dir: string): Promise<string> {
+  const host = mkdtempSync(join(tmpdir(), "wsbridge-coverage-host-"));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "coverage-7.16.2-py3-none-any.whl");
+  await new Promise<void>((ok, fail) => execFile("python3", ["-m", "pip", "download", "--disable-pip-version-check", "--retries", "1", "--no-deps", "--only-binary=:all:", "-d", host, "coverage==7.16.2"], (e, _o, err) => (e ? fail(new Error(err)) : ok())));
+  await python(`import glob, sys, zipfile
+with zipfile.ZipFile(glob.glob(sys.argv[1] + "/coverage-*.whl")[0]) as zin, zipfile.ZipFile(sys.argv[2], "w", zipfile.ZIP_DEFLATED) as zout:
+    for info in zin.infolist():
+        if info.filename.endswith(".so"):
+            continue
+        data = zin.read(info)
+        if info.filename.endswith(".dist-info/WHEEL"):
+            data = b"".join(l + b"\\n" for l in data.splitlines() if not l.startswith(b"Tag:")) + b"Tag: py3-none-any\\n"
+            data = data.replace(b"Root-Is-Purelib: false", b"Root-Is-Purelib: true")
+        if info.filename.endswith(".dist-info/RECORD"):
+            data = b"".join(l + b"\\n" for l in data.splitlines() if b".so," not in l)
+        zout.writestr(info.filename, data)`, host, file);
+  rmSync(host, { recursive: true, force: true });
+  return file;
+}
