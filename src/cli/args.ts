@@ -1,4 +1,5 @@
 // Command-line parsing for `wsbridge test` (pure: no I/O): wsbridge's own options, and the rest handed to pytest.
+import { traceOptionError } from "./ws-trace.js";
 
 /** Thrown for a bad command line; the CLI prints its message and exits with pytest's usage code (4). */
 export class UsageError extends Error {
@@ -29,12 +30,16 @@ export interface TestOptions {
   watch: boolean;
   /** `--pyscript`: pages where PyScript's `pyscript` package works, with the project's PyScript config (src/cli/pyscript.ts). */
   pyscript?: boolean;
+  /** `--ws-trace on|off|retain-on-failure`, `--record-har DIR`, `--replay-har DIR` (src/cli/ws-trace.ts). */
+  wsTrace?: string;
+  recordHar?: string;
+  replayHar?: string;
 }
 
 export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_LOAD_TIMEOUT_S = 120;
 
-type ValueKey = "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "loadTimeout";
+type ValueKey = "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "loadTimeout" | "wsTrace" | "recordHar" | "replayHar";
 
 /** wsbridge's options that take a value. */
 const OWN_OPTIONS: Record<string, ValueKey> = {
@@ -46,6 +51,9 @@ const OWN_OPTIONS: Record<string, ValueKey> = {
   "--wheels": "wheels",
   "--pyodide-index": "pyodideIndex",
   "--load-timeout": "loadTimeout",
+  "--ws-trace": "wsTrace",
+  "--record-har": "recordHar",
+  "--replay-har": "replayHar",
 };
 
 /** pytest's options that take a separate value, so that value is not mistaken for a path. */
@@ -131,5 +139,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
       default: options[key] = value;
     }
   }
+  const traceError = traceOptionError(options);
+  if (traceError) throw new UsageError(traceError);
   return options;
 }

@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { attachPython, within, type PythonHandle } from "../playwright/attach.js";
 import type { RunnerPlumbing } from "../pyodide/page.js";
 import type { PyScriptPageOptions } from "../pyodide/pyscript-page.js";
+import { writeTrace } from "./ws-trace.js";
 
 /** The page globals src/pyodide/page.ts leaves for the runner. */
 interface RunnerGlobals {
@@ -76,6 +77,7 @@ export class TestPage {
           else listeners().message(kind, text);
         }
       });
+      await page.exposeBinding("__wsbridgeTrace", (_source, name: string, text: string) => writeTrace(name, text)); // ./ws-trace.ts
       const started = Date.now();
       const snapshot = setup.snapshot;
       const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs, ...(snapshot ? { snapshot: { load: snapshot.memoryURL, files: snapshot.filesURL } } : {}) });

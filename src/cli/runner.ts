@@ -23,6 +23,7 @@ import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type Control
 import { compiledStdlib, ensureCompiledStdlib } from "./stdlib.js";
 import { SetupError } from "./wheels.js";
 import { resolvePagePackages } from "./page-packages.js";
+import { prepareTraces } from "./ws-trace.js";
 import { findPyScript, mounts as pyscriptMounts, pageOptions as pyscriptPageOptions, type PyScriptProject } from "./pyscript.js";
 
 /** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C, 143 on SIGTERM. */
@@ -290,6 +291,7 @@ export class Run {
     this.status.show(snapshot ? "loading the page…" : "loading Pyodide and pytest in the page…");
     const base = this.staticServer.url;
     const env = {
+      ...prepareTraces(this.options, this.io.cwd, this.blobs), // --ws-trace, --record-har, --replay-har
       WSBRIDGE_TEST_SERVER: this.testServer.url,
       WSBRIDGE_TIMEOUT: String(this.options.timeout),
       COLUMNS: String(this.io.columns ?? 80),
@@ -801,6 +803,13 @@ wsbridge's options:
                        rootdir: the changed test files and those importing a
                        changed module (else all), failed files first, each in
                        a fresh interpreter; keys a (all), f (failed), q (quit)
+  --ws-trace MODE      on, off or retain-on-failure (default): a failing
+                       test's report lists its WebSockets and their last
+                       frames; its traffic is also written as a HAR file under
+                       test-results/ws-traces/ (on: every test's)
+  --record-har DIR     save each test's WebSocket traffic as DIR/<test>.har
+  --replay-har DIR     run each test against its recording in DIR, offline,
+                       answered by request; a message that differs fails it
   --browser-path P     the Chromium to use; otherwise $WSBRIDGE_CHROMIUM, then
                        /usr/bin/chromium, chromium, chromium-browser,
                        google-chrome on PATH
