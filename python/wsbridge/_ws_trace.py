@@ -68,9 +68,10 @@ class TracePlugin:
         from .pytest_plugin import _run
 
         har = _run(_fetch_har(REPLAY_URL + har_name(item.nodeid)), None, "loading the test's HAR")
-        if har is None:
-            pytest.fail(f"--replay-har: no recording of {item.nodeid} ({har_name(item.nodeid)}): record it with --record-har", pytrace=False)
-        route_web_socket_from_har(_moved_test_server(har), url="**", match="request", strict=True)
+        if har is not None:
+            route_web_socket_from_har(_moved_test_server(har), url="**", match="request", strict=True)
+            return
+        pytest.fail(f"--replay-har: no recording of {item.nodeid} ({har_name(item.nodeid)}): record it with --record-har", pytrace=False)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
