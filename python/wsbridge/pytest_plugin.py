@@ -112,10 +112,21 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 def pytest_configure(config: pytest.Config) -> None:
     """Registers wsbridge's markers so `--strict-markers` accepts them; starts cancelling navigations of the page."""
     _navigations.install()
+    _register_ws_trace(config)
     config.addinivalue_line("markers", "timeout(seconds): fail the test when it runs longer than `seconds` (wsbridge)")
     config.addinivalue_line(
         "markers", "allow_handler_errors: exceptions in socket/route handlers and leftover tasks do not fail the test"
     )
+
+
+def _register_ws_trace(config: pytest.Config) -> None:
+    """--ws-trace, --record-har, --replay-har (`_ws_trace`): its plugin and its marker."""
+    from ._ws_trace import plugin_from_environment
+
+    config.addinivalue_line("markers", "no_ws_trace: the runner does not record this test's WebSockets (--ws-trace)")
+    trace = plugin_from_environment()
+    if trace is not None and not config.pluginmanager.has_plugin("wsbridge-ws-trace"):
+        config.pluginmanager.register(trace, "wsbridge-ws-trace")
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

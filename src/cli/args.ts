@@ -1,5 +1,6 @@
 // Command-line parsing for `wsbridge test` (pure: no I/O): wsbridge's own options, and the rest handed to pytest.
 import { BROWSER_NAMES, browserName, type BrowserName } from "../driver/driver.js";
+import { traceOptionError } from "./ws-trace.js";
 
 /** Thrown for a bad command line; the CLI prints its message and exits with pytest's usage code (4). */
 export class UsageError extends Error {
@@ -34,12 +35,16 @@ export interface TestOptions {
   watch: boolean;
   /** `--pyscript`: pages where PyScript's `pyscript` package works, with the project's PyScript config (src/cli/pyscript.ts). */
   pyscript?: boolean;
+  /** `--ws-trace on|off|retain-on-failure`, `--record-har DIR`, `--replay-har DIR` (src/cli/ws-trace.ts). */
+  wsTrace?: string;
+  recordHar?: string;
+  replayHar?: string;
 }
 
 export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_LOAD_TIMEOUT_S = 120;
 
-type ValueKey = "browser" | "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "pyodide" | "loadTimeout";
+type ValueKey = "browser" | "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "pyodide" | "loadTimeout" | "wsTrace" | "recordHar" | "replayHar";
 
 /** wsbridge's options that take a value. */
 const OWN_OPTIONS: Record<string, ValueKey> = {
@@ -53,6 +58,9 @@ const OWN_OPTIONS: Record<string, ValueKey> = {
   "--pyodide-index": "pyodideIndex",
   "--pyodide": "pyodide",
   "--load-timeout": "loadTimeout",
+  "--ws-trace": "wsTrace",
+  "--record-har": "recordHar",
+  "--replay-har": "replayHar",
 };
 
 /** pytest's options that take a separate value, so that value is not mistaken for a path. */
@@ -146,5 +154,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
       default: options[key] = value;
     }
   }
+  const traceError = traceOptionError(options);
+  if (traceError) throw new UsageError(traceError);
   return options;
 }

@@ -4,6 +4,7 @@ import type { DriverBrowser, DriverContext, DriverPage } from "../driver/driver.
 import { attachPython, within, type PythonHandle } from "../playwright/attach.js";
 import type { RunnerPlumbing } from "../pyodide/page.js";
 import type { PyScriptPageOptions } from "../pyodide/pyscript-page.js";
+import { writeTrace } from "./ws-trace.js";
 
 /** The page globals src/pyodide/page.ts leaves for the runner. */
 interface RunnerGlobals {
@@ -75,6 +76,7 @@ export class TestPage {
           else listeners().message(kind, text);
         }
       });
+      await page.expose("__wsbridgeTrace", ([name, text]: [string, string]) => writeTrace(name, text)); // ./ws-trace.ts
       const started = Date.now();
       const snapshot = setup.snapshot;
       const py = await attachPython(page, { baseURL: setup.baseURL, timeout: setup.loadTimeoutMs, ...(snapshot ? { snapshot: { load: snapshot.memoryURL, files: snapshot.filesURL } } : {}) });

@@ -28,6 +28,7 @@ import { compiledStdlib, ensureCompiledStdlib } from "./stdlib.js";
 import { SetupError } from "./wheels.js";
 import { resolvePagePackages } from "./page-packages.js";
 import { checkCoverage, writeCoverageFiles } from "./coverage.js";
+import { prepareTraces } from "./ws-trace.js";
 import { findPyScript, mounts as pyscriptMounts, pageOptions as pyscriptPageOptions, type PyScriptProject } from "./pyscript.js";
 
 /** Exit codes: pytest's own (0 passed, 1 failed, 2 interrupted, 3 internal, 4 usage, 5 no tests), 130 on Ctrl-C, 143 on SIGTERM. */
@@ -302,6 +303,7 @@ export class Run {
     this.status.show(snapshot ? "loading the page…" : "loading Pyodide and pytest in the page…");
     const base = this.staticServer.url;
     const env = {
+      ...prepareTraces(this.options, this.io.cwd, this.blobs), // --ws-trace, --record-har, --replay-har
       WSBRIDGE_TEST_SERVER: this.testServer.url,
       WSBRIDGE_TIMEOUT: String(this.options.timeout),
       COLUMNS: String(this.io.columns ?? 80),
@@ -835,6 +837,13 @@ wsbridge's options:
   --browser NAME       chromium (default) or firefox: the browser the pages
                        run in (Firefox is driven by puppeteer-core over
                        WebDriver BiDi; see the README for its limits)
+  --ws-trace MODE      on, off or retain-on-failure (default): a failing
+                       test's report lists its WebSockets and their last
+                       frames; its traffic is also written as a HAR file under
+                       test-results/ws-traces/ (on: every test's)
+  --record-har DIR     save each test's WebSocket traffic as DIR/<test>.har
+  --replay-har DIR     run each test against its recording in DIR, offline,
+                       answered by request; a message that differs fails it
   --browser-path P     the browser to use; otherwise $WSBRIDGE_CHROMIUM, then
                        /usr/bin/chromium, chromium, chromium-browser,
                        google-chrome on PATH (Firefox: $WSBRIDGE_FIREFOX, then

@@ -1,5 +1,5 @@
 // HAR files' WebSocket parts (Chrome's `_webSocketMessages`), and replay: answers routed sockets from a HAR's
-// entries, in order. Recording is built on inspection (src/inspect/recorder.ts).
+// entries, in order, or by request (./by-request.ts). Recording is built on inspection (src/inspect/recorder.ts).
 import { MAX_REASON_BYTES } from "../socket/constants.js";
 import { utf8Length } from "../socket/validation.js";
 import { addRoute, handleOf, type RouteHandle } from "../route/api.js";
@@ -8,6 +8,7 @@ import type { Message } from "../route/end/inbox.js";
 import type { WebSocketRoute } from "../route/end/route.js";
 import type { UrlMatch } from "../route/match/match.js";
 import type { RouteEntry } from "../route/match/registry.js";
+import { replayByRequest, type HarFrame } from "./by-request.js";
 
 /** One frame as Chrome's HAR records it: `time` in seconds (epoch), `data` base64 for opcode 2. */
 export interface HarWebSocketMessage {
@@ -36,12 +37,17 @@ export interface Har {
 export interface HarReplayOptions {
   /** Which sockets to answer; default: any URL with a WebSocket entry in the HAR. */
   url?: UrlMatch;
-  /** Only "sequence": receives are played in order, each after the page sent the sends before it. */
-  match?: "sequence";
+  /**
+   * "sequence": receives are played in order, each after the page sent the sends before it. "request": each page
+   * message is answered by the receives that followed the same message in the recording, in any order.
+   */
+  match?: "sequence" | "request";
   /** "fast": no waiting; "recorded": keeps the recorded gaps before each received frame. */
   timing?: "fast" | "recorded";
   /** Compare the page's frames with the recorded sends (mismatch closes with 1008); no entry fails the handshake. */
   strict?: boolean;
+  /** Told each mismatch in words, both frames named (the runner's --replay-har fails the test with them). */
+  onFailure?: (text: string) => void;
 }
 
 /** Normalises a URL for comparison (as a page's `WebSocket.url`); returns the input when unparsable. */
@@ -76,7 +82,7 @@ function socketEntries(har: Har): HarEntry[] {
 }
 
 /** A short description of a frame for a close reason. */
-function describe(frame: { text: boolean; data: string }): string {
+function describe(frame: HarFrame): string {
   const body = frame.text ? JSON.stringify(frame.data) : `binary ${frame.data}`;
   const points = Array.from(body); // whole code points: a lone surrogate may not go into a close reason
   return points.length > 40 ? `${points.slice(0, 37).join("")}...` : body;
@@ -91,14 +97,14 @@ function clampReason(reason: string): string {
 }
 
 /** Page frame in HAR terms: text, or base64 of the bytes. */
-function harFrame(message: Message): { text: boolean; data: string } {
+function harFrame(message: Message): HarFrame {
   return typeof message === "string" ? { text: true, data: message } : { text: false, data: toBase64(message) };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
 /** Plays one entry on one routed socket. */
-async function replay(route: WebSocketRoute, entry: HarEntry, timing: "fast" | "recorded", strict: boolean): Promise<void> {
+async function replay(route: WebSocketRoute, entry: HarEntry, timing: "fast" | "recorded", strict: boolean, onFailure?: (text: string) => void): Promise<void> {
   const messages = entry._webSocketMessages ?? [];
   const started = entry.startedDateTime ? Date.parse(entry.startedDateTime) / 1000 : NaN;
   let recordedPrev = Number.isFinite(started) && messages.length > 0 && started <= messages[0].time ? started : messages[0]?.time ?? 0;
@@ -118,6 +124,7 @@ async function replay(route: WebSocketRoute, entry: HarEntry, timing: "fast" | "
         const expected = { text: message.opcode !== 2, data: message.data };
         const actual = harFrame(got);
         if (expected.text !== actual.text || expected.data !== actual.data) {
+          onFailure?.(`HAR replay of ${route.url()}: expected ${describe(expected)}, received ${describe(actual)}`);
           await route.close({ code: 1008, reason: clampReason(`HAR replay: expected ${describe(expected)}, received ${describe(actual)}`) });
           return;
         }
@@ -132,6 +139,37 @@ async function replay(route: WebSocketRoute, entry: HarEntry, timing: "fast" | "
   }
 }
 
+/** Plays recorded receives in order ("recorded" timing: with their gaps, from when they are asked for). */
+async function playReceives(route: WebSocketRoute, answers: HarWebSocketMessage[], timing: "fast" | "recorded", since: number): Promise<void> {
+  const origin = performance.now();
+  for (const message of answers) {
+    if (timing === "recorded") await sleep(origin + (message.time - since) * 1000 - performance.now());
+    if (route.closeCode !== undefined) return;
+    route.send(message.opcode === 2 ? fromBase64(message.data) : message.data);
+  }
+}
+
+/** The by-request replay's parts for one entry: how it plays answers and what a mismatch does. */
+function requestParts(entry: HarEntry, timing: "fast" | "recorded", strict: boolean, onFailure?: (text: string) => void): Parameters<typeof replayByRequest>[2] {
+  const messages = entry._webSocketMessages ?? [];
+  return {
+    frameOf: harFrame,
+    play: (route, answers) => {
+      // Gaps count from the request each answer followed (its previous frame in the recording).
+      const before = answers.length > 0 ? messages[messages.indexOf(answers[0]!) - 1] : undefined;
+      return playReceives(route, answers, timing, before?.time ?? answers[0]?.time ?? 0);
+    },
+    unexpected: async (route, received, expected) => {
+      const text = `HAR replay of ${route.url()}: unexpected ${describe(received)}, the recording's next unanswered request is ${expected ? describe(expected) : "none (all were answered)"}`;
+      onFailure?.(text);
+      if (strict) await route.close({ code: 1008, reason: clampReason(`HAR replay: unexpected ${describe(received)}, expected ${expected ? describe(expected) : "nothing"}`) });
+    },
+    missing: (route, requests) => {
+      if (strict) onFailure?.(`HAR replay of ${route.url()}: the page never sent ${requests.map(describe).join(", ")} (recorded, and answered in the recording)`);
+    },
+  };
+}
+
 /** The subprotocol to accept: the HAR response's, when the page offered it; else the page's first. */
 function protocolOf(route: WebSocketRoute, entry: HarEntry): string | undefined {
   const offered = route.protocols();
@@ -144,7 +182,7 @@ function protocolOf(route: WebSocketRoute, entry: HarEntry): string | undefined 
 export function harHandler(har: Har, options: HarReplayOptions = {}): { handler: RouteHandler; url: UrlMatch } {
   const entries = socketEntries(har);
   const match = options.match ?? "sequence";
-  if (match !== "sequence") throw new RangeError(`match must be "sequence", got ${JSON.stringify(match)}`);
+  if (match !== "sequence" && match !== "request") throw new RangeError(`match must be "sequence" or "request", got ${JSON.stringify(match)}`);
   const timing = options.timing ?? "fast";
   if (timing !== "fast" && timing !== "recorded") throw new RangeError(`timing must be "fast" or "recorded", got ${JSON.stringify(timing)}`);
   const strict = options.strict ?? true;
@@ -172,7 +210,8 @@ export function harHandler(har: Har, options: HarReplayOptions = {}): { handler:
     const entry = list[Math.min(n, list.length - 1)];
     const protocol = protocolOf(route, entry);
     if (!route.accept(protocol === undefined ? {} : { protocol })) return;
-    void replay(route, entry, timing, strict).catch(() => {});
+    const playing = match === "request" ? replayByRequest(route, entry._webSocketMessages ?? [], requestParts(entry, timing, strict, options.onFailure)) : replay(route, entry, timing, strict, options.onFailure);
+    void playing.catch(() => {});
   };
   const url = options.url ?? ((u: URL) => byUrl.has(normal(u.href)));
   return { handler, url };

@@ -68,7 +68,7 @@ function watchRouted(socket: ObservedRouted): SocketTap {
       case "sent": return ws.sent(event.data);
       case "received": return ws.received(event.data);
       case "error": return ws.error(event.message);
-      case "closed": return ws.close();
+      case "closed": return ws.close(event.code, event.reason);
       case "passthrough": return ws.passedThrough();
     }
   };
@@ -83,14 +83,14 @@ function watchNative(socket: WebSocket, url: string): void {
   const onOpen = () => { opened = true; };
   const onMessage = (event: MessageEvent) => ws.received(event.data as RawPayload);
   const onError = () => ws.error(opened ? CONNECTION_FAILED : HANDSHAKE_FAILED);
-  const onClose = () => {
+  const onClose = (event: CloseEvent) => {
     socket.removeEventListener("open", onOpen);
     socket.removeEventListener("message", onMessage);
     socket.removeEventListener("error", onError);
     socket.removeEventListener("close", onClose);
     natives.delete(socket);
     liveNatives--;
-    ws.close();
+    ws.close(event.code, event.reason);
     update();
   };
   socket.addEventListener("open", onOpen);

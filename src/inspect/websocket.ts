@@ -49,6 +49,7 @@ function payloadOf(data: RawPayload, blobs: BlobBatches): string | Uint8Array | 
 /** One socket the page opened, as inspection sees it. */
 export class InspectedWebSocket extends Emitter<InspectedEvents> {
   private closed = false;
+  private closedWith: { code: number; reason: string } | undefined;
   private routed: boolean;
   /** Events waiting behind a payload that is still being read. */
   private pending: Promise<void> | undefined;
@@ -68,6 +69,11 @@ export class InspectedWebSocket extends Emitter<InspectedEvents> {
   /** True once the socket's `close` was reported. */
   isClosed(): boolean {
     return this.closed;
+  }
+
+  /** The code and reason of the page's `close` event, once closed (wsbridge's own: traces show it). */
+  closeInfo(): { code: number; reason: string } | undefined {
+    return this.closedWith;
   }
 
   /** True when a route handles this socket (Playwright never shows those; wsbridge does). */
@@ -110,10 +116,11 @@ export class InspectedWebSocket extends Emitter<InspectedEvents> {
     this.queue(() => { this.emit("socketerror", message); });
   }
 
-  /** The socket closed. */
-  close(): void {
+  /** The socket closed (with the code and reason the page's `close` event had, when known). */
+  close(code?: number, reason?: string): void {
     this.queue(() => {
       if (this.closed) return;
+      if (code !== undefined) this.closedWith = { code, reason: reason ?? "" };
       this.closed = true;
       this.emit("close", this);
       this.removeAllListeners();

@@ -153,6 +153,12 @@ export interface WsBridgeModule {
   harReady: (token: number) => Promise<void>;
   harRecord: (url: string | PyFunction<UrlPredicate> | undefined | null, path: string | undefined | null) => RecorderHandle;
   harReset: () => void;
+  harFailures: () => string; // JSON list of the replay mismatches since the last call (cleared)
+  // a test's WebSocket trace (python/wsbridge/_ws_trace.py): the text of a failure, the HAR as JSON text
+  traceStart: () => void;
+  traceText: (last: number) => string;
+  traceHar: () => string;
+  traceStop: () => void;
   // page.evaluate (python/wsbridge/route.py, _evaluate.py): the argument and the outcome as JSON text
   pageEvaluate: (expression: string, arg: string) => string | Promise<string>;
 }

@@ -37,9 +37,11 @@ function readFile(pyodide: PyodideLike, path: string): string | undefined {
 }
 
 /** Entry points for the Python replay face of one Pyodide instance (whose file system it reads and writes). */
-export function harBridge(pyodide: PyodideLike): BridgePart<"harRoute" | "harRemove" | "harAlive" | "harReady" | "harRecord" | "harReset"> {
+export function harBridge(pyodide: PyodideLike): BridgePart<"harRoute" | "harRemove" | "harAlive" | "harReady" | "harRecord" | "harReset" | "harFailures"> {
   const routes = new Map<number, HarRoute>();
   const recorders = new Set<() => void>();
+  /** The replay routes' mismatches since the last `harFailures()`. */
+  let failures: string[] = [];
   let nextToken = 1;
 
   /** Removes a replay route, registered or still loading (no-op when gone). */
@@ -59,7 +61,7 @@ export function harBridge(pyodide: PyodideLike): BridgePart<"harRoute" | "harRem
    */
   const harRoute = (har: Har | string, url: string | PyFunction<UrlPredicate> | undefined | null, match: string, timing: string, strict: boolean): number => {
     const { match: urlMatch, predicate } = matcherOf(url);
-    const options: HarReplayOptions = { match: match as "sequence", timing: timing as "fast" | "recorded", strict: Boolean(strict) };
+    const options: HarReplayOptions = { match: match as "sequence", timing: timing as "fast" | "recorded", strict: Boolean(strict), onFailure: (text) => { failures.push(text); } };
     if (urlMatch !== undefined) options.url = urlMatch;
     const token = nextToken++;
     const route: HarRoute = { removed: false, ready: Promise.resolve(), predicate };
@@ -120,7 +122,15 @@ export function harBridge(pyodide: PyodideLike): BridgePart<"harRoute" | "harRem
     harRecord,
     harAlive: (token: number) => routes.get(token)?.entry !== undefined,
     harReady: (token: number) => routes.get(token)?.ready ?? Promise.resolve(),
-    /** Removes every Python replay route and stops every recorder without writing its file (reset between tests). */
+    harFailures: () => {
+      const taken = JSON.stringify(failures);
+      failures = [];
+      return taken;
+    },
+    /**
+     * Removes every Python replay route and stops every recorder without writing its file (reset between tests).
+     * Mismatches stay until `harFailures()` takes them: a socket the reset closes reports its missing requests then.
+     */
     harReset: () => {
       for (const token of [...routes.keys()]) harRemove(token);
       for (const drop of [...recorders]) drop();

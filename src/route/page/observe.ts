@@ -11,8 +11,8 @@ export type TapEvent =
   | { kind: "received"; data: Wire | Blob }
   /** The page got an `error` event; `message` says why, as well as the page can know. */
   | { kind: "error"; message: string }
-  /** The page got its `close` event. */
-  | { kind: "closed" }
+  /** The page got its `close` event, with its code and reason. */
+  | { kind: "closed"; code?: number; reason?: string }
   /** No route took the socket after all: it behaves as a native socket. */
   | { kind: "passthrough" };
 

@@ -201,7 +201,7 @@ export class PageSocket {
     server.onclose = (event: CloseEvent) => {
       this.readyState = CLOSED;
       this.server = undefined;
-      this.tap?.({ kind: "closed" });
+      this.tap?.({ kind: "closed", code: event.code, reason: event.reason });
       this.target.dispatchEvent(new CloseEvent("close", { code: event.code, reason: event.reason, wasClean: event.wasClean }));
       this.forget();
     };
@@ -259,7 +259,7 @@ export class PageSocket {
       this.tap?.({ kind: "error", message: error });
       this.target.dispatchEvent(new Event("error"));
     }
-    this.tap?.({ kind: "closed" });
+    this.tap?.({ kind: "closed", code: info.code, reason: info.reason });
     this.target.dispatchEvent(new CloseEvent("close", { code: info.code, reason: info.reason, wasClean: info.wasClean }));
   }
 

@@ -239,3 +239,34 @@ async def test_a_recording_path_is_written_with_its_folders_and_har_is_frozen_on
     [e] = first["log"]["entries"]
     assert e["request"]["url"].endswith("?frozen")
     ws.close()
+
+
+# --- match="request" ---
+
+_REQUESTS = har_of(entry(NOWHERE + "/rpc", [
+    msg("receive", "hello"),                       # sent at open
+    msg("send", "get a"), msg("receive", "a1"), msg("receive", "a2"),
+    msg("send", "get b"), msg("receive", "b1"),
+]))
+
+
+async def test_by_request_answers_each_message_with_what_followed_it_whatever_the_order():
+    route_web_socket_from_har(_REQUESTS, match="request")
+    # b before a, and a retried: each is answered by the frames recorded after it (a retry replays them again).
+    talk = await converse(NOWHERE + "/rpc", ["get b", "get a", "get a"], 6)
+    assert talk.log == [["open"], "hello", "b1", "a1", "a2", "a1", "a2"]
+    assert json.loads(_wsbridge_js.harFailures()) == []
+
+
+async def test_by_request_an_unexpected_message_closes_1008_naming_both_frames():
+    route_web_socket_from_har(_REQUESTS, match="request")
+    talk = await converse(NOWHERE + "/rpc", ["get c"], 2)
+    assert talk.log[:2] == [["open"], "hello"]
+    assert talk.log[-1] == ["close", 1008, 'HAR replay: unexpected "get c", expected "get a"', True]
+    failures = json.loads(_wsbridge_js.harFailures())
+    assert failures[0] == f'HAR replay of {NOWHERE}/rpc: unexpected "get c", the recording\'s next unanswered request is "get a"'
+
+
+def test_match_must_be_sequence_or_request():
+    with pytest.raises(ValueError, match='match must be "sequence" or "request", got "byte"'):
+        route_web_socket_from_har(_REQUESTS, match="byte")

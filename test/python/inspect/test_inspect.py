@@ -293,6 +293,7 @@ def observer_hooks() -> list[str]:
     return sorted(k for k, v in js.Object.entries(hooks).to_py() if v)
 
 
+@pytest.mark.no_ws_trace  # the runner's own trace listens too (--ws-trace): this test counts subscriptions
 async def test_no_python_listener_means_no_js_subscription_and_reset_drops_every_one(page):
     def listener(ws: InspectedWebSocket) -> None:
         pass
