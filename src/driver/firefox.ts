@@ -47,7 +47,11 @@ export function findFirefox(explicit?: string, env: NodeJS.ProcessEnv = process.
 export async function launchFirefox(browserPath?: string, options: { handleSignals?: boolean } = {}): Promise<PuppeteerBrowser> {
   const executablePath = findFirefox(browserPath);
   const handle = options.handleSignals ?? true;
-  const { default: puppeteer } = await import("puppeteer-core");
+  // An optional peer dependency: only Firefox needs it.
+  const { default: puppeteer } = await import("puppeteer-core").catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== "ERR_MODULE_NOT_FOUND") throw error;
+    throw new Error("Firefox is driven by puppeteer-core, an optional peer dependency that is not installed: npm install puppeteer-core");
+  });
   const browser = await puppeteer.launch({
     browser: "firefox", executablePath, headless: true, extraPrefsFirefox: FIREFOX_PREFS,
     handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle,

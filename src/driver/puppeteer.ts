@@ -1,6 +1,31 @@
 // The Firefox driver: puppeteer-core's Browser, BrowserContext and Page (over WebDriver BiDi) behind the driver
 // interfaces. puppeteer-core is loaded only when Firefox is launched: a Chromium run never pays for it.
-import type { Browser, BrowserContext, Page } from "puppeteer-core";
+
+// The parts of puppeteer-core's Page, BrowserContext and Browser used here, declared structurally: wsbridge's public
+// types must not name puppeteer-core, an optional peer dependency a Chromium-only project does not install.
+/** The parts of puppeteer-core's Page the driver uses. */
+export interface PuppeteerPageLike {
+  url(): string;
+  goto(url: string, options: { timeout: number }): Promise<unknown>;
+  evaluate(fn: unknown, ...args: unknown[]): Promise<unknown>;
+  evaluateOnNewDocument(script: string): Promise<unknown>;
+  isClosed(): boolean;
+  close(): Promise<void>;
+  browserContext(): unknown;
+}
+
+/** The parts of puppeteer-core's BrowserContext the driver uses. */
+interface PuppeteerContextLike {
+  newPage(): Promise<PuppeteerPageLike>;
+  close(): Promise<void>;
+}
+
+/** The parts of puppeteer-core's Browser the driver uses. */
+export interface PuppeteerBrowserLike {
+  createBrowserContext(): Promise<PuppeteerContextLike>;
+  newPage(): Promise<PuppeteerPageLike>;
+  close(): Promise<void>;
+}
 import { NavigationTimeoutError, type DriverBrowser, type DriverContext, type DriverPage } from "./driver.js";
 import { SyncBindingServer, syncBindingScript } from "./sync-binding.js";
 
@@ -15,7 +40,7 @@ function bindingServer(): Promise<SyncBindingServer> {
 
 /** A puppeteer-core page as a DriverPage. */
 export class PuppeteerPage implements DriverPage {
-  constructor(readonly page: Page) {}
+  constructor(readonly page: PuppeteerPageLike) {}
 
   url(): string {
     return this.page.url();
@@ -45,8 +70,10 @@ export class PuppeteerPage implements DriverPage {
   }
 
   onConsole(listener: (line: string) => void): void {
-    this.page.on("console", (m) => listener(`[console.${m.type()}] ${m.text()}`));
-    this.page.on("pageerror", (e) => listener(`[pageerror] ${e instanceof Error ? e.message : String(e)}`));
+    // puppeteer-core's `on` is typed per event; this structural view names the two used here.
+    const events = this.page as unknown as { on(event: string, handler: (arg: never) => void): unknown };
+    events.on("console", (m: { type(): string; text(): string }) => listener(`[console.${m.type()}] ${m.text()}`));
+    events.on("pageerror", (e: unknown) => listener(`[pageerror] ${e instanceof Error ? e.message : String(e)}`));
   }
 
   isClosed(): boolean {
@@ -60,7 +87,7 @@ export class PuppeteerPage implements DriverPage {
 
 /** A puppeteer-core browser context as a DriverContext. */
 class PuppeteerContext implements DriverContext {
-  constructor(private readonly context: BrowserContext) {}
+  constructor(private readonly context: PuppeteerContextLike) {}
 
   async newPage(): Promise<DriverPage> {
     return new PuppeteerPage(await this.context.newPage());
@@ -75,7 +102,7 @@ class PuppeteerContext implements DriverContext {
 export class PuppeteerBrowser implements DriverBrowser {
   readonly name = "firefox" as const;
 
-  constructor(readonly browser: Browser) {}
+  constructor(readonly browser: PuppeteerBrowserLike) {}
 
   async newContext(): Promise<DriverContext> {
     return new PuppeteerContext(await this.browser.createBrowserContext());

@@ -1,9 +1,8 @@
 // A page from either library (or one already wrapped) as a DriverPage: attachPython takes all three.
 import type { Page as PlaywrightPageType } from "playwright-core";
-import type { Page as PuppeteerPageType } from "puppeteer-core";
 import type { DriverPage } from "./driver.js";
 import { PlaywrightPage } from "./playwright.js";
-import { PuppeteerPage } from "./puppeteer.js";
+import { PuppeteerPage, type PuppeteerPageLike as PuppeteerPageType } from "./puppeteer.js";
 
 /** A page attachPython accepts: playwright-core's (Chromium), puppeteer-core's (Firefox), or a DriverPage. */
 export type AnyPage = PlaywrightPageType | PuppeteerPageType | DriverPage;

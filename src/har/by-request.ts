@@ -2,7 +2,7 @@
 // has after the same message, whatever the order the page sends in (several requests in flight, retries).
 import type { Message } from "../route/end/inbox.js";
 import type { WebSocketRoute } from "../route/end/route.js";
-import type { HarWebSocketMessage } from "./har.js";
+import type { HarWebSocketMessage } from "./message.js";
 
 /** A frame in HAR terms: text, or base64 of the bytes. */
 export interface HarFrame {

@@ -9,14 +9,10 @@ import type { WebSocketRoute } from "../route/end/route.js";
 import type { UrlMatch } from "../route/match/match.js";
 import type { RouteEntry } from "../route/match/registry.js";
 import { replayByRequest, type HarFrame } from "./by-request.js";
+import type { HarWebSocketMessage } from "./message.js";
 
 /** One frame as Chrome's HAR records it: `time` in seconds (epoch), `data` base64 for opcode 2. */
-export interface HarWebSocketMessage {
-  type: "send" | "receive";
-  time: number;
-  opcode: number;
-  data: string;
-}
+export type { HarWebSocketMessage };
 
 /** The parts of a HAR entry that replay reads. */
 export interface HarEntry {

@@ -45,7 +45,7 @@ run("the PyScript plugin in Firefox", () => {
 
   /** Opens `path` on the static server in a new page; its uncaught errors are collected. */
   async function open(path: string): Promise<{ page: Page; errors: string[] }> {
-    const page = await browser.browser.newPage();
+    const page = (await browser.browser.newPage()) as unknown as Page; // puppeteer-core's own Page, for its full API
     const errors: string[] = [];
     page.on("pageerror", (e) => errors.push(e instanceof Error ? e.message : String(e)));
     await page.goto(`${web.url}${path}`);

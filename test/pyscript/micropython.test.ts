@@ -92,15 +92,15 @@ describe.skipIf(!present)("wsbridge under MicroPython, against pyscript.websocke
       same("replace_handler", ["second"]);
     });
 
-    it("async def handlers: wsbridge's run on both threads; pyscript's, in a worker, sometimes never finish", () => {
-      expect(main.pyscript.async_handlers).toEqual(["0", "async test"]);
+    it("async def handlers: wsbridge's run on both threads; pyscript's sometimes never finish", () => {
       expect(main.wsbridge.async_handlers).toEqual(["0", "async test"]);
       expect(worker.wsbridge.async_handlers).toEqual(["0", "async test"]);
-      // pyscript.websocket hands its async wrapper to JS, which drives the coroutine outside asyncio: in an mpy
-      // worker a handler's `await asyncio.sleep(0)` at times never resumes and the case times out (seen in some
-      // runs, not all), so either outcome is accepted for it here.
-      const control = JSON.stringify(worker.pyscript.async_handlers);
-      expect(control === JSON.stringify(["0", "async test"]) || /failed.*TimeoutError/.test(control), control).toBe(true);
+      // pyscript.websocket hands its async wrapper to JS, which drives the coroutine outside asyncio: a handler's
+      // `await asyncio.sleep(0)` at times never resumes and the case times out (seen in a worker in some runs, and on
+      // the main thread once in a loaded full-suite run), so either outcome is accepted for the control here.
+      for (const control of [JSON.stringify(main.pyscript.async_handlers), JSON.stringify(worker.pyscript.async_handlers)]) {
+        expect(control === JSON.stringify(["0", "async test"]) || /failed.*TimeoutError/.test(control), control).toBe(true);
+      }
     });
   });
 

@@ -32,6 +32,9 @@ def server_log(ws_server: TestServer) -> ServerLog:
 
 
 @pytest.fixture
-def probe(ws_server: TestServer) -> Probe:
-    """`await probe(path, sends, n, close, protocols)`: a plain page socket to `path`; returns what the page saw."""
-    return Probe(ws_server)
+def probe(ws_server: TestServer) -> Iterator[Probe]:
+    """`await probe(path, sends, n, close, protocols)`: a plain page socket to `path`; returns what the page saw.
+    Sockets it left open are closed after the test."""
+    p = Probe(ws_server)
+    yield p
+    p.close_all()

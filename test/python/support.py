@@ -197,9 +197,14 @@ class ServerLog:
 # --- the page's own end of a routed socket ---
 
 _PROBE_JS = """
+globalThis._wsbridgeProbeSockets = [];
+globalThis._wsbridgeProbeCloseAll = () => {
+  for (const ws of globalThis._wsbridgeProbeSockets.splice(0)) if (ws.readyState < 2) ws.close();
+};
 globalThis._wsbridgeProbe = (url, sends, n, close, protocols) => new Promise((resolve) => {
   const log = [];
   const ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
+  globalThis._wsbridgeProbeSockets.push(ws);
   ws.binaryType = "arraybuffer";
   let got = 0;
   const finish = () => resolve(JSON.stringify(log));
@@ -249,3 +254,7 @@ class Probe:
         )
         log: list[Any] = json.loads(text)
         return log
+
+    def close_all(self) -> None:
+        """Closes the probe sockets left open (a test's page lives on: a later test must not see them)."""
+        js._wsbridgeProbeCloseAll()

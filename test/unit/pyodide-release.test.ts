@@ -53,7 +53,7 @@ describe("pyodideRelease", () => {
   });
   it("bad folders: missing, no pyodide.mjs, an unsupported or pre-release version, an incomplete package", () => {
     expect(() => pyodideRelease(join(root, "nowhere"))).toThrow(/^the Pyodide folder .*nowhere does not exist$/);
-    expect(() => pyodideRelease(fakeRelease("nomjs", "0.28.3", "3.13.2", "pyodide.asm.js", ["pyodide.mjs"]))).toThrow(/has no pyodide\.mjs \(name the folder of an npm pyodide package/);
+    expect(() => pyodideRelease(fakeRelease("nomjs", "0.28.3", "3.13.2", "pyodide.asm.js", ["pyodide.mjs"]))).toThrow(/has no pyodide\.mjs; name the folder of an npm pyodide package/);
     expect(() => pyodideRelease(fakeRelease("old", "0.26.4", "3.12.1"))).toThrow(/holds Pyodide 0\.26\.4, which wsbridge does not support \(supported: 0\.27\.x, 0\.28\.x, 0\.29\.x, 314\.x\)/);
     expect(() => pyodideRelease(fakeRelease("alpha", "315.0.0-alpha.2", "3.14.2"))).toThrow(/Pyodide 315\.0\.0-alpha\.2, which wsbridge does not support/);
     expect(() => pyodideRelease(fakeRelease("nowasm", "0.29.5", "3.13.2", "pyodide.asm.js", ["pyodide.asm.wasm"]))).toThrow(/has no pyodide\.asm\.wasm \(an incomplete Pyodide 0\.29\.5\)/);
