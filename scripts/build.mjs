@@ -12,7 +12,8 @@ const PYTHON_SOURCES = "virtual:python-sources";
 const RUNNER_SOURCES = "virtual:python-runner-sources";
 const MPY_SOURCES = "virtual:python-mpy-sources";
 /** The test runner's own modules (and what only they use): embedded apart, so app bundles never ship them. */
-const RUNNER_MODULES = new Set(["wsbridge/_pytest_session.py", "wsbridge/_runner_protocol.py", "wsbridge/pytest_plugin.py"]);
+const RUNNER_MODULES = new Set(["wsbridge/_pytest_session.py", "wsbridge/_runner_protocol.py", "wsbridge/pytest_plugin.py",
+  "wsbridge/_pytest_debug.py", "wsbridge/_page_stdin.py", "wsbridge/_await_stack.py"]);
 
 /** Every .py file under python/wsbridge, keyed by its path relative to python/. */
 function allPythonSources() {

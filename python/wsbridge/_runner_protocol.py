@@ -69,11 +69,12 @@ PAGE_MESSAGES: dict[str, object] = {
     "interrupt": None,
     "collecterror": CollectErrorMessage,
     "ran": None,
+    "stdin": None,
 }
 
 PageKind = Literal[
     "options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit",
-    "interrupt", "collecterror", "ran",
+    "interrupt", "collecterror", "ran", "stdin",
 ]
 
 # ------------------------------------------------------------------------------------------ Node -> controller
@@ -95,6 +96,10 @@ class InterruptMessage(TypedDict):
     pass
 
 
+class InputMessage(TypedDict):
+    line: str | None
+
+
 #: Node -> the controller page, read with `__wsbridgeNext()`; the kind is the message's "t".
 CONTROLLER_MESSAGES: dict[str, object] = {
     "run": RunMessage,
@@ -102,6 +107,7 @@ CONTROLLER_MESSAGES: dict[str, object] = {
     "done": DoneMessage,
     "interrupt": InterruptMessage,
     "exit": ExitMessage,
+    "input": InputMessage,
 }
 
 # ------------------------------------------------------------------------------------------ the calls that start pytest

@@ -35,6 +35,8 @@ export interface PageMessages {
   collecterror: { nodeid: string; text: string };
   /** The controller has run the tests of its "run" message. */
   ran: null;
+  /** pdb waits for a line of the runner's terminal (answered with "input"; time limits stand still meanwhile). */
+  stdin: null;
 }
 
 /** One event of a test, as the controller replays it (a worker page's, or one the runner made for a killed page). */
@@ -57,14 +59,16 @@ export interface ControllerMessages {
   interrupt: object;
   /** pytest.exit() in a worker page. */
   exit: { msg: string; returncode: number };
+  /** The terminal's next line for pdb, without its newline; null at its end. */
+  input: { line: string | null };
 }
 
 /** A message to the controller, its kind in `t`. */
 export type ControllerMessage = { [K in keyof ControllerMessages]: { t: K } & ControllerMessages[K] }[keyof ControllerMessages];
 
 /** The kinds of each direction, as lists (for checks at run time and against the Python side). */
-export const PAGE_MESSAGE_KINDS = ["options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit", "interrupt", "collecterror", "ran"] as const;
-export const CONTROLLER_MESSAGE_KINDS = ["run", "test", "done", "interrupt", "exit"] as const;
+export const PAGE_MESSAGE_KINDS = ["options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit", "interrupt", "collecterror", "ran", "stdin"] as const;
+export const CONTROLLER_MESSAGE_KINDS = ["run", "test", "done", "interrupt", "exit", "input"] as const;
 
 // Compile-time: the lists hold exactly the interfaces' keys.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -21,6 +21,7 @@ import { encodeBundle, type BundleEntry } from "../pyodide/bundle.js";
 import { BLOCKED_GRACE_S, PageRun, type PageRunHost } from "./page-run.js";
 import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type ControllerStart, type Location, type PageMessages, type TestEvent, type WorkerStart } from "./protocol.js";
 import { compiledStdlib, ensureCompiledStdlib } from "./stdlib.js";
+import { pdbOption, TerminalInput, terminalRefusal, type InputHost } from "./terminal-input.js";
 import { SetupError } from "./wheels.js";
 import { resolvePagePackages } from "./page-packages.js";
 import { findPyScript, mounts as pyscriptMounts, pageOptions as pyscriptPageOptions, type PyScriptProject } from "./pyscript.js";
@@ -209,6 +210,8 @@ export class Run {
   /** Files the controller has started importing: a worker page opens for each file after the first. */
   private collecting = 0;
   private planSeen = false;
+  /** The terminal pdb reads in the controller page (./terminal-input.ts). */
+  private readonly terminal = new TerminalInput(process.stdin);
 
   /** `startedMono`: when the command started (RunIO.startedMono); a rerun (--watch) starts at its creation. */
   constructor(private options: TestOptions, private io: RunIO, startedMono = performance.now(), private readonly status = new StatusLine(() => undefined, false)) {
@@ -292,6 +295,7 @@ export class Run {
     const env = {
       WSBRIDGE_TEST_SERVER: this.testServer.url,
       WSBRIDGE_TIMEOUT: String(this.options.timeout),
+      WSBRIDGE_STDIN_REFUSAL: terminalRefusal(process.stdin, this.io.env, this.options.watch),
       COLUMNS: String(this.io.columns ?? 80),
       ...(this.io.env.PY_COLORS !== undefined ? { PY_COLORS: this.io.env.PY_COLORS } : {}),
       ...(this.io.env.NO_COLOR !== undefined ? { NO_COLOR: this.io.env.NO_COLOR } : {}),
@@ -363,6 +367,11 @@ export class Run {
     const cores = Math.max(1, availableParallelism());
     const workers = this.options.workers ?? 1;
     const asked = workers === "auto" ? cores : workers;
+    const pdb = pdbOption(this.options.pytestArgs);
+    if (pdb && asked > 1) {
+      this.io.err(`wsbridge: ${pdb}: one page runs the tests, not ${asked} (pdb opens in this terminal, in the controller page)\n`);
+      return 1;
+    }
     const most = cores * MAX_PAGES_PER_CORE;
     if (asked <= most) return asked;
     this.io.err(`wsbridge: --workers ${asked} is more than ${MAX_PAGES_PER_CORE} pages a core (${cores} cores here): ${most} pages run the tests\n`);
@@ -493,7 +502,19 @@ export class Run {
       if (!this.planSeen) { this.planSeen = true; this.planned?.(jobs); }
     },
     stop: () => { this.stopping = true; },
+    stdin: () => void this.terminal.answer(this.inputHost()),
   };
+
+  /** What answering pdb's "stdin" needs: the controller's watchdogs to stand still, and the way to it. */
+  private inputHost(): InputHost {
+    const run = this.slots[0]?.run;
+    return {
+      pause: () => { run?.pause(); if (!this.planSeen) clearTimeout(this.collectionTimer); },
+      resume: () => { run?.resume(); if (!this.planSeen) this.armCollectionWatchdog(); },
+      send: (line) => this.sendToController({ t: "input", line }),
+      interrupted: this.interruptedSignal,
+    };
+  }
 
   /** Delivers to the controller in order; a test's events are kept for a resume, and not delivered twice. */
   private sendToController(message: ControllerMessage): void {
