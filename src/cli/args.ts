@@ -29,12 +29,15 @@ export interface TestOptions {
   watch: boolean;
   /** `--pyscript`: pages where PyScript's `pyscript` package works, with the project's PyScript config (src/cli/pyscript.ts). */
   pyscript?: boolean;
+  /** `--headed`: Chromium shows its windows (for DevTools); `--slowmo MS`: Playwright waits MS before each of its calls. */
+  headed?: boolean;
+  slowMo?: number;
 }
 
 export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_LOAD_TIMEOUT_S = 120;
 
-type ValueKey = "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "loadTimeout";
+type ValueKey = "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "loadTimeout" | "slowMo";
 
 /** wsbridge's options that take a value. */
 const OWN_OPTIONS: Record<string, ValueKey> = {
@@ -46,6 +49,7 @@ const OWN_OPTIONS: Record<string, ValueKey> = {
   "--wheels": "wheels",
   "--pyodide-index": "pyodideIndex",
   "--load-timeout": "loadTimeout",
+  "--slowmo": "slowMo",
 };
 
 /** pytest's options that take a separate value, so that value is not mistaken for a path. */
@@ -102,6 +106,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
     if (arg === "-h" || arg === "--help") { options.help = true; continue; }
     if (arg === "--watch") { options.watch = true; continue; }
     if (arg === "--pyscript") { options.pyscript = true; continue; }
+    if (arg === "--headed") { options.headed = true; continue; }
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const key = OWN_OPTIONS[name];
@@ -128,6 +133,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
       case "loadTimeout": options.loadTimeout = seconds(name, value); break;
       case "workers": options.workers = value === "auto" ? "auto" : wholeNumber(name, value, 1); break;
       case "shard": options.shard = parseShard(value); break;
+      case "slowMo": options.slowMo = wholeNumber(name, value, 0); break;
       default: options[key] = value;
     }
   }

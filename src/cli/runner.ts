@@ -92,6 +92,10 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
     if (error instanceof BrowserNotFoundError) { io.err(`wsbridge test: ${error.message}\n`); return EXIT.usage; }
     throw error;
   }
+  if (options.headed && process.platform === "linux" && !io.env.DISPLAY && !io.env.WAYLAND_DISPLAY) {
+    io.err("wsbridge test: --headed needs a display, and neither DISPLAY nor WAYLAND_DISPLAY is set (run it under xvfb-run, or drop --headed)\n");
+    return EXIT.usage;
+  }
   // Until the first output, a status line says what the run is waiting for (on a terminal only).
   const status = new StatusLine(io.err, io.errIsTTY === true && !options.watch);
   const plain = io;
@@ -229,7 +233,7 @@ export class Run {
 
   /** Starts Chromium (setUp waits for it); Playwright's signal handlers are off so Ctrl-C can finish pytest's summary. */
   launch(executable: string): Promise<Browser> {
-    this.launching = launchChromium(executable, { handleSignals: false });
+    this.launching = launchChromium(executable, { handleSignals: false, ...(this.options.headed ? { headed: true } : {}), ...(this.options.slowMo ? { slowMo: this.options.slowMo } : {}) });
     this.launching.catch(() => undefined);
     return this.launching;
   }
@@ -818,6 +822,9 @@ wsbridge's options:
   --pyscript           pages where PyScript's \`pyscript\` package works (from the
                        local @pyscript/core), with the project's pyscript.toml
                        or pyscript.json (files, fetch, js_modules, packages)
+  --headed             show Chromium's windows (for its DevTools; needs a
+                       display: xvfb-run on a machine without one)
+  --slowmo MS          wait MS milliseconds before each browser call
   --watch              keep the pages warm and rerun on every save under the
                        rootdir: the changed test files and those importing a
                        changed module (else all), failed files first, each in
