@@ -12,7 +12,8 @@ const PYTHON_SOURCES = "virtual:python-sources";
 const RUNNER_SOURCES = "virtual:python-runner-sources";
 const MPY_SOURCES = "virtual:python-mpy-sources";
 /** The test runner's own modules (and what only they use): embedded apart, so app bundles never ship them. */
-const RUNNER_MODULES = new Set(["wsbridge/_coverage.py", "wsbridge/_pytest_session.py", "wsbridge/_runner_protocol.py", "wsbridge/pytest_plugin.py", "wsbridge/_ws_trace.py"]);
+const RUNNER_MODULES = new Set(["wsbridge/_coverage.py", "wsbridge/_pytest_session.py", "wsbridge/_runner_protocol.py", "wsbridge/pytest_plugin.py",
+  "wsbridge/_ws_trace.py", "wsbridge/_pytest_debug.py", "wsbridge/_page_stdin.py", "wsbridge/_await_stack.py"]);
 
 /** Every .py file under `base/package` (no __pycache__), keyed by its path relative to `base`. */
 function pythonFilesUnder(base, packageDir) {

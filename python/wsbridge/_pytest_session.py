@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from . import _coverage, pytest_plugin
+from . import _coverage, _page_stdin, _pytest_debug, pytest_plugin
 from ._js import create_proxy, js, run_sync
 from ._runner_protocol import ControllerStart, PageKind, PlannedFile, ResumeEntry, WorkerStart
 
@@ -41,8 +41,16 @@ def _emit(kind: PageKind, data: Any) -> None:
 
 
 def _next_message() -> dict[str, Any]:
+    """The runner's next message to the controller: one that came while pdb waited, else the next to arrive."""
+    return _stashed.pop(0) if _stashed else _read_message()
+
+
+def _read_message() -> dict[str, Any]:
     """Waits (JSPI) for the runner's next message to the controller."""
     return json.loads(run_sync(js.__wsbridgeNext()))
+
+
+_stashed: list[dict[str, Any]] = []  # messages that arrived while pdb waited for the terminal (_pytest_debug)
 
 
 def _mute(on: bool) -> None:
@@ -367,8 +375,9 @@ def run_controller(payload: str) -> dict[str, Any]:
     data: ControllerStart = json.loads(payload)
     shard = (data["shard"][0], data["shard"][1]) if data["shard"] else None
     controller = Controller(shard, data["elapsed"], list(data["resume"]))
+    _pytest_debug.install_terminal(_emit, _read_message, _stashed.append)  # pdb reads the runner's terminal
     _flush()
-    code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, controller, Worker(terminal=True)])
+    code = _pytest_main(list(data["args"]), plugins=[pytest_plugin, _pytest_debug, controller, Worker(terminal=True)])
     _flush()
     _emit("end", None)  # after every byte of output: the runner waits for it before it prints anything more
     files: dict[str, str] = {}
@@ -514,8 +523,9 @@ def run_worker(payload: str) -> int:
     before = set(sys.modules)
     try:
         _flush()
+        _page_stdin.mark_worker()  # pdb opens in the controller page only
         worker = Worker()
-        code = pytest.main([*data["args"], *data["ids"]], plugins=[pytest_plugin, worker])  # type: ignore[arg-type]
+        code = pytest.main([*data["args"], *data["ids"]], plugins=[pytest_plugin, _pytest_debug, worker])  # type: ignore[arg-type]
         _flush()
         coverage = _coverage.data_files(worker.config) if worker.config is not None else {}
         if coverage:

@@ -74,11 +74,12 @@ PAGE_MESSAGES: dict[str, object] = {
     "collecterror": CollectErrorMessage,
     "ran": None,
     "coverage": CoverageMessage,
+    "stdin": None,
 }
 
 PageKind = Literal[
     "options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit",
-    "interrupt", "collecterror", "ran", "coverage",
+    "interrupt", "collecterror", "ran", "coverage", "stdin",
 ]
 
 # ------------------------------------------------------------------------------------------ Node -> controller
@@ -100,6 +101,10 @@ class InterruptMessage(TypedDict):
     pass
 
 
+class InputMessage(TypedDict):
+    line: str | None
+
+
 #: Node -> the controller page, read with `__wsbridgeNext()`; the kind is the message's "t".
 CONTROLLER_MESSAGES: dict[str, object] = {
     "run": RunMessage,
@@ -108,6 +113,7 @@ CONTROLLER_MESSAGES: dict[str, object] = {
     "interrupt": InterruptMessage,
     "exit": ExitMessage,
     "coverage": CoverageMessage,
+    "input": InputMessage,
 }
 
 # ------------------------------------------------------------------------------------------ the calls that start pytest

@@ -18,8 +18,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import inspect
+import logging
 import os
 from collections.abc import AsyncGenerator, Callable, Coroutine, Generator
 from typing import Any, TypeVar
@@ -151,6 +153,7 @@ def run_timeout() -> float:
 
 
 _awaiting: asyncio.Future[tuple[bool, Any]] | None = None  # what a test or fixture awaits now (JSPI)
+_deadline: asyncio.Timeout | None = None  # its time limit
 _interrupted = False
 
 
@@ -175,15 +178,19 @@ def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) ->
     async def limited() -> tuple[bool, Any]:
         # The outcome comes back as a value: an exception raised through run_sync is also printed to the page's
         # stderr, which would repeat every failing async test's traceback in its captured output.
+        global _deadline
         deadline = asyncio.timeout(timeout)
         try:
             async with deadline:
+                _deadline = deadline
                 return True, await awaitable
         except TimeoutError as error:
             # Only the time limit is reported as one; a TimeoutError the test itself raised is its own failure.
-            return (False, None) if deadline.expired() else (False, error)
+            return (False, _TimedOut(error)) if deadline.expired() else (False, error)
         except BaseException as error:  # re-raised below, in the synchronous caller
             return False, error
+        finally:
+            _deadline = None
 
     global _awaiting
     task = asyncio.ensure_future(limited())
@@ -196,10 +203,39 @@ def _run(awaitable: Coroutine[Any, Any, T], timeout: float | None, what: str) ->
         raise KeyboardInterrupt
     if ok:
         return value
-    if value is None:
-        # The message alone: a traceback here would only show wsbridge's plumbing (the awaiting frame was cancelled).
-        pytest.fail(f"Timeout: {what} did not finish within {timeout:g} s (still awaiting; it was cancelled)", pytrace=False)
+    if isinstance(value, _TimedOut):
+        # Where it awaited (the coroutine chain's frames), not wsbridge's plumbing that reported it.
+        from ._await_stack import awaiting_stack
+
+        stack = awaiting_stack(value.error, os.getcwd())
+        pytest.fail(f"Timeout: {what} did not finish within {timeout:g} s (still awaiting; it was cancelled)"
+                    + (f"\n{stack}" if stack else ""), pytrace=False)
     raise value
+
+
+class _TimedOut:
+    """The outcome of an await that its time limit cancelled (the TimeoutError holds the cancelled chain's frames)."""
+
+    def __init__(self, error: TimeoutError) -> None:
+        self.error = error
+
+
+@contextlib.contextmanager
+def timeout_paused() -> Generator[None, None, None]:
+    """The awaiting test's time limit stands still inside (pdb waiting for the terminal), and runs on after."""
+    deadline = _deadline
+    when = deadline.when() if deadline is not None else None
+    if deadline is None or when is None or deadline.expired():
+        yield
+        return
+    loop = asyncio.get_event_loop()
+    left = when - loop.time()
+    deadline.reschedule(None)
+    try:
+        yield
+    finally:
+        if not deadline.expired():
+            deadline.reschedule(loop.time() + left)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -313,6 +349,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def _drop_reported(record: logging.LogRecord) -> bool:
+    """False for the log record of an exception the test's failure reports already (websocket.py marks it)."""
+    return not getattr(record, "wsbridge_reported", False)
+
+
 @pytest.fixture(autouse=True)
 def _wsbridge_isolation(request: pytest.FixtureRequest) -> Generator[None, None, None]:
     """Per test: records hidden errors, then resets wsbridge and cancels the tasks and timers the test left."""
@@ -324,6 +365,10 @@ def _wsbridge_isolation(request: pytest.FixtureRequest) -> Generator[None, None,
         before = set()
     _errors.clear()
     loop.set_exception_handler(_loop_exception)
+    # A handler's exception fails the test with its traceback: its log record would print it a second time.
+    reported_once = request.node.get_closest_marker("allow_handler_errors") is None
+    if reported_once:
+        logging.getLogger("wsbridge").addFilter(_drop_reported)
     timers = _lifecycle.TimerRecord(loop, before)
     yield
     try:
@@ -343,6 +388,7 @@ def _wsbridge_isolation(request: pytest.FixtureRequest) -> Generator[None, None,
     finally:
         timers.stop()
         loop.set_exception_handler(previous_handler)
+        logging.getLogger("wsbridge").removeFilter(_drop_reported)
     text = _hidden_errors(request.node)
     if text is not None:
         pytest.fail(text, pytrace=False)

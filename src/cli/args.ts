@@ -39,12 +39,15 @@ export interface TestOptions {
   wsTrace?: string;
   recordHar?: string;
   replayHar?: string;
+  /** `--headed`: Chromium shows its windows (for DevTools); `--slowmo MS`: Playwright waits MS before each of its calls. */
+  headed?: boolean;
+  slowMo?: number;
 }
 
 export const DEFAULT_TIMEOUT_S = 30;
 export const DEFAULT_LOAD_TIMEOUT_S = 120;
 
-type ValueKey = "browser" | "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "pyodide" | "loadTimeout" | "wsTrace" | "recordHar" | "replayHar";
+type ValueKey = "browser" | "timeout" | "workers" | "shard" | "browserPath" | "requirements" | "wheels" | "pyodideIndex" | "pyodide" | "loadTimeout" | "wsTrace" | "recordHar" | "replayHar" | "slowMo";
 
 /** wsbridge's options that take a value. */
 const OWN_OPTIONS: Record<string, ValueKey> = {
@@ -61,6 +64,7 @@ const OWN_OPTIONS: Record<string, ValueKey> = {
   "--ws-trace": "wsTrace",
   "--record-har": "recordHar",
   "--replay-har": "replayHar",
+  "--slowmo": "slowMo",
 };
 
 /** pytest's options that take a separate value, so that value is not mistaken for a path. */
@@ -124,6 +128,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
     if (arg === "-h" || arg === "--help") { options.help = true; continue; }
     if (arg === "--watch") { options.watch = true; continue; }
     if (arg === "--pyscript") { options.pyscript = true; continue; }
+    if (arg === "--headed") { options.headed = true; continue; }
     const eq = arg.startsWith("--") ? arg.indexOf("=") : -1;
     const name = eq > 0 ? arg.slice(0, eq) : arg;
     const key = OWN_OPTIONS[name];
@@ -151,6 +156,7 @@ export function parseTestArgs(argv: readonly string[]): TestOptions {
       case "workers": options.workers = value === "auto" ? "auto" : wholeNumber(name, value, 1); break;
       case "shard": options.shard = parseShard(value); break;
       case "browser": options.browser = parseBrowser(value); break;
+      case "slowMo": options.slowMo = wholeNumber(name, value, 0); break;
       default: options[key] = value;
     }
   }

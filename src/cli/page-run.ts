@@ -36,6 +36,8 @@ interface Running {
   location: Location;
   started: number;
   consoleFrom: number;
+  /** Its time limit in seconds. */
+  limit: number;
 }
 
 /** The part of a test id after the file: `test_x[1]`, `TestA::test_b` (the key a run id and a node id share). */
@@ -88,13 +90,30 @@ export class PageRun {
 
   on_start(data: PageMessages["start"]): void {
     const limit = Number(data.timeout) || this.host.timeoutS;
-    this.running = { nodeid: data.nodeid, location: data.location, started: Date.now(), consoleFrom: this.console.length };
+    this.running = { nodeid: data.nodeid, location: data.location, started: Date.now(), consoleFrom: this.console.length, limit };
     this.events = [{ t: "start", nodeid: data.nodeid, location: data.location }];
+    this.armTest(this.running);
+  }
+
+  /** The watchdog of the running test: its limit plus a grace, then the page is killed. */
+  private armTest(test: Running): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.kill(
-      `Timeout: ${data.nodeid} did not finish within ${limit} s and blocked the page (a synchronous loop or wait never ` +
+      `Timeout: ${test.nodeid} did not finish within ${test.limit} s and blocked the page (a synchronous loop or wait never ` +
       `returned). The page was killed; a new page runs the rest of this file.`,
-    ), (limit + BLOCKED_GRACE_S) * 1000);
+    ), (test.limit + BLOCKED_GRACE_S) * 1000);
+  }
+
+  /** pdb waits for the terminal: the page is not blocked, whatever the time (./terminal-input.ts). */
+  pause(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** pdb has its line: the running test's watchdog (or the one between tests) starts afresh. */
+  resume(): void {
+    if (this.finished || this.killed) return;
+    if (this.running) this.armTest(this.running);
+    else this.idle();
   }
 
   on_report(data: PageMessages["report"]): void {

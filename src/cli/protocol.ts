@@ -37,6 +37,8 @@ export interface PageMessages {
   coverage: { files: Record<string, string> };
   /** The controller has run the tests of its "run" message. */
   ran: null;
+  /** pdb waits for a line of the runner's terminal (answered with "input"; time limits stand still meanwhile). */
+  stdin: null;
 }
 
 /** One event of a test, as the controller replays it (a worker page's, or one the runner made for a killed page). */
@@ -61,14 +63,16 @@ export interface ControllerMessages {
   exit: { msg: string; returncode: number };
   /** A worker page's coverage data files, combined by the controller's pytest-cov. */
   coverage: { files: Record<string, string> };
+  /** The terminal's next line for pdb, without its newline; null at its end. */
+  input: { line: string | null };
 }
 
 /** A message to the controller, its kind in `t`. */
 export type ControllerMessage = { [K in keyof ControllerMessages]: { t: K } & ControllerMessages[K] }[keyof ControllerMessages];
 
 /** The kinds of each direction, as lists (for checks at run time and against the Python side). */
-export const PAGE_MESSAGE_KINDS = ["options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit", "interrupt", "collecterror", "ran", "coverage"] as const;
-export const CONTROLLER_MESSAGE_KINDS = ["run", "test", "done", "interrupt", "exit", "coverage"] as const;
+export const PAGE_MESSAGE_KINDS = ["options", "collecting", "collected", "plan", "stop", "end", "start", "report", "finish", "warning", "exit", "interrupt", "collecterror", "ran", "coverage", "stdin"] as const;
+export const CONTROLLER_MESSAGE_KINDS = ["run", "test", "done", "interrupt", "exit", "coverage", "input"] as const;
 
 // Compile-time: the lists hold exactly the interfaces' keys.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -25,6 +25,7 @@ import { encodeBundle, type BundleEntry } from "../pyodide/bundle.js";
 import { BLOCKED_GRACE_S, PageRun, type PageRunHost } from "./page-run.js";
 import { isPageMessage, TEST_MESSAGE_KINDS, type ControllerMessage, type ControllerStart, type Location, type PageMessages, type TestEvent, type WorkerStart } from "./protocol.js";
 import { compiledStdlib, ensureCompiledStdlib } from "./stdlib.js";
+import { pdbOption, TerminalInput, terminalRefusal, type InputHost } from "./terminal-input.js";
 import { SetupError } from "./wheels.js";
 import { resolvePagePackages } from "./page-packages.js";
 import { checkCoverage, writeCoverageFiles } from "./coverage.js";
@@ -97,6 +98,10 @@ export async function runTestCommand(argv: readonly string[], io: RunIO): Promis
   } catch (error) {
     if (error instanceof BrowserNotFoundError) { io.err(`wsbridge test: ${error.message}\n`); return EXIT.usage; }
     throw error;
+  }
+  if (options.headed && process.platform === "linux" && !io.env.DISPLAY && !io.env.WAYLAND_DISPLAY) {
+    io.err("wsbridge test: --headed needs a display, and neither DISPLAY nor WAYLAND_DISPLAY is set (run it under xvfb-run, or drop --headed)\n");
+    return EXIT.usage;
   }
   // Until the first output, a status line says what the run is waiting for (on a terminal only).
   const status = new StatusLine(io.err, io.errIsTTY === true && !options.watch);
@@ -219,6 +224,8 @@ export class Run {
   /** Files the controller has started importing: a worker page opens for each file after the first. */
   private collecting = 0;
   private planSeen = false;
+  /** The terminal pdb reads in the controller page (./terminal-input.ts). */
+  private readonly terminal = new TerminalInput(process.stdin);
 
   /** `startedMono`: when the command started (RunIO.startedMono); a rerun (--watch) starts at its creation. */
   constructor(private options: TestOptions, private io: RunIO, startedMono = performance.now(), private readonly status = new StatusLine(() => undefined, false)) {
@@ -236,7 +243,7 @@ export class Run {
 
   /** Starts Chromium (setUp waits for it); Playwright's signal handlers are off so Ctrl-C can finish pytest's summary. */
   launch(executable: string): Promise<Browser> {
-    this.launching = launchBrowser(this.options.browser, executable, { handleSignals: false });
+    this.launching = launchBrowser(this.options.browser, executable, { handleSignals: false, ...(this.options.headed ? { headed: true } : {}), ...(this.options.slowMo ? { slowMo: this.options.slowMo } : {}) });
     this.launching.catch(() => undefined);
     return this.launching;
   }
@@ -306,6 +313,7 @@ export class Run {
       ...prepareTraces(this.options, this.io.cwd, this.blobs), // --ws-trace, --record-har, --replay-har
       WSBRIDGE_TEST_SERVER: this.testServer.url,
       WSBRIDGE_TIMEOUT: String(this.options.timeout),
+      WSBRIDGE_STDIN_REFUSAL: terminalRefusal(process.stdin, this.io.env, this.options.watch),
       COLUMNS: String(this.io.columns ?? 80),
       ...(this.io.env.PY_COLORS !== undefined ? { PY_COLORS: this.io.env.PY_COLORS } : {}),
       ...(this.io.env.NO_COLOR !== undefined ? { NO_COLOR: this.io.env.NO_COLOR } : {}),
@@ -378,6 +386,11 @@ export class Run {
     const cores = Math.max(1, availableParallelism());
     const workers = this.options.workers ?? 1;
     const asked = workers === "auto" ? cores : workers;
+    const pdb = pdbOption(this.options.pytestArgs);
+    if (pdb && asked > 1) {
+      this.io.err(`wsbridge: ${pdb}: one page runs the tests, not ${asked} (pdb opens in this terminal, in the controller page)\n`);
+      return 1;
+    }
     const most = cores * MAX_PAGES_PER_CORE;
     if (asked <= most) return asked;
     this.io.err(`wsbridge: --workers ${asked} is more than ${MAX_PAGES_PER_CORE} pages a core (${cores} cores here): ${most} pages run the tests\n`);
@@ -518,7 +531,19 @@ export class Run {
       if (!this.planSeen) { this.planSeen = true; this.planned?.(jobs); }
     },
     stop: () => { this.stopping = true; },
+    stdin: () => void this.terminal.answer(this.inputHost()),
   };
+
+  /** What answering pdb's "stdin" needs: the controller's watchdogs to stand still, and the way to it. */
+  private inputHost(): InputHost {
+    const run = this.slots[0]?.run;
+    return {
+      pause: () => { run?.pause(); if (!this.planSeen) clearTimeout(this.collectionTimer); },
+      resume: () => { run?.resume(); if (!this.planSeen) this.armCollectionWatchdog(); },
+      send: (line) => this.sendToController({ t: "input", line }),
+      interrupted: this.interruptedSignal,
+    };
+  }
 
   /** Delivers to the controller in order; a test's events are kept for a resume, and not delivered twice. */
   private sendToController(message: ControllerMessage): void {
@@ -830,6 +855,9 @@ wsbridge's options:
   --pyscript           pages where PyScript's \`pyscript\` package works (from the
                        local @pyscript/core), with the project's pyscript.toml
                        or pyscript.json (files, fetch, js_modules, packages)
+  --headed             show Chromium's windows (for its DevTools; needs a
+                       display: xvfb-run on a machine without one)
+  --slowmo MS          wait MS milliseconds before each browser call
   --watch              keep the pages warm and rerun on every save under the
                        rootdir: the changed test files and those importing a
                        changed module (else all), failed files first, each in

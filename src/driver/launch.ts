@@ -10,7 +10,7 @@ export function findBrowser(browser: BrowserName, explicit?: string, env: NodeJS
 }
 
 /** Launches `browser` headless from `executable` (a path findBrowser gave). */
-export async function launchBrowser(browser: BrowserName, executable: string, options: { handleSignals?: boolean } = {}): Promise<DriverBrowser> {
-  if (browser === "firefox") return launchFirefox(executable, options);
+export async function launchBrowser(browser: BrowserName, executable: string, options: { handleSignals?: boolean; headed?: boolean; slowMo?: number } = {}): Promise<DriverBrowser> {
+  if (browser === "firefox") return launchFirefox(executable, { ...(options.handleSignals !== undefined ? { handleSignals: options.handleSignals } : {}) });
   return new PlaywrightBrowser(await launchChromium(executable, options));
 }

@@ -77,7 +77,9 @@ export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process
  * Launches headless Chromium from `findChromium(browserPath)`. `handleSignals: false` leaves Ctrl-C to the caller
  * (the test runner finishes pytest's summary in the browser before it closes it).
  */
-export async function launchChromium(browserPath?: string, options: { handleSignals?: boolean } = {}): Promise<Browser> {
+export async function launchChromium(browserPath?: string, options: { handleSignals?: boolean; headed?: boolean; slowMo?: number } = {}): Promise<Browser> {
   const handle = options.handleSignals ?? true;
-  return chromium.launch({ executablePath: findChromium(browserPath), args: CHROMIUM_ARGS, headless: true, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle });
+  // headed/slowMo: `wsbridge test --headed --slowmo MS`, for a user who wants the browser's own DevTools.
+  const shown = { headless: !options.headed, ...(options.slowMo ? { slowMo: options.slowMo } : {}) };
+  return chromium.launch({ executablePath: findChromium(browserPath), args: CHROMIUM_ARGS, ...shown, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle });
 }

@@ -31,6 +31,15 @@ describe("parseTestArgs", () => {
     expect(parseTestArgs([]).pyscript).toBeUndefined();
   });
 
+  it("--headed is wsbridge's flag; --slowmo takes whole milliseconds; --pdb stays pytest's", () => {
+    const options = parseTestArgs(["--headed", "--slowmo", "250", "--pdb", "tests/"]);
+    expect([options.headed, options.slowMo]).toEqual([true, 250]);
+    expect(options.pytestArgs).toEqual(["--pdb", "tests/"]);
+    expect(parseTestArgs(["--slowmo=0"]).slowMo).toBe(0);
+    expect(() => parseTestArgs(["--slowmo", "abc"])).toThrow(/--slowmo needs a whole number of at least 0, got "abc"/);
+    expect(() => parseTestArgs(["--slowmo", "1.5"])).toThrow(/--slowmo needs a whole number/);
+  });
+
   it("--workers takes a number or auto (the cores); unset, one page runs the tests", () => {
     expect(parseTestArgs(["--workers", "auto"]).workers).toBe("auto");
     expect(parseTestArgs(["--workers=3"]).workers).toBe(3);
