@@ -13,7 +13,7 @@ function embeddedPython(bundle: string): string[] {
   return [...new Set(Array.from(text.matchAll(/"wsbridge\/(\w+)\.py"/g), (m) => m[1]!))].sort();
 }
 
-const RUNNER = ["_coverage", "_pytest_session", "_runner_protocol", "_ws_trace", "pytest_plugin"];
+const RUNNER = ["_await_stack", "_coverage", "_page_stdin", "_pytest_debug", "_pytest_session", "_runner_protocol", "_ws_trace", "pytest_plugin"];
 
 describe("the runner's Python is a separate embed", () => {
   it("app bundles carry the package without the runner's modules", () => {
