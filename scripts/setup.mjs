@@ -1,5 +1,5 @@
-// One-step set-up for a fresh clone: npm packages, then Chromium (Debian's, via apt) when none is found, then the
-// pinned mypy of python/requirements-typecheck.txt in a venv in the cache folder (for the contract test).
+// One-step set-up for a fresh clone: npm packages, then Chromium (Debian's, via apt) when none is found (with --full,
+// Firefox ESR and xvfb too), then the pinned mypy of python/requirements-typecheck.txt in a venv in the cache folder (for the contract test).
 // Uses only Node built-ins, so it runs before `npm ci`.
 import { execFileSync, execSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -25,6 +25,24 @@ if (!haveChromium()) {
   } else {
     console.error("setup: no Chromium found; install one, or set WSBRIDGE_CHROMIUM to its path");
     process.exit(2);
+  }
+}
+
+/** True when `name` is on PATH. */
+const onPath = (name) => (process.env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
+
+// `--full` (npm test): what the whole suite needs besides Chromium, Firefox ESR (test/browser/firefox.test.ts) and
+// xvfb (--headed in test/browser/runner-debug.test.ts); `npm run examples` does not need them.
+if (process.argv.includes("--full")) {
+  const missing = [];
+  if (!process.env.WSBRIDGE_FIREFOX && !onPath("firefox-esr") && !onPath("firefox")) missing.push("firefox-esr");
+  if (!onPath("xvfb-run")) missing.push("xvfb");
+  if (missing.length && existsSync("/usr/bin/apt-get")) {
+    const sudo = process.getuid?.() === 0 ? "" : "sudo ";
+    console.log(`setup: installing ${missing.join(" and ")} with apt-get`);
+    run(`${sudo}apt-get update -qq && ${sudo}env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ${missing.join(" ")}`);
+  } else if (missing.length) {
+    console.error(`setup: ${missing.join(" and ")} missing (no apt-get): the tests that need them fail under CI=true`);
   }
 }
 
