@@ -1,5 +1,6 @@
-// One-step set-up for a fresh clone: npm packages, then Chromium (Debian's, via apt) when none is found (with --full,
-// Firefox ESR and xvfb too), then the pinned mypy of python/requirements-typecheck.txt in a venv in the cache folder (for the contract test).
+// One-step set-up for a fresh clone: npm packages, then Chromium (Debian's, via apt) when none is found. With --full
+// (npm test) also what only the whole suite needs: Firefox ESR and xvfb (apt), the pinned mypy of
+// python/requirements-typecheck.txt in a venv in the cache folder (the contract test), and the older Pyodide releases.
 // Uses only Node built-ins, so it runs before `npm ci`.
 import { execFileSync, execSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -76,15 +77,18 @@ function ensureMypy() {
   }
 }
 
-ensureMypy();
+// The rest only the whole suite needs (`--full`: npm test), not the main job (npm run examples).
+if (process.argv.includes("--full")) {
+  ensureMypy();
 
-// The older Pyodide releases the compatibility lane runs on (test/compat/pyodide-releases.test.ts), from the npm
-// registry into the cache. A failure is one warning here: the lane's tests fail under CI and skip elsewhere.
-const { LANE_RELEASES, ensurePyodideRelease } = await import("./pyodide-releases.mjs");
-for (const version of LANE_RELEASES) {
-  try {
-    ensurePyodideRelease(version);
-  } catch (error) {
-    console.warn(`setup: ${error.message}; test/compat/pyodide-releases.test.ts fails under CI and skips elsewhere`);
+  // The older Pyodide releases the compatibility lane runs on (test/compat/pyodide-releases.test.ts), from the npm
+  // registry into the cache. A failure is one warning here: the lane's tests fail under CI and skip elsewhere.
+  const { LANE_RELEASES, ensurePyodideRelease } = await import("./pyodide-releases.mjs");
+  for (const version of LANE_RELEASES) {
+    try {
+      ensurePyodideRelease(version);
+    } catch (error) {
+      console.warn(`setup: ${error.message}; test/compat/pyodide-releases.test.ts fails under CI and skips elsewhere`);
+    }
   }
 }
