@@ -56,6 +56,7 @@ export const PAGE_HELPERS = String.raw`(() => {
       S, log: record, sleep: h.sleep, bin: h.bin,
       blob: (arr) => new Blob([new Uint8Array(arr)]),
       track(ws, label = "ws") {
+        (globalThis.__confOpened ??= []).push(ws); // sockets a long-lived page closes after the scenario
         const queues = { open: [], message: [], error: [], close: [] };
         const waiters = { open: [], message: [], error: [], close: [] };
         inboxes.set(ws, { queues, waiters });

@@ -51,6 +51,19 @@ _KEEP_HEAD = """(() => {
 })()"""
 
 
+#: Closes the sockets the scenario scripts opened (PAGE_HELPERS' `track` lists them) and waits for their close.
+_CLOSE_OPENED = """
+(async () => {
+  const opened = (globalThis.__confOpened ?? []).splice(0).filter((ws) => ws.readyState < 2);
+  await Promise.all(opened.map((ws) => new Promise((done) => {
+    const timer = setTimeout(done, 3000);
+    ws.addEventListener("close", () => { clearTimeout(timer); done(); }, { once: true });
+    ws.close();
+  })));
+})()
+"""
+
+
 async def run_page(page_script: str) -> list[Any]:
     """Runs a scenario page script in this page with the conformance probe; returns its (portless) log."""
     if not hasattr(js, "__confRun"):
@@ -62,9 +75,12 @@ async def run_page(page_script: str) -> list[Any]:
     restore_head = run_js(_KEEP_HEAD)
     try:
         log = await js.__confRun(base, page_script)
+        result = portless(json.loads(js.JSON.stringify(log)))
     finally:
         restore_head()
-    return portless(json.loads(js.JSON.stringify(log)))
+        # The same for the sockets a script left open: a later test would see them (inspection still watching).
+        await run_js(_CLOSE_OPENED)
+    return result
 
 
 async def expect_log(name: str, adapt: Callable[[list[Any]], list[Any]] | None = None) -> list[Any]:

@@ -11,7 +11,6 @@
     const log = [];
     const pending = [];
     const inboxes = new WeakMap();
-    const opened = [];
     const record = (entry) => { log.push(entry); return entry; };
     const tag = (entry, d) => {
       if (typeof d === "string") entry.data = "text:" + d;
@@ -23,7 +22,7 @@
       S, log: record, sleep: h.sleep, bin: h.bin,
       blob: (arr) => new Blob([new Uint8Array(arr)]),
       track(ws, label = "ws") {
-        opened.push(ws);
+        (globalThis.__confOpened ??= []).push(ws); // sockets a long-lived page closes after the scenario
         const queues = { open: [], message: [], error: [], close: [] };
         const waiters = { open: [], message: [], error: [], close: [] };
         inboxes.set(ws, { queues, waiters });
@@ -66,14 +65,6 @@
     const run = new Function("env", "const { S, log, sleep, bin, blob, track, next, closed, attempt, state } = env; return (async () => {\n" + body + "\n})();");
     try { await run(env); } catch (e) { record({ ev: "script-error", name: e && e.name, message: e && e.message }); }
     await Promise.all(pending);
-    // Under Playwright each scenario had a fresh page; this page lives on, so the sockets a script left open are
-    // closed here (a later test would otherwise see them, e.g. as sockets inspection still watches).
-    const result = log.slice();
-    await Promise.all(opened.filter((ws) => ws.readyState < 2).map((ws) => new Promise((done) => {
-      const timer = setTimeout(done, 3000);
-      ws.addEventListener("close", () => { clearTimeout(timer); done(); }, { once: true });
-      ws.close();
-    })));
-    return result;
+    return log;
   };
 })();
