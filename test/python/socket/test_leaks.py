@@ -15,6 +15,7 @@ import gc
 import sys
 
 import _wsbridge_js  # type: ignore[import-not-found]
+import js  # type: ignore[import-not-found]
 import pytest
 from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
@@ -74,7 +75,7 @@ async def test_one_socket_20000_messages_handlers_reassigned_20_times_everything
 
 
 async def test_90_sockets_closed_by_the_client_the_server_or_a_dropped_connection_leave_nothing(ws_server):
-    received = {"n": 0}
+    received = {"n": 0, "dropped": 0}
     peak = {"sockets": 0, "proxies": 0}
 
     async def one(i: int) -> int:
@@ -91,7 +92,7 @@ async def test_90_sockets_closed_by_the_client_the_server_or_a_dropped_connectio
 
         def onmessage(e: WebSocketEvent):
             got["n"] += 1
-            received["n"] += 1
+            received["dropped" if kind == 2 else "n"] += 1
             if kind == 0 and got["n"] == 100:
                 ws.close(4001)
 
@@ -107,7 +108,13 @@ async def test_90_sockets_closed_by_the_client_the_server_or_a_dropped_connectio
         codes += await asyncio.gather(*(one(batch * 15 + i) for i in range(15)))
     await settle()
     assert sorted(set(codes)) == [1006, 4000, 4001]
-    assert received["n"] == 60 * 100
+    assert received["n"] == 30 * 100
+    # Chromium delivers every frame a server sent before its connection dropped; Firefox at times discards a dropped
+    # connection's frames it has not dispatched yet (a native socket: the browser's behaviour, docs/firefox.md).
+    if "Firefox" in str(js.navigator.userAgent):
+        assert received["dropped"] <= 30 * 100
+    else:
+        assert received["dropped"] == 30 * 100
     assert peak == {"sockets": 15, "proxies": 15}
     assert measures() == NOTHING_LEFT
 
