@@ -5,12 +5,15 @@ import { BrowserNotFoundError } from "../playwright/browser.js";
 import { PuppeteerBrowser } from "./puppeteer.js";
 
 /**
- * Preferences every Firefox wsbridge starts gets. JSPI (WebAssembly.Suspending/promising, which Pyodide's `run_sync`
- * and so every async test needs) is behind this preference in Firefox ESR 140: without it both are undefined, in the
- * page and in its workers.
+ * Preferences every Firefox wsbridge starts gets (docs/firefox.md says why, with what was measured):
+ * - JSPI (WebAssembly.Suspending/promising, which Pyodide's `run_sync` and so every async test needs) is behind a
+ *   preference in Firefox ESR 140: without it both are undefined, in the page and in its workers.
+ * - No growing delay before connecting again to a host:port whose handshake failed (200 ms, then 1.5x each time, to
+ *   60 s): a suite that tests refused handshakes would otherwise wait seconds per socket.
  */
 export const FIREFOX_PREFS: Record<string, unknown> = {
   "javascript.options.wasm_js_promise_integration": true,
+  "network.websocket.delay-failed-reconnects": false,
 };
 
 /** Names looked up on PATH after the explicit choices, in order. */

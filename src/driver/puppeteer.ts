@@ -16,7 +16,7 @@ export interface PuppeteerPageLike {
 
 /** The parts of puppeteer-core's BrowserContext the driver uses. */
 interface PuppeteerContextLike {
-  newPage(): Promise<PuppeteerPageLike>;
+  newPage(options?: { type: "window" }): Promise<PuppeteerPageLike>;
   close(): Promise<void>;
 }
 
@@ -89,8 +89,12 @@ export class PuppeteerPage implements DriverPage {
 class PuppeteerContext implements DriverContext {
   constructor(private readonly context: PuppeteerContextLike) {}
 
+  /**
+   * A page in a window of its own: as a tab next to another context's, it would be a background tab, hidden
+   * (`document.visibilityState`) with timers clamped to 1 s, where every Chromium page under Playwright is visible.
+   */
   async newPage(): Promise<DriverPage> {
-    return new PuppeteerPage(await this.context.newPage());
+    return new PuppeteerPage(await this.context.newPage({ type: "window" }));
   }
 
   close(): Promise<void> {

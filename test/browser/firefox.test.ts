@@ -117,6 +117,38 @@ text`);
     }
   });
 
+  it("gives every context's page a window of its own: visible, with timers at full speed", async () => {
+    // As tabs of one window, one of two pages would be a background tab: hidden, waiting 1 s per timer (40 s here,
+    // past this test's time-out). The driver opens each page in a window, as visible as Chromium's pages.
+    const contexts = await Promise.all([browser.newContext(), browser.newContext()]);
+    try {
+      const pages = await Promise.all(contexts.map((context) => context.newPage()));
+      const chain = "new Promise((done) => { let n = 0; const tick = () => (++n === 40 ? done(document.visibilityState) : setTimeout(tick, 10)); tick(); })";
+      expect(await Promise.all(pages.map((page) => page.evaluate(chain)))).toEqual(["visible", "visible"]);
+    } finally {
+      await Promise.all(contexts.map((context) => context.close()));
+    }
+  }, 20_000);
+
+  it("connects at once after refused handshakes to the same server (no growing reconnect delay)", async () => {
+    // Firefox's default delays each new connection to a host:port whose handshakes failed, 1.5x longer each time:
+    // 16 refusals in a row would take minutes, past this test's time-out; launchFirefox turns the delay off.
+    const page = await browser.browser.newPage();
+    try {
+      await page.goto((await testStaticServer()).url, { timeout: 30_000 });
+      const codes = await page.evaluate(`(async () => {
+        const codes = [];
+        for (let i = 0; i < 16; i++) {
+          codes.push(await new Promise((done) => { const ws = new WebSocket(${JSON.stringify(`${server.url}/reject`)}); ws.onclose = (e) => done(e.code); }));
+        }
+        return codes;
+      })()`);
+      expect(codes).toEqual(Array(16).fill(1006));
+    } finally {
+      await page.close();
+    }
+  }, 30_000);
+
   it("a binding reaches Node before the page's next statement runs, even when that statement blocks the page", async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

@@ -298,12 +298,16 @@ export const scenarios: Record<string, Scenario> = {
   // started, well after the first two echoes and well before 'b' (sent 2 s after them), even on a loaded machine
   // (with 400 ms / 600 ms the first echoes came back too late once).
   "server: handlers set later take over forwarding from then on": {
-    routes: [{ url: `'**/echo'`, handler: `ws => { const server = ws.connectToServer();
-      setTimeout(() => { ws.onMessage(m => server.send('late:' + h.text(m))); server.onMessage(m => ws.send('srv:' + h.text(m))); }, 1500); }` }],
+    // The page says when: a socket to /switch, whose route sets the handlers (an event, where a timer would race).
+    routes: [
+      { url: `'**/echo'`, handler: `ws => { const server = ws.connectToServer();
+        h.takeOver = () => { ws.onMessage(m => server.send('late:' + h.text(m))); server.onMessage(m => ws.send('srv:' + h.text(m))); }; }` },
+      { url: `'**/switch'`, handler: `ws => { h.takeOver(); ws.close({ code: 4001 }); }` },
+    ],
     page: `
       const ws = track(new WebSocket(S + '/echo'));
       await next(ws, 'open'); ws.send('a'); ws.send(bin([1])); await next(ws, 'message'); await next(ws, 'message');
-      await sleep(2000); ws.send('b'); await next(ws, 'message'); ws.close(4000); await closed(ws);`,
+      await closed(new WebSocket(S + '/switch')); ws.send('b'); await next(ws, 'message'); ws.close(4000); await closed(ws);`,
   },
   "server: the route opens the page before connecting; page frames are buffered for the server": {
     routes: [{ url: `'**/echo'`, handler: `ws => { ws.send('hi'); ws.connectToServer(); }` }],

@@ -1,7 +1,7 @@
 """Server mode (connect_to_server) with Python route handlers: the page logs must equal Playwright's.
 
 The page scripts and expected logs come from the JS conformance suite (see _conformance.py)."""
-import asyncio
+from collections.abc import Callable
 
 from wsbridge import WebSocketRoute, route_web_socket
 
@@ -27,15 +27,21 @@ async def test_per_side_handlers_rewrite_both_directions():
 
 
 async def test_handlers_set_later_take_over_forwarding():
-    def handler(ws: WebSocketRoute):
+    take_over: list[Callable[[], None]] = []
+
+    def echo(ws: WebSocketRoute) -> None:
         server = ws.connect_to_server()
 
-        async def later():
-            await asyncio.sleep(1.5)  # as the scenario's timer (test/conformance/scenarios.ts)
+        def later() -> None:
             ws.on_message(lambda m: server.send("late:" + text(m)))
             server.on_message(lambda m: ws.send("srv:" + text(m)))
-        asyncio.ensure_future(later())
-    route_web_socket("**/echo", handler)
+        take_over.append(later)
+
+    def switch(ws: WebSocketRoute) -> None:  # the page's signal (test/conformance/scenarios.ts)
+        take_over.pop()()
+        ws.close(code=4001)
+    route_web_socket("**/echo", echo)
+    route_web_socket("**/switch", switch)
     await expect_log("server: handlers set later take over forwarding from then on")
 
 
