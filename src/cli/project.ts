@@ -185,17 +185,27 @@ export function globToRegExp(pattern: string): RegExp {
 
 /** The `norecursedirs` the ini file sets (pytest.ini/tox.ini/setup.cfg lines, or pyproject's string or array). */
 export function iniNorecursedirs(inifile: string | undefined): string[] | undefined {
+  return iniList(inifile, "norecursedirs");
+}
+
+/** The `python_files` patterns the ini file sets, as `iniNorecursedirs` reads its key. */
+export function iniPythonFiles(inifile: string | undefined): string[] | undefined {
+  return iniList(inifile, "python_files");
+}
+
+/** A whitespace-separated list option of pytest's ini file (pytest.ini/tox.ini/setup.cfg, or pyproject's string or array). */
+function iniList(inifile: string | undefined, key: string): string[] | undefined {
   if (!inifile) return undefined;
   let text: string;
   try { text = readFileSync(inifile, "utf8"); } catch { return undefined; }
   if (parse(inifile).base.endsWith(".toml")) {
-    const m = /^\s*norecursedirs\s*=\s*(\[[^\]]*\]|"[^"]*"|'[^']*')/m.exec(text);
+    const m = new RegExp(`^\\s*${key}\\s*=\\s*(\\[[^\\]]*\\]|"[^"]*"|'[^']*')`, "m").exec(text);
     if (!m) return undefined;
     const value = m[1]!;
     if (value.startsWith("[")) return [...value.matchAll(/["']([^"']*)["']/g)].map((x) => x[1]!);
     return value.slice(1, -1).split(/\s+/).filter(Boolean);
   }
-  const m = /^\s*norecursedirs\s*=\s*(.*(?:\n[ \t]+.*)*)/m.exec(text);
+  const m = new RegExp(`^\\s*${key}\\s*=\\s*(.*(?:\\n[ \\t]+.*)*)`, "m").exec(text);
   return m ? m[1]!.split(/\s+/).filter(Boolean) : undefined;
 }
 

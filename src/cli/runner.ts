@@ -17,7 +17,8 @@ import { pyodideRelease } from "../playwright/pyodide-release.js";
 import { snapshotRestorePatchable } from "../playwright/static-server.js";
 import { TestPage, pyString, type PageEvents, type PageSetup } from "./page.js";
 import { watchTests } from "./watch.js";
-import { findRootdir, iniNorecursedirs, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
+import { findRootdir, iniNorecursedirs, iniPythonFiles, mirrorFolder, wsbridgeSettings, type Mirror } from "./project.js";
+import { countTestFiles } from "./test-files.js";
 import { StatusLine } from "./status.js";
 import { describeMemory, rendererMemory } from "./rss.js";
 import { checkSnapshot, makeSnapshot, markUsed, pruneSnapshots, SNAPSHOTS_KEPT, snapshotDir, snapshotKey, uploadToken, type Snapshot } from "./snapshot.js";
@@ -344,6 +345,9 @@ export class Run {
     const workers = this.pageCount();
     this.slots = Array.from({ length: workers }, (_, index) => ({ index, console: [], line: "" }));
     const plan = new Promise<Job[]>((ok) => { this.planned = ok; });
+    // Worker pages start with the controller when the project has the files for them (the plan closes any unneeded).
+    const guessed = this.mirror ? countTestFiles(this.mirror.entries.filter((e) => e.data).map((e) => e.path), this.options.pytestArgs, this.io.cwd, iniPythonFiles(this.inifile)) : 0;
+    for (const slot of this.slots.slice(1, guessed)) this.openSlot(slot, "with the controller");
     await this.startController([]);
     this.armCollectionWatchdog();
     const work = plan.then(async (jobs) => {
@@ -522,7 +526,7 @@ export class Run {
       this.armCollectionWatchdog(file);
       // A second file means work for a second page: it loads while the controller collects (never more than files).
       const slot = this.slots[++this.collecting - 1];
-      if (slot && slot.index > 0 && !slot.page && !slot.opening) { slot.opening = this.openWorker(slot); slot.opening.catch(() => undefined); }
+      if (slot && slot.index > 0) this.openSlot(slot, "as the controller collects a second file");
     },
     end: () => this.ended(),
     options: (options) => { this.workerOptions = options; },
@@ -564,6 +568,14 @@ export class Run {
       const jobs = alone || slot.index === 0 ? this.queue.splice(0, alone ? this.queue.length : 1) : this.queue.splice(0, 1);
       await this.runJobs(slot, jobs);
     }
+  }
+
+  /** Starts opening a worker slot's page unless it has one or is opening it; `when` is for WSBRIDGE_TIMINGS. */
+  private openSlot(slot: Slot, when: string): void {
+    if (slot.page || slot.opening) return;
+    this.timing(`worker page ${slot.index + 1} opening ${when}`);
+    slot.opening = this.openWorker(slot);
+    slot.opening.catch(() => undefined);
   }
 
   /** Opens (or reopens) a worker slot's page. */

@@ -252,6 +252,27 @@ describe("pages", () => {
     expect(r.err.match(/page(?: \d+)? ready in/g)).toHaveLength(1);
     expect(r.err).toMatch(/^wsbridge: --workers 999 is more than 2 pages a core \(\d+ cores here\): \d+ pages run the tests$/m);
   }, 150_000);
+  it("--workers 2 with two test files: the worker page starts with the controller, not after it", async () => {
+    const dir = project("early-worker", { "test_a.py": "def test_a():\n    pass\n", "test_b.py": "def test_b():\n    pass\n" });
+    const r = await wsbridge(["test", "--workers", "2", "-q", "-p", "no:cacheprovider"], dir, { WSBRIDGE_TIMINGS: "1" });
+    expect(r.code, shown(r)).toBe(0);
+    const steps = r.err.split("\n").filter((l) => /worker page 2 opening|controller page ready/.test(l));
+    expect(steps, r.err).toEqual([expect.stringMatching(/worker page 2 opening with the controller$/), expect.stringMatching(/controller page ready/)]);
+    expect(totals(r.out)).toEqual({ passed: 2 });
+    // A guess only: -k leaves one file, and the run is the same (the page the plan does not need is closed).
+    const k = await wsbridge(["test", "--workers", "2", "-q", "-p", "no:cacheprovider", "-k", "test_b"], dir, { WSBRIDGE_TIMINGS: "1" });
+    expect(k.code, shown(k)).toBe(0);
+    expect(k.err).toMatch(/worker page 2 opening with the controller$/m);
+    expect(totals(k.out)).toEqual({ passed: 1, deselected: 1 });
+  }, 150_000);
+
+  it("--workers 2 with one test file among helpers: no page opens with the controller", async () => {
+    const dir = project("one-test-file", { "test_a.py": "def test_a():\n    pass\n", "helpers.py": "X = 1\n", "conftest.py": "" });
+    const r = await wsbridge(["test", "--workers", "2", "-q", "-p", "no:cacheprovider"], dir, { WSBRIDGE_TIMINGS: "1" });
+    expect(r.code, shown(r)).toBe(0);
+    expect(r.err).not.toMatch(/worker page 2 opening/);
+    expect(r.err.match(/page(?: \d+)? ready in/g)).toHaveLength(1);
+  }, 150_000);
 });
 
 describe("KeyboardInterrupt raised by a test, and pytest.exit() in a worker page", () => {
