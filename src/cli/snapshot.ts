@@ -25,8 +25,9 @@ export const SITE_PACKAGES = pyodideRelease().sitePackages;
 
 /**
  * What the snapshot has imported: pytest with its built-in plugins, and the stdlib modules pytest, asyncio tests and
- * wsbridge's pytest plugin import; then one small pytest session, so what a run builds lazily is there too. wsbridge's own Python is not in it: it holds references to JS objects, which a
- * memory snapshot cannot keep; it is installed after the restore (~50 ms).
+ * wsbridge's pytest plugin import; then one small pytest session, so what a run builds lazily is there too; then
+ * everything is frozen for the collector (gc.freeze). wsbridge's own Python is not
+ * in it: it holds references to JS objects, which a memory snapshot cannot keep; it is installed after the restore.
  */
 export const SNAPSHOT_IMPORTS = `
 import importlib
@@ -64,6 +65,11 @@ def _warm_up():
 
 _warm_up()
 del _warm_up
+# What exists now lives as long as the page: out of the collector's sight, so every collection of a run (pytest
+# collects at its end, as at each generation-2 threshold) walks only the run's own objects.
+import gc
+gc.collect()
+gc.freeze()
 `;
 
 /** A snapshot's two files. */

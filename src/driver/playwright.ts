@@ -1,5 +1,6 @@
 // The Chromium driver: playwright-core's Browser, Context and Page behind the driver interfaces.
-import { errors, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { playwrightCore } from "../playwright/core.js";
 import { NavigationTimeoutError, type DriverBrowser, type DriverContext, type DriverPage } from "./driver.js";
 
 /** A playwright-core page as a DriverPage. */
@@ -14,7 +15,7 @@ export class PlaywrightPage implements DriverPage {
     try {
       await this.page.goto(url, { timeout: timeoutMs });
     } catch (error) {
-      throw error instanceof errors.TimeoutError ? new NavigationTimeoutError(url, timeoutMs) : error;
+      throw error instanceof playwrightCore.errors.TimeoutError ? new NavigationTimeoutError(url, timeoutMs) : error;
     }
   }
 

@@ -1,7 +1,8 @@
 // Finds a Chromium binary and launches it headless with the flags this machine needs.
 import { existsSync } from "node:fs";
 import { delimiter, join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
+import { playwrightCore } from "./core.js";
 
 /**
  * The features Playwright itself turns off (playwright-core's chromiumSwitches, 1.65). Chromium keeps only the LAST
@@ -81,5 +82,5 @@ export async function launchChromium(browserPath?: string, options: { handleSign
   const handle = options.handleSignals ?? true;
   // headed/slowMo: `wsbridge test --headed --slowmo MS`, for a user who wants the browser's own DevTools.
   const shown = { headless: !options.headed, ...(options.slowMo ? { slowMo: options.slowMo } : {}) };
-  return chromium.launch({ executablePath: findChromium(browserPath), args: CHROMIUM_ARGS, ...shown, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle });
+  return playwrightCore.chromium.launch({ executablePath: findChromium(browserPath), args: CHROMIUM_ARGS, ...shown, handleSIGINT: handle, handleSIGTERM: handle, handleSIGHUP: handle });
 }

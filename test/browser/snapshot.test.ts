@@ -45,7 +45,10 @@ describe("the page snapshot", () => {
   const dir = project("snap", { "test_snap.py": "import importlib.util, pytest, sys\nimport wsbridge._pytest_session as session\n\n" +
     "def test_snap():\n    assert 'pytest' in sys.modules\n\n" +
     "def test_wsbridge_bytecode_came_with_the_snapshot():\n    with open(importlib.util.cache_from_source(session.__file__), 'rb') as fh:\n" +
-    "        assert fh.read(8)[4:8] == b'\\x01\\x00\\x00\\x00'\n" });
+    "        assert fh.read(8)[4:8] == b'\\x01\\x00\\x00\\x00'\n\n" +
+    // The snapshot's objects are frozen for the collector (gc.freeze): pytest's collections at the session's end walk
+    // only the run's own.
+    "def test_the_snapshot_objects_are_frozen():\n    import gc\n    assert gc.get_freeze_count() > 10000\n" });
   afterAll(() => rmSync(cache, { recursive: true, force: true }));
 
   it("is made by the first run and restored by the next, which make no other", async () => {

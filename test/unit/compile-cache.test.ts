@@ -2,7 +2,7 @@
 // next run uses it (nothing is stored again: a rejected cache would be), an edited file gets its own entry, and a
 // cache that cannot be written only costs speed.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 function importWithCache(cache: string): string {
   const script = `const { enableCompileCache } = await import(${JSON.stringify(new URL("../../dist/compile-cache.mjs", import.meta.url).href)});
 enableCompileCache();
-const { chromium } = await import("playwright-core");
+const { chromium } = (await import("node:module")).createRequire(import.meta.url)("playwright-core");
 console.log(typeof chromium.launch);`;
   return execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: new URL("../..", import.meta.url).pathname, env: { ...process.env, WSBRIDGE_CACHE: cache }, encoding: "utf8", timeout: 50_000 });
 }
@@ -34,12 +34,20 @@ describe("the command's code cache", () => {
     expect(times(dir)).toEqual(first);
   }, 60_000);
 
-  it("keys each file by its path and contents", () => {
+  it("keys each file by its path, size and modification time (an edited file gets its own entry)", () => {
     const dir = "/c";
-    const a = cacheFileOf(dir, "/x/a.js", "one");
-    expect(cacheFileOf(dir, "/x/a.js", "one")).toBe(a);
-    expect(cacheFileOf(dir, "/x/a.js", "two")).not.toBe(a);
-    expect(cacheFileOf(dir, "/x/b.js", "one")).not.toBe(a);
+    const a = cacheFileOf(dir, "/x/a.js", { size: 3, mtimeMs: 1000 });
+    expect(cacheFileOf(dir, "/x/a.js", { size: 3, mtimeMs: 1000 })).toBe(a);
+    expect(cacheFileOf(dir, "/x/a.js", { size: 3, mtimeMs: 2000 })).not.toBe(a);
+    expect(cacheFileOf(dir, "/x/a.js", { size: 4, mtimeMs: 1000 })).not.toBe(a);
+    expect(cacheFileOf(dir, "/x/b.js", { size: 3, mtimeMs: 1000 })).not.toBe(a);
+  });
+
+  it("is for the way the command loads playwright-core: require, never an ESM import (Node would scan its 7 MB for export names)", () => {
+    for (const file of ["cli.mjs", "playwright.mjs"]) {
+      const source = readFileSync(new URL(`../../dist/${file}`, import.meta.url), "utf8");
+      expect(source, file).not.toMatch(/from ['"]playwright-core['"]|import\(['"]playwright-core['"]\)/);
+    }
   });
 
   it("a cache that cannot be written: the command still loads", () => {
