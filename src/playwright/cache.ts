@@ -2,29 +2,71 @@
 // wheels (src/cli/wheels.ts fetches them) and the bytecode-compiled stdlib (src/cli/stdlib.ts makes it). Lookups
 // only: attachPython serves what is there and never makes anything.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { pyodideDir } from "./static-server.js";
 import { cacheDir } from "./cache-dir.js";
 
 export { cacheDir };
 
-/** Hashes taken in this process, by path, with the size, mtime and inode they were taken at. */
-const hashed = new Map<string, { stamp: string; sha256: string }>();
+/** A hash taken, with the size, mtime and inode of the file when it was taken. */
+interface Hashed { stamp: string; sha256: string }
+
+/** Hashes taken by this process or, read from the cache's `hashes.json`, by earlier runs. */
+let hashed: Map<string, Hashed> | undefined;
+
+/** The file earlier runs' hashes are kept in. */
+function memoFile(): string {
+  return join(cacheDir(), "hashes.json");
+}
+
+/** The hashes known so far (read once a process; a missing or damaged file is an empty memo). */
+function memo(): Map<string, Hashed> {
+  if (!hashed) {
+    hashed = new Map();
+    try {
+      const stored = JSON.parse(readFileSync(memoFile(), "utf8")) as Record<string, Hashed>;
+      for (const [path, entry] of Object.entries(stored)) if (typeof entry?.stamp === "string" && typeof entry.sha256 === "string") hashed.set(path, entry);
+    } catch {
+      // none yet, or unreadable: every file is hashed
+    }
+  }
+  return hashed;
+}
+
+/** Writes the memo (entries of files that are gone are dropped); a cache that cannot be written only costs speed. */
+function saveMemo(entries: Map<string, Hashed>): void {
+  try {
+    const file = memoFile();
+    mkdirSync(dirname(file), { recursive: true });
+    const kept = Object.fromEntries([...entries].filter(([path]) => existsSync(path)));
+    const partial = `${file}.${process.pid}`;
+    writeFileSync(partial, JSON.stringify(kept));
+    renameSync(partial, file);
+  } catch {
+    // read-only cache
+  }
+}
 
 /**
- * sha256 of a file, hex. A run asks for the same files more than once (the stdlib, the wheels: for the cache's names,
- * its checks and the snapshot's key): a file unchanged since (same size, mtime and inode) is not read again.
+ * sha256 of a file, hex. Every run checks the same big files (the snapshot's 44 MB, the stdlib, the wheels: for the
+ * cache's names, its checks and the snapshot's key): a file unchanged since a hash was taken (same size, mtime and
+ * inode), in this process or an earlier run, is not read again. Any write changes the mtime, so a truncated or edited
+ * file is hashed again; only a change that keeps size, mtime and inode (bit rot, a forged mtime) would go unseen.
  */
 export function sha256File(path: string): string {
   const { size, mtimeMs, ino } = statSync(path);
   const stamp = `${size}:${mtimeMs}:${ino}`;
-  const known = hashed.get(path);
+  const entries = memo();
+  const known = entries.get(path);
   if (known?.stamp === stamp) return known.sha256;
   const sha256 = createHash("sha256").update(readFileSync(path)).digest("hex");
   // A file changed in the last second may change again within its timestamp's granularity: never remembered (as git
   // treats a "racily clean" file).
-  if (Date.now() - mtimeMs > 1000) hashed.set(path, { stamp, sha256 });
+  if (Date.now() - mtimeMs > 1000) {
+    entries.set(path, { stamp, sha256 });
+    saveMemo(entries);
+  }
   return sha256;
 }
 
