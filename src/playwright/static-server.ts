@@ -6,6 +6,10 @@ import { fileURLToPath } from "node:url";
 import type { AddressInfo } from "node:net";
 import { bundledPyodideDir, pyodideRelease } from "./pyodide-release.js";
 
+/** Bytes a served file is read in at a time: a page start fetches ~70 MB (the snapshot, the stdlib, the wasm), and
+ * Node's 64 KiB default made that ~1,100 reads and socket writes (~0.1 s of the command's CPU). */
+const READ_CHUNK = 1 << 20;
+
 /** MIME types by extension; `.wasm` must be `application/wasm` or `loadPyodide` hangs. */
 const MIME: Record<string, string> = {
   ".html": "text/html; charset=utf-8",
@@ -127,7 +131,7 @@ export async function startStaticServer(options: StaticServerOptions = {}): Prom
     if (!found) return plain(res, headers, 404, "not found");
     res.writeHead(200, { ...headers, "Content-Type": MIME[extname(found.file)] ?? "application/octet-stream", "Content-Length": String(found.size) });
     // A file removed between the stat and the read must end this response, not the process.
-    createReadStream(found.file).on("error", () => res.destroy()).pipe(res);
+    createReadStream(found.file, { highWaterMark: READ_CHUNK }).on("error", () => res.destroy()).pipe(res);
   });
   if (options.unref) {
     server.unref();
