@@ -3,14 +3,14 @@
 // (module.enableCompileCache), and it is used where it exists; on Node 20 the same is done here, for those files only.
 // Loaded by bin/wsbridge.mjs before anything else (built as dist/compile-cache.mjs).
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Module from "node:module";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Script } from "node:vm";
 import { cacheDir } from "../playwright/cache-dir.js";
 
 /** Bumped when what is stored, or how, changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** Files whose compiled code is kept: the big bundles every run loads. */
 const CACHED = /[\\/]node_modules[\\/]playwright-core[\\/]/;
@@ -22,10 +22,29 @@ export function compileCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * The cache file of one source: its path, size and modification time decide it, so an edited (or reinstalled) file
- * never reuses old code. Not its contents: hashing 7 MB cost 45 ms a run, a tenth of what the cache saves.
+ * never reuses old code. Not its contents: hashing 7 MB cost 45 ms a run, a tenth of what the cache saves. The name
+ * starts with the path's own hash, so the entries of older versions of the same file can be found (`storeEntry`).
  */
 export function cacheFileOf(dir: string, filename: string, stat: { size: number; mtimeMs: number }): string {
-  return join(dir, createHash("sha256").update(`${FORMAT}\0${filename}\0${stat.size}\0${stat.mtimeMs}`).digest("hex").slice(0, 32));
+  return join(dir, `${shortHash(`${FORMAT}\0${filename}`)}-${shortHash(`${stat.size}\0${stat.mtimeMs}`)}`);
+}
+
+/** Writes one source's code to its cache file and removes the entries of that source's older versions (and the
+ * entries of earlier formats, whose names have no "-"). */
+export function storeEntry(file: string, data: Buffer): void {
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, data);
+  renameSync(partial, file);
+  const name = basename(file);
+  const source = name.slice(0, name.indexOf("-") + 1);
+  for (const other of readdirSync(dirname(file))) {
+    if (other !== name && (other.startsWith(source) || !other.includes("-"))) rmSync(join(dirname(file), other), { force: true });
+  }
+}
+
+/** 16 hex digits of sha256. */
+function shortHash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 
 type Compile = (this: NodeModule & { require: NodeJS.Require }, content: string, filename: string) => unknown;
@@ -75,9 +94,7 @@ export function enableCompileCache(env: NodeJS.ProcessEnv = process.env): void {
   process.once("exit", () => {
     for (const { script, file } of fresh) {
       try {
-        const partial = `${file}.${process.pid}`;
-        writeFileSync(partial, script.createCachedData());
-        renameSync(partial, file);
+        storeEntry(file, script.createCachedData());
       } catch {
         // a read-only cache only costs speed
       }

@@ -4,9 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { cacheFileOf, compileCacheDir } from "../../src/cli/compile-cache.js";
+import { cacheFileOf, compileCacheDir, storeEntry } from "../../src/cli/compile-cache.js";
 
 const root = mkdtempSync(join(tmpdir(), "wsb-ccache-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -41,6 +41,18 @@ describe("the command's code cache", () => {
     expect(cacheFileOf(dir, "/x/a.js", { size: 3, mtimeMs: 2000 })).not.toBe(a);
     expect(cacheFileOf(dir, "/x/a.js", { size: 4, mtimeMs: 1000 })).not.toBe(a);
     expect(cacheFileOf(dir, "/x/b.js", { size: 3, mtimeMs: 1000 })).not.toBe(a);
+  });
+
+  it("keeps one entry a source: storing a newer version's code removes the older versions' and earlier formats' (a reinstall does not grow it)", () => {
+    const dir = mkdtempSync(join(root, "entries-"));
+    const v1 = cacheFileOf(dir, "/x/a.js", { size: 3, mtimeMs: 1000 });
+    const other = cacheFileOf(dir, "/x/b.js", { size: 3, mtimeMs: 1000 });
+    writeFileSync(join(dir, "0123456789abcdef0123456789abcdef"), "an entry of the earlier format");
+    storeEntry(v1, Buffer.from("one"));
+    storeEntry(other, Buffer.from("other"));
+    const v2 = cacheFileOf(dir, "/x/a.js", { size: 3, mtimeMs: 2000 });
+    storeEntry(v2, Buffer.from("two"));
+    expect(readdirSync(dir).sort()).toEqual([basename(other), basename(v2)].sort());
   });
 
   it("is for the way the command loads playwright-core: require, never an ESM import (Node would scan its 7 MB for export names)", () => {
