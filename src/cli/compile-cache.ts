@@ -3,11 +3,11 @@
 // (module.enableCompileCache), and it is used where it exists; on Node 20 the same is done here, for those files only.
 // Loaded by bin/wsbridge.mjs before anything else (built as dist/compile-cache.mjs).
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import Module from "node:module";
 import { basename, dirname, join } from "node:path";
 import { Script } from "node:vm";
-import { cacheDir } from "../playwright/cache-dir.js";
+import { cacheDir, writeWhole } from "../playwright/cache-dir.js";
 
 /** Bumped when what is stored, or how, changes. */
 const FORMAT = 3;
@@ -32,9 +32,7 @@ export function cacheFileOf(dir: string, filename: string, stat: { size: number;
 /** Writes one source's code to its cache file and removes the entries of that source's older versions (and the
  * entries of earlier formats, whose names have no "-"). */
 export function storeEntry(file: string, data: Buffer): void {
-  const partial = `${file}.${process.pid}`;
-  writeFileSync(partial, data);
-  renameSync(partial, file);
+  writeWhole(file, data);
   const name = basename(file);
   const source = name.slice(0, name.indexOf("-") + 1);
   for (const other of readdirSync(dirname(file))) {

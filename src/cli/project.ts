@@ -161,7 +161,7 @@ export function mirrorFolder(root: string, options: { withCache?: boolean; norec
 }
 
 /** A path with `/` separators (the page's file system is POSIX). */
-function posix(path: string): string {
+export function posix(path: string): string {
   return path.split(sep).join("/");
 }
 

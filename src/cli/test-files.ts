@@ -2,7 +2,7 @@
 // the controller when the guess says there is work for them, instead of after the controller has started (a page
 // costs a second to start). Only a guess: pytest decides, and pages its plan does not need are closed.
 import { isAbsolute, posix, resolve } from "node:path";
-import { globToRegExp } from "./project.js";
+import { globToRegExp, posix as posixPath } from "./project.js";
 
 /** pytest's default `python_files`. */
 export const DEFAULT_PYTHON_FILES = ["test_*.py", "*_test.py"];
@@ -40,8 +40,8 @@ export function pathArguments(args: readonly string[], cwd: string): string[] {
  */
 export function countTestFiles(files: readonly string[], args: readonly string[], cwd: string, patterns: readonly string[] = DEFAULT_PYTHON_FILES): number {
   const matchers = patterns.filter((p) => !p.includes("/")).map(globToRegExp);
-  const named = pathArguments(args, cwd).map(toPosix);
-  const roots = named.length ? named : [toPosix(resolve(cwd))];
+  const named = pathArguments(args, cwd).map(posixPath);
+  const roots = named.length ? named : [posixPath(resolve(cwd))];
   const found = new Set<string>();
   for (const file of files) {
     for (const root of roots) {
@@ -52,9 +52,4 @@ export function countTestFiles(files: readonly string[], args: readonly string[]
     }
   }
   return found.size;
-}
-
-/** `path` with `/` separators. */
-function toPosix(path: string): string {
-  return path.split("\\").join("/");
 }

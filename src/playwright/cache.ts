@@ -2,10 +2,10 @@
 // wheels (src/cli/wheels.ts fetches them) and the bytecode-compiled stdlib (src/cli/stdlib.ts makes it). Lookups
 // only: attachPython serves what is there and never makes anything.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { pyodideDir } from "./static-server.js";
-import { cacheDir } from "./cache-dir.js";
+import { cacheDir, writeWhole } from "./cache-dir.js";
 
 export { cacheDir };
 
@@ -40,9 +40,7 @@ function saveMemo(entries: Map<string, Hashed>): void {
     const file = memoFile();
     mkdirSync(dirname(file), { recursive: true });
     const kept = Object.fromEntries([...entries].filter(([path]) => existsSync(path)));
-    const partial = `${file}.${process.pid}`;
-    writeFileSync(partial, JSON.stringify(kept));
-    renameSync(partial, file);
+    writeWhole(file, JSON.stringify(kept));
   } catch {
     // read-only cache
   }
